@@ -1,0 +1,127 @@
+// createApp builds the Express app and never listens: tests import it, main.ts serves it.
+import fs from "node:fs";
+import path from "node:path";
+import cookieParser from "cookie-parser";
+import express from "express";
+import helmet from "helmet";
+import pino, { type Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import { authRoutes } from "./auth/auth.routes";
+import { systemClock, type Clock } from "./auth/clock";
+import { createCookieWriter } from "./auth/cookies";
+import { createTokenService } from "./auth/tokens";
+import type { Config } from "./config";
+import type { Context } from "./context";
+import type { Db } from "./db/prisma";
+import { errorMiddleware, notFound } from "./http/error-middleware";
+import { createCsrf } from "./security/csrf";
+import { createSecretBox } from "./security/encryption";
+import { createRateLimiters } from "./security/rate-limit";
+import type { RedisLike } from "./security/redis";
+import { securityEventRoutes } from "./security/security-events.routes";
+import { twoFactorRoutes } from "./two-factor/two-factor.routes";
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock?: Clock;
+  logger?: Logger;
+  redis?: RedisLike;
+}
+
+/** Never log credentials, codes, secrets or cookies (DESIGN: secrets never reach logs). */
+export const LOG_REDACT_PATHS = [
+  "req.headers.cookie",
+  "req.headers.authorization",
+  'req.headers["x-xsrf-token"]',
+  'res.headers["set-cookie"]',
+  "*.password",
+  "*.code",
+  "*.token",
+  "*.secret",
+  "*.backupCode",
+  "*.backupCodes",
+  "*.otpauthUrl",
+];
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" } });
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, db } = deps;
+  const logger = deps.logger ?? createLogger(config);
+  const ctx: Context = {
+    config,
+    db,
+    logger,
+    clock: deps.clock ?? systemClock,
+    tokens: createTokenService(config, deps.clock ?? systemClock),
+    cookies: createCookieWriter(config),
+    secretBox: createSecretBox(config.encryptionKeys),
+  };
+  const limits = createRateLimiters(config, deps.redis);
+  const csrf = createCsrf(config);
+
+  const app = express();
+  app.disable("x-powered-by");
+  if (config.trustProxy) app.set("trust proxy", /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:", "blob:"] },
+      },
+    }),
+  );
+  app.use(pinoHttp({ logger, quietReqLogger: true, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
+  if (config.corsOrigin?.length) {
+    const allowed = new Set(config.corsOrigin);
+    app.use((req, res, next) => {
+      const origin = req.get("origin");
+      if (origin && allowed.has(origin)) {
+        res.setHeader("Access-Control-Allow-Origin", origin);
+        res.setHeader("Access-Control-Allow-Credentials", "true");
+        res.setHeader("Vary", "Origin");
+        if (req.method === "OPTIONS") {
+          res.setHeader("Access-Control-Allow-Methods", "GET,POST,OPTIONS");
+          res.setHeader("Access-Control-Allow-Headers", "Content-Type, X-XSRF-TOKEN");
+          return void res.status(204).end();
+        }
+      }
+      next();
+    });
+  }
+  app.use(express.json({ limit: "10kb" }));
+  app.use(cookieParser());
+  app.use(csrf.issueToken);
+  app.use(csrf.requireToken);
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await db.$queryRaw`SELECT 1`;
+      res.json({ status: "ok", db: "ok" });
+    } catch {
+      res.status(503).json({ status: "unavailable", db: "down", message: "The database is unreachable", code: "SERVICE_UNAVAILABLE" });
+    }
+  });
+  app.get("/auth/csrf", csrf.csrfEndpoint);
+  app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx));
+  app.use("/auth", authRoutes(ctx, limits));
+  app.use("/auth", securityEventRoutes(ctx));
+
+  // The built SPA on the same origin as the API; client-side routes fall back to index.html.
+  const indexHtml = path.join(config.frontendDist, "index.html");
+  if (fs.existsSync(indexHtml)) {
+    app.use(express.static(config.frontendDist, { index: false, maxAge: "1h" }));
+    app.get(/^(?!\/auth\/|\/healthz).*/, (req, res, next) => {
+      if (!req.accepts("html")) return next();
+      res.setHeader("Cache-Control", "no-cache");
+      res.sendFile(indexHtml);
+    });
+  }
+
+  app.use(notFound);
+  app.use(errorMiddleware);
+  return app;
+}

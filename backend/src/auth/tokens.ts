@@ -1,0 +1,82 @@
+// JWTs (HS256 pinned, iss/aud set and checked, expiry always set). Each type has its own
+// secret AND a `type` claim, so a token of one kind never works in another's place.
+import crypto from "node:crypto";
+import jwt from "jsonwebtoken";
+import type { Config } from "../config";
+import type { Clock } from "./clock";
+
+export const TOKEN_TTL_SECONDS = { access: 15 * 60, refresh: 7 * 24 * 60 * 60 } as const;
+
+export interface AccessClaims {
+  sub: string;
+  tv: number;
+  type: "access";
+  /** time of the last full login (password, + code when 2FA is on), seconds */
+  auth_time: number;
+}
+export interface RefreshClaims {
+  sub: string;
+  tv: number;
+  type: "refresh";
+  jti: string;
+  auth_time: number;
+}
+export interface TwoFactorClaims {
+  sub: string;
+  /** LoginChallenge id */
+  n: string;
+  type: "twofa";
+}
+
+type Claims = AccessClaims | RefreshClaims | TwoFactorClaims;
+type TokenType = Claims["type"];
+
+export interface TokenService {
+  signAccess(c: Omit<AccessClaims, "type">): string;
+  signRefresh(c: Omit<RefreshClaims, "type" | "jti">): string;
+  signTwoFactor(c: Omit<TwoFactorClaims, "type">, ttlSeconds: number): string;
+  verifyAccess(token: string): AccessClaims | null;
+  verifyRefresh(token: string): RefreshClaims | null;
+  verifyTwoFactor(token: string): TwoFactorClaims | null;
+}
+
+export function createTokenService(config: Config, clock: Clock): TokenService {
+  const secrets: Record<TokenType, string> = {
+    access: config.jwt.accessSecret,
+    refresh: config.jwt.refreshSecret,
+    twofa: config.jwt.twoFactorSecret,
+  };
+  const nowSeconds = () => Math.floor(clock.now() / 1000);
+
+  const sign = (claims: Claims, ttlSeconds: number) =>
+    jwt.sign({ ...claims, iat: nowSeconds() }, secrets[claims.type], {
+      algorithm: "HS256",
+      expiresIn: ttlSeconds,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+    });
+
+  function verify<T extends Claims>(token: string, type: T["type"]): T | null {
+    try {
+      const claims = jwt.verify(token, secrets[type], {
+        algorithms: ["HS256"],
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+        clockTimestamp: nowSeconds(),
+      }) as jwt.JwtPayload;
+      if (claims.type !== type || typeof claims.sub !== "string") return null;
+      return claims as unknown as T;
+    } catch {
+      return null;
+    }
+  }
+
+  return {
+    signAccess: (c) => sign({ ...c, type: "access" }, TOKEN_TTL_SECONDS.access),
+    signRefresh: (c) => sign({ ...c, type: "refresh", jti: crypto.randomUUID() }, TOKEN_TTL_SECONDS.refresh),
+    signTwoFactor: (c, ttl) => sign({ ...c, type: "twofa" }, ttl),
+    verifyAccess: (t) => verify<AccessClaims>(t, "access"),
+    verifyRefresh: (t) => verify<RefreshClaims>(t, "refresh"),
+    verifyTwoFactor: (t) => verify<TwoFactorClaims>(t, "twofa"),
+  };
+}

@@ -1,0 +1,18 @@
+import type { Logger } from "pino";
+import type { Config } from "./config";
+import type { Db } from "./db/prisma";
+import type { Clock } from "./auth/clock";
+import type { CookieWriter } from "./auth/cookies";
+import type { TokenService } from "./auth/tokens";
+import type { SecretBox } from "./security/encryption";
+
+/** What every service needs; built once by createApp. */
+export interface Context {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  tokens: TokenService;
+  cookies: CookieWriter;
+  secretBox: SecretBox;
+}

@@ -1,0 +1,87 @@
+// The guessing budget (DESIGN §6.4), counted in PostgreSQL so it holds across IPs, challenges
+// and server instances: at most 5 wrong codes (TOTP or backup) per account per 15 minutes,
+// and at most 5 per login challenge. Past either, even a right code is refused.
+import { Prisma } from "@prisma/client";
+import type { Context } from "../context";
+import { AppError } from "../http/errors";
+import type { AuditEventType, RequestMeta } from "../security/audit";
+import { sqlAuditInsert, sqlTime } from "./sql";
+
+export const MAX_ACCOUNT_FAILURES = 5;
+export const MAX_CHALLENGE_FAILURES = 5;
+export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+
+export function retryAfterSeconds(lockedUntil: Date, nowMs: number) {
+  return Math.max(1, Math.ceil((lockedUntil.getTime() - nowMs) / 1000));
+}
+
+export function tooManyAttempts(lockedUntil: Date, nowMs: number) {
+  return new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: retryAfterSeconds(lockedUntil, nowMs) });
+}
+
+/** Throws 429 when the account is locked at this moment. */
+export function assertNotLocked(lockedUntil: Date | null, nowMs: number) {
+  if (lockedUntil && lockedUntil.getTime() > nowMs) throw tooManyAttempts(lockedUntil, nowMs);
+}
+
+export interface FailureResult {
+  accountFailures: number;
+  challengeFailures: number | null;
+  lockedUntil: Date | null;
+  attemptsRemaining: number;
+}
+
+/**
+ * Counts one wrong code against the account (and the challenge, when there is one) and audits
+ * it, in ONE statement: the increments are atomic, so concurrent guesses cannot slip past the
+ * limit by reading a stale count. The window is fixed: it opens at the first failure and the
+ * account is locked until it closes once MAX_ACCOUNT_FAILURES is reached.
+ */
+export async function recordCodeFailure(
+  ctx: Context,
+  args: { userId: string; challengeId?: string; type: AuditEventType; meta: RequestMeta; detail?: Record<string, unknown> },
+): Promise<FailureResult> {
+  const now = ctx.clock.now();
+  const fresh = Prisma.sql`("twoFactorFailureWindowAt" IS NULL OR "twoFactorFailureWindowAt" <= ${sqlTime(now - FAILURE_WINDOW_MS)})`;
+  const rows = await ctx.db.$queryRaw<{ failures: number; lockedUntil: Date | null; challengeFailures: number | null }[]>`
+    WITH u AS (
+      UPDATE "User" SET
+        "twoFactorFailedAttempts" = CASE WHEN ${fresh} THEN 1 ELSE "twoFactorFailedAttempts" + 1 END,
+        "twoFactorFailureWindowAt" = CASE WHEN ${fresh} THEN ${sqlTime(now)} ELSE "twoFactorFailureWindowAt" END,
+        "twoFactorLockedUntil" = CASE
+          WHEN NOT ${fresh} AND "twoFactorFailedAttempts" + 1 >= ${MAX_ACCOUNT_FAILURES}
+          THEN "twoFactorFailureWindowAt" + interval '15 minutes'
+          ELSE "twoFactorLockedUntil" END
+      WHERE "id" = ${args.userId}
+      RETURNING "twoFactorFailedAttempts" AS failures, "twoFactorLockedUntil" AS "lockedUntil"
+    ), c AS (
+      UPDATE "LoginChallenge" SET "failedAttempts" = "failedAttempts" + 1
+      WHERE "id" = ${args.challengeId ?? null} AND "userId" = ${args.userId}
+      RETURNING "failedAttempts"
+    ), a AS (${sqlAuditInsert(Prisma.sql`${args.userId}`, args.type, args.meta, args.detail)})
+    SELECT u.failures, u."lockedUntil", (SELECT "failedAttempts" FROM c) AS "challengeFailures" FROM u`;
+  const row = rows[0];
+  if (!row) throw new AppError("UNAUTHENTICATED");
+  const accountLeft = MAX_ACCOUNT_FAILURES - row.failures;
+  const challengeLeft = row.challengeFailures === null ? Infinity : MAX_CHALLENGE_FAILURES - row.challengeFailures;
+  const lockedUntil = row.lockedUntil && row.lockedUntil.getTime() > now ? row.lockedUntil : null;
+  if (lockedUntil && row.failures === MAX_ACCOUNT_FAILURES) {
+    await ctx.db.auditEvent.create({ data: { userId: args.userId, type: "TWOFA_LOCKED", ip: args.meta.ip, userAgent: args.meta.userAgent, detail: { until: lockedUntil.toISOString() } } });
+  }
+  return {
+    accountFailures: row.failures,
+    challengeFailures: row.challengeFailures,
+    lockedUntil,
+    attemptsRemaining: Math.max(0, Math.min(accountLeft, challengeLeft)),
+  };
+}
+
+/** Turns a recorded failure into the client's answer: 429 once locked, else 400 with what is left. */
+export function failureError(result: FailureResult, nowMs: number, reason?: "replay"): AppError {
+  if (result.lockedUntil) return tooManyAttempts(result.lockedUntil, nowMs);
+  return new AppError(
+    "INVALID_CODE",
+    { attemptsRemaining: result.attemptsRemaining, ...(reason ? { reason } : {}) },
+    reason === "replay" ? "This code was already used. Wait for the next code" : undefined,
+  );
+}

@@ -1,0 +1,151 @@
+// Second login step: the twofa_token names a LoginChallenge; a right code consumes it and
+// yields a session. TOTP path: 2 SQL round trips (load; consume + audit in one statement).
+// Failure path: load; count + audit in one statement.
+import { Prisma, type Role } from "@prisma/client";
+import type { Context } from "../context";
+import { AppError } from "../http/errors";
+import type { RequestMeta } from "../security/audit";
+import type { SessionUser } from "../auth/session";
+import { hashBackupCode, normalizeBackupCode } from "./backup-codes/backup-codes";
+import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordCodeFailure } from "./budget";
+import { sqlAuditInsert, sqlTime } from "./sql";
+import { verifyTotp } from "./totp/totp";
+
+export type LoginProof = { code: string } | { backupCode: string };
+
+interface ChallengeRow {
+  userId: string;
+  expiresAt: Date;
+  consumedAt: Date | null;
+  failedAttempts: number;
+  twoFactorEnabled: boolean;
+  twoFactorSecret: string | null;
+  twoFactorLastStep: number | null;
+  twoFactorLockedUntil: Date | null;
+}
+
+export async function verifyLoginChallenge(
+  ctx: Context,
+  token: { sub: string; n: string },
+  proof: LoginProof,
+  meta: RequestMeta,
+): Promise<{ user: SessionUser; authTime: number }> {
+  const now = ctx.clock.now();
+  const [challenge] = await ctx.db.$queryRaw<ChallengeRow[]>`
+    SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
+           u."twoFactorEnabled", u."twoFactorSecret", u."twoFactorLastStep", u."twoFactorLockedUntil"
+    FROM "LoginChallenge" c JOIN "User" u ON u."id" = c."userId"
+    WHERE c."id" = ${token.n}`;
+  // Used, expired, out of attempts, or 2FA turned off meanwhile: the login must start over.
+  if (
+    !challenge ||
+    challenge.userId !== token.sub ||
+    challenge.consumedAt ||
+    challenge.expiresAt.getTime() <= now ||
+    challenge.failedAttempts >= MAX_CHALLENGE_FAILURES ||
+    !challenge.twoFactorEnabled ||
+    !challenge.twoFactorSecret
+  ) {
+    throw new AppError("SESSION_EXPIRED");
+  }
+  assertNotLocked(challenge.twoFactorLockedUntil, now);
+
+  const fail = async (type: "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY", detail: Record<string, unknown>) => {
+    const result = await recordCodeFailure(ctx, { userId: challenge.userId, challengeId: token.n, type, meta, detail });
+    return failureError(result, now, type === "TOTP_REPLAY" ? "replay" : undefined);
+  };
+
+  if ("code" in proof) {
+    const accepted = verifyTotp(ctx.secretBox.decrypt(challenge.twoFactorSecret), proof.code, now, ctx.config.totp.window);
+    if (!accepted) throw await fail("TWOFA_VERIFY_FAILURE", { method: "totp" });
+    if (challenge.twoFactorLastStep !== null && accepted.step <= challenge.twoFactorLastStep) {
+      throw await fail("TOTP_REPLAY", { method: "totp", step: accepted.step });
+    }
+    const user = await consumeChallenge(ctx.db, token.n, challenge.userId, now, meta, {
+      // RFC 6238 §5.2: the step must be newer than the last accepted one, checked and written in
+      // the same statement, so two requests with one code cannot both pass.
+      userGuard: Prisma.sql`("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < ${accepted.step})`,
+      userSet: Prisma.sql`"twoFactorLastStep" = ${accepted.step},`,
+      method: "totp",
+    });
+    if (user) return { user, authTime: Math.floor(now / 1000) };
+    throw await explainLostRace(ctx, token.n, now, () => fail("TOTP_REPLAY", { method: "totp", step: accepted.step, race: true }));
+  }
+
+  const normalized = normalizeBackupCode(proof.backupCode);
+  const codeHash = normalized ? hashBackupCode(ctx.config.backupCodeKey, normalized) : null;
+  if (!codeHash) throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" });
+  // Burn the backup code and consume the challenge in one transaction: only the first racer
+  // gets the code, and if the challenge is lost to another request the code is not spent.
+  const outcome = await ctx.db
+    .$transaction(async (tx) => {
+      const burned = await tx.$executeRaw`
+        UPDATE "BackupCode" SET "usedAt" = ${sqlTime(now)}
+        WHERE "userId" = ${challenge.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NULL`;
+      if (burned !== 1) return "wrong-code" as const;
+      const user = await consumeChallenge(tx, token.n, challenge.userId, now, meta, { userGuard: Prisma.sql`TRUE`, userSet: Prisma.empty, method: "backup_code" });
+      if (!user) throw LOST_RACE;
+      await tx.auditEvent.create({ data: { userId: user.id, type: "BACKUP_CODE_USED", ip: meta.ip, userAgent: meta.userAgent } });
+      return user;
+    })
+    .catch((err) => {
+      if (err === LOST_RACE) return "lost-race" as const;
+      throw err;
+    });
+  if (outcome === "wrong-code") throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" });
+  if (outcome === "lost-race") throw await explainLostRace(ctx, token.n, now, () => fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" }));
+  return { user: outcome, authTime: Math.floor(now / 1000) };
+}
+
+const LOST_RACE = Symbol("lost-race");
+
+/**
+ * Consumes the challenge and updates the user in ONE statement. The challenge UPDATE takes
+ * its row lock first: of N concurrent requests only the first sees consumedAt IS NULL, the
+ * others re-check after it commits and match nothing. A session is issued only when both the
+ * challenge and the user rows were updated.
+ */
+async function consumeChallenge(
+  db: Pick<Context["db"], "$queryRaw">,
+  challengeId: string,
+  userId: string,
+  now: number,
+  meta: RequestMeta,
+  parts: { userGuard: Prisma.Sql; userSet: Prisma.Sql; method: string },
+): Promise<SessionUser | null> {
+  const rows = await db.$queryRaw<SessionUser[]>`
+    WITH c AS (
+      UPDATE "LoginChallenge" SET "consumedAt" = ${sqlTime(now)}
+      WHERE "id" = ${challengeId} AND "userId" = ${userId} AND "consumedAt" IS NULL
+        AND "expiresAt" > ${sqlTime(now)} AND "failedAttempts" < ${MAX_CHALLENGE_FAILURES}
+      RETURNING "userId"
+    ), u AS (
+      UPDATE "User" SET ${parts.userSet}
+        "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
+      WHERE "id" = (SELECT "userId" FROM c) AND "twoFactorEnabled"
+        AND ("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ${sqlTime(now)})
+        AND ${parts.userGuard}
+      RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
+    ), a1 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "TWOFA_VERIFY_SUCCESS", meta, { method: parts.method })} WHERE EXISTS (SELECT 1 FROM u)),
+    a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u))
+    SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
+  const row = rows[0];
+  return row ? { ...row, role: row.role as Role } : null;
+}
+
+/** The consume statement matched nothing although the first read looked fine: say why. */
+async function explainLostRace(ctx: Context, challengeId: string, now: number, otherwise: () => Promise<AppError>): Promise<AppError> {
+  const row = await ctx.db.loginChallenge.findUnique({
+    where: { id: challengeId },
+    select: { consumedAt: true, expiresAt: true, failedAttempts: true, user: { select: { twoFactorLockedUntil: true } } },
+  });
+  if (!row || row.consumedAt || row.expiresAt.getTime() <= now || row.failedAttempts >= MAX_CHALLENGE_FAILURES) {
+    return new AppError("SESSION_EXPIRED");
+  }
+  try {
+    assertNotLocked(row.user.twoFactorLockedUntil, now);
+  } catch (err) {
+    return err as AppError;
+  }
+  return otherwise();
+}
