@@ -1,0 +1,37 @@
+import { Routes } from '@angular/router';
+import { authGuard, guestGuard, twoFactorPendingGuard } from './core/auth/auth.guards';
+
+export const routes: Routes = [
+  { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
+  {
+    path: 'login',
+    title: 'Log in · TwoFA',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./features/login/login.page').then((m) => m.LoginPage),
+  },
+  {
+    path: 'register',
+    title: 'Create account · TwoFA',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./features/register/register.page').then((m) => m.RegisterPage),
+  },
+  {
+    path: 'two-factor',
+    title: 'Authentication code · TwoFA',
+    canActivate: [twoFactorPendingGuard],
+    loadComponent: () => import('./features/two-factor/two-factor.page').then((m) => m.TwoFactorPage),
+  },
+  {
+    path: 'profile',
+    title: 'Profile and security · TwoFA',
+    canActivate: [authGuard],
+    loadComponent: () => import('./features/profile/profile.page').then((m) => m.ProfilePage),
+  },
+  {
+    path: 'dashboard',
+    title: 'Dashboard · TwoFA',
+    canActivate: [authGuard],
+    loadComponent: () => import('./features/dashboard/dashboard.page').then((m) => m.DashboardPage),
+  },
+  { path: '**', redirectTo: 'dashboard' },
+];

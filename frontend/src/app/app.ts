@@ -1,0 +1,26 @@
+import { ChangeDetectionStrategy, Component, ElementRef, inject, viewChild } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { AUTH_MESSAGES, AuthService } from './core/auth/auth.service';
+
+@Component({
+  selector: 'app-root',
+  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  templateUrl: './app.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class App {
+  protected readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
+
+  protected skipToContent(): void {
+    this.main().nativeElement.focus();
+  }
+
+  protected logout(): void {
+    this.auth.logout().subscribe(() => {
+      this.auth.setNotice(AUTH_MESSAGES.loggedOut);
+      void this.router.navigateByUrl('/login');
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { ApiErrorBody } from './api.types';
+
+/** A normalised view of a failed API call. */
+export interface ApiError {
+  status: number;
+  code: string;
+  message: string;
+  attemptsRemaining?: number;
+  retryAfterSeconds?: number;
+}
+
+export const NETWORK_ERROR_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
+export const GENERIC_ERROR_MESSAGE = 'Something went wrong. Please try again.';
+
+function isErrorBody(value: unknown): value is Partial<ApiErrorBody> {
+  return typeof value === 'object' && value !== null;
+}
+
+function positiveInt(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.ceil(n) : undefined;
+}
+
+/** Reads `{message, code, attemptsRemaining, retryAfterSeconds}` and the Retry-After header. */
+export function readApiError(err: unknown): ApiError {
+  if (!(err instanceof HttpErrorResponse)) {
+    return { status: -1, code: 'UNKNOWN', message: GENERIC_ERROR_MESSAGE };
+  }
+  if (err.status === 0) {
+    return { status: 0, code: 'NETWORK', message: NETWORK_ERROR_MESSAGE };
+  }
+  let body: unknown = err.error;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      body = undefined;
+    }
+  }
+  const b = isErrorBody(body) ? body : {};
+  const retryAfterSeconds = positiveInt(b.retryAfterSeconds) ?? positiveInt(err.headers?.get('Retry-After'));
+  const attemptsRemaining = positiveInt(b.attemptsRemaining);
+  const result: ApiError = {
+    status: err.status,
+    code: typeof b.code === 'string' ? b.code : `HTTP_${err.status}`,
+    message: typeof b.message === 'string' && b.message ? b.message : GENERIC_ERROR_MESSAGE,
+  };
+  if (attemptsRemaining !== undefined) result.attemptsRemaining = attemptsRemaining;
+  if (retryAfterSeconds !== undefined) result.retryAfterSeconds = retryAfterSeconds;
+  return result;
+}
+
+/** "45 seconds", "1 minute", "15 minutes" (rounded up: never promise a wait that is too short). */
+export function formatWait(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return 'a little while';
+  const s = Math.ceil(seconds);
+  if (s < 60) return s === 1 ? '1 second' : `${s} seconds`;
+  const m = Math.ceil(s / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+/** "That code didn't work. 3 attempts remaining." */
+export function attemptsText(attemptsRemaining: number | undefined): string {
+  if (attemptsRemaining === undefined) return '';
+  if (attemptsRemaining === 0) return ' No attempts remaining.';
+  return attemptsRemaining === 1 ? ' 1 attempt remaining.' : ` ${attemptsRemaining} attempts remaining.`;
+}

@@ -1,0 +1,70 @@
+import { ChangeDetectionStrategy, Component, ElementRef, inject, signal } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { Router, RouterLink } from '@angular/router';
+import { ApiError, formatWait, readApiError } from '../../core/auth/api-error';
+import { AuthService } from '../../core/auth/auth.service';
+
+export function loginErrorMessage(err: ApiError): string {
+  switch (err.code) {
+    case 'INVALID_CREDENTIALS':
+      return 'Incorrect email or password.';
+    case 'TOO_MANY_REQUESTS':
+      return `Too many login attempts. Please wait ${formatWait(err.retryAfterSeconds)} and try again.`;
+    default:
+      return err.status === 429
+        ? `Too many login attempts. Please wait ${formatWait(err.retryAfterSeconds)} and try again.`
+        : err.message;
+  }
+}
+
+@Component({
+  selector: 'app-login-page',
+  imports: [ReactiveFormsModule, RouterLink],
+  templateUrl: './login.page.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class LoginPage {
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+
+  protected readonly notice = signal(this.auth.takeNotice());
+  protected readonly error = signal<string | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly submitted = signal(false);
+
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    email: ['', [Validators.required, Validators.email]],
+    password: ['', [Validators.required]],
+  });
+
+  protected showError(name: 'email' | 'password'): boolean {
+    const control = this.form.controls[name];
+    return control.invalid && (control.touched || this.submitted());
+  }
+
+  protected submit(): void {
+    this.submitted.set(true);
+    if (this.busy()) return;
+    if (this.form.invalid) {
+      this.form.markAllAsTouched();
+      this.host.nativeElement.querySelector<HTMLElement>('input.ng-invalid')?.focus();
+      return;
+    }
+    const { email, password } = this.form.getRawValue();
+    this.busy.set(true);
+    this.error.set(null);
+    this.notice.set(null);
+    this.auth.login({ email: email.trim(), password }).subscribe({
+      next: (res) => {
+        this.busy.set(false);
+        void this.router.navigateByUrl(res.requires2FA ? '/two-factor' : this.auth.takeReturnUrl());
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        this.error.set(loginErrorMessage(readApiError(err)));
+        this.form.controls.password.reset();
+      },
+    });
+  }
+}

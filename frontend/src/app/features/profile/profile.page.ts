@@ -1,0 +1,356 @@
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, signal, viewChild } from '@angular/core';
+import { FormControl, NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { Router } from '@angular/router';
+import { QRCodeComponent } from 'angularx-qrcode';
+import { ApiError, attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
+import { TwoFactorSetupResponse } from '../../core/auth/api.types';
+import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { groupInFours, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
+import { copyText } from '../../shared/download';
+import { BackupCodesPanel } from './backup-codes-panel';
+import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
+import { SecurityActivity } from './security-activity';
+
+/**
+ * The two-factor card is a small state machine:
+ * off → (reauth) → setup (QR + key + confirm code) → codes (shown once) → on → (disable dialog) → off.
+ */
+export type TwoFactorStep = 'loading' | 'load-error' | 'off' | 'reauth' | 'setup' | 'codes' | 'on';
+
+export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
+
+@Component({
+  selector: 'app-profile-page',
+  imports: [ReactiveFormsModule, QRCodeComponent, BackupCodesPanel, DisableTwoFactorDialog, SecurityActivity],
+  templateUrl: './profile.page.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ProfilePage {
+  protected readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
+  private readonly fb = inject(NonNullableFormBuilder);
+
+  private readonly disableDialog = viewChild.required(DisableTwoFactorDialog);
+  private readonly activity = viewChild(SecurityActivity);
+
+  readonly step = signal<TwoFactorStep>('loading');
+  readonly enabled = signal(false);
+  protected readonly backupCodesRemaining = signal<number | null>(null);
+  protected readonly setupData = signal<TwoFactorSetupResponse | null>(null);
+  protected readonly groupedKey = computed(() => groupInFours(this.setupData()?.secret ?? ''));
+  protected readonly backupCodes = signal<string[]>([]);
+  protected readonly codesReason = signal<'enabled' | 'regenerated'>('enabled');
+  protected readonly error = signal<string | null>(null);
+  protected readonly notice = signal<string | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly keyCopied = signal('');
+  /** The API asked for the password during the current flow (REAUTH_REQUIRED). */
+  protected readonly needsPassword = signal(false);
+  protected readonly regenerateOpen = signal(false);
+  protected readonly sessionsError = signal<string | null>(null);
+  protected readonly submitted = signal(false);
+
+  /** The password given at the re-auth prompt, reused for the enable call of the same flow only. */
+  private flowPassword: string | null = null;
+
+  protected readonly reauthForm = this.fb.group({ password: ['', [Validators.required]] });
+  protected readonly confirmForm = this.fb.group({
+    token: ['', [Validators.required, totpCodeValidator]],
+    password: [{ value: '', disabled: true }, [Validators.required]],
+  });
+  protected readonly regenerateForm = this.fb.group({
+    code: ['', [Validators.required, totpCodeValidator]],
+    password: [{ value: '', disabled: true }, [Validators.required]],
+  });
+
+  constructor() {
+    this.loadStatus();
+  }
+
+  protected invalid(control: FormControl<string>): boolean {
+    return control.enabled && control.invalid && (control.touched || this.submitted());
+  }
+
+  loadStatus(): void {
+    this.step.set('loading');
+    this.error.set(null);
+    this.auth.twoFactorStatus().subscribe({
+      next: (status) => {
+        this.enabled.set(status.enabled);
+        this.backupCodesRemaining.set(status.backupCodesRemaining);
+        this.step.set(status.enabled ? 'on' : 'off');
+      },
+      error: (err: unknown) => {
+        const e = readApiError(err);
+        if (e.code === 'TWOFA_SETUP_REQUIRED') {
+          // An ADMIN without 2FA may only set it up: fall back on what /auth/me said.
+          const on = this.auth.user()?.twoFactorEnabled ?? false;
+          this.enabled.set(on);
+          this.notice.set('Your account requires two-factor authentication. Please turn it on to continue.');
+          this.step.set(on ? 'on' : 'off');
+        } else {
+          this.error.set(`Could not load your two-factor status. ${e.message}`);
+          this.step.set('load-error');
+        }
+      },
+    });
+  }
+
+  // ----------------------------------------------------------------- enable
+
+  startSetup(): void {
+    this.resetFlow();
+    this.requestSetup();
+  }
+
+  protected submitReauth(): void {
+    this.submitted.set(true);
+    const control = this.reauthForm.controls.password;
+    if (control.invalid) {
+      control.markAsTouched();
+      this.focus('#reauth-password');
+      return;
+    }
+    this.requestSetup(control.value);
+  }
+
+  private requestSetup(password?: string): void {
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.error.set(null);
+    this.auth.setupTwoFactor(password).subscribe({
+      next: (data) => {
+        this.busy.set(false);
+        this.flowPassword = password ?? null;
+        this.setupData.set(data);
+        this.confirmForm.reset();
+        this.syncPasswordControl(this.confirmForm.controls.password);
+        this.submitted.set(false);
+        this.step.set('setup');
+        this.activity()?.reload();
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        const e = readApiError(err);
+        if (e.code === 'REAUTH_REQUIRED' || e.code === 'INVALID_PASSWORD') {
+          this.needsPassword.set(true);
+          this.reauthForm.reset();
+          this.submitted.set(false);
+          this.error.set(password ? 'Incorrect password.' : null);
+          this.step.set('reauth');
+          this.focus('#reauth-password');
+        } else if (e.code === 'TWOFA_ALREADY_ENABLED') {
+          this.notice.set('Two-factor authentication is already on.');
+          this.loadStatus();
+        } else {
+          this.error.set(this.describe(e));
+        }
+      },
+    });
+  }
+
+  protected copyKey(): void {
+    const secret = this.setupData()?.secret ?? '';
+    void copyText(secret).then((ok) =>
+      this.keyCopied.set(ok ? 'Key copied.' : 'Copying is not available here: select the key and copy it.'),
+    );
+  }
+
+  protected confirm(): void {
+    this.submitted.set(true);
+    if (this.busy()) return;
+    if (this.confirmForm.invalid) {
+      this.confirmForm.markAllAsTouched();
+      this.focus(this.confirmForm.controls.token.invalid ? '#confirm-code' : '#confirm-password');
+      return;
+    }
+    const { token, password } = this.confirmForm.getRawValue();
+    const pw = this.needsPassword() && this.confirmForm.controls.password.enabled ? password : this.flowPassword;
+    this.busy.set(true);
+    this.error.set(null);
+    this.auth.enableTwoFactor(normalizeTotpCode(token), pw ?? undefined).subscribe({
+      next: (res) => {
+        this.busy.set(false);
+        this.enabled.set(true);
+        this.backupCodesRemaining.set(res.backupCodes.length);
+        this.notice.set(null);
+        this.showCodes(res.backupCodes, 'enabled');
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        const e = readApiError(err);
+        this.submitted.set(false);
+        switch (e.code) {
+          case 'REAUTH_REQUIRED':
+          case 'INVALID_PASSWORD':
+            this.flowPassword = null;
+            this.needsPassword.set(true);
+            this.confirmForm.controls.password.enable();
+            this.confirmForm.controls.password.reset();
+            this.error.set(pw ? 'Incorrect password.' : REAUTH_PROMPT);
+            this.focus('#confirm-password');
+            return;
+          case 'NO_PENDING_SETUP':
+            this.resetFlow();
+            this.step.set('off');
+            this.error.set('Your setup expired. Please start again.');
+            return;
+          case 'INVALID_CODE':
+            this.error.set(`That code didn’t work. Check the time on your phone and try the new code.${attemptsText(e.attemptsRemaining)}`);
+            break;
+          default:
+            this.error.set(this.describe(e));
+        }
+        this.confirmForm.controls.token.reset();
+        this.focus('#confirm-code');
+      },
+    });
+  }
+
+  protected cancelSetup(): void {
+    this.resetFlow();
+    this.step.set('off');
+  }
+
+  private showCodes(codes: string[], reason: 'enabled' | 'regenerated'): void {
+    this.flowPassword = null;
+    this.setupData.set(null);
+    this.backupCodes.set(codes);
+    this.codesReason.set(reason);
+    this.step.set('codes');
+    this.activity()?.reload();
+  }
+
+  protected acknowledgeCodes(): void {
+    this.backupCodes.set([]);
+    this.resetFlow();
+    this.step.set('on');
+    this.focus('#twofa-title');
+  }
+
+  // ------------------------------------------------------ regenerate codes
+
+  protected openRegenerate(): void {
+    this.error.set(null);
+    this.submitted.set(false);
+    this.regenerateForm.reset();
+    this.syncPasswordControl(this.regenerateForm.controls.password);
+    this.regenerateOpen.set(true);
+    this.focus('#regenerate-code');
+  }
+
+  protected cancelRegenerate(): void {
+    this.regenerateOpen.set(false);
+    this.error.set(null);
+    this.focus('#regenerate-open');
+  }
+
+  protected submitRegenerate(): void {
+    this.submitted.set(true);
+    if (this.busy()) return;
+    if (this.regenerateForm.invalid) {
+      this.regenerateForm.markAllAsTouched();
+      this.focus(this.regenerateForm.controls.code.invalid ? '#regenerate-code' : '#regenerate-password');
+      return;
+    }
+    const { code, password } = this.regenerateForm.getRawValue();
+    const pw = this.regenerateForm.controls.password.enabled ? password : undefined;
+    this.busy.set(true);
+    this.error.set(null);
+    this.auth.regenerateBackupCodes(normalizeTotpCode(code), pw).subscribe({
+      next: (res) => {
+        this.busy.set(false);
+        this.regenerateOpen.set(false);
+        this.backupCodesRemaining.set(res.backupCodes.length);
+        this.showCodes(res.backupCodes, 'regenerated');
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        this.submitted.set(false);
+        const e = readApiError(err);
+        if (e.code === 'REAUTH_REQUIRED' || e.code === 'INVALID_PASSWORD') {
+          this.needsPassword.set(true);
+          this.regenerateForm.controls.password.enable();
+          this.regenerateForm.controls.password.reset();
+          this.error.set(pw ? 'Incorrect password.' : `${REAUTH_PROMPT} Enter a new code if the first one has changed.`);
+          this.focus('#regenerate-password');
+          return;
+        }
+        this.error.set(
+          e.code === 'INVALID_CODE' ? `That code didn’t work.${attemptsText(e.attemptsRemaining)}` : this.describe(e),
+        );
+        this.regenerateForm.controls.code.reset();
+        this.focus('#regenerate-code');
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- disable
+
+  protected openDisable(): void {
+    this.error.set(null);
+    this.disableDialog().open();
+  }
+
+  protected onDisabled(): void {
+    this.enabled.set(false);
+    this.backupCodesRemaining.set(null);
+    this.resetFlow();
+    this.notice.set('Two-factor authentication is off.');
+    this.step.set('off');
+    this.activity()?.reload();
+    this.focus('#twofa-title');
+  }
+
+  // --------------------------------------------------------------- sessions
+
+  protected logoutEverywhere(): void {
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.sessionsError.set(null);
+    this.auth.logoutAll().subscribe({
+      next: () => {
+        this.busy.set(false);
+        this.auth.setNotice(AUTH_MESSAGES.loggedOutEverywhere);
+        void this.router.navigateByUrl('/login');
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        this.sessionsError.set(readApiError(err).message);
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private resetFlow(): void {
+    this.flowPassword = null;
+    this.needsPassword.set(false);
+    this.setupData.set(null);
+    this.keyCopied.set('');
+    this.error.set(null);
+    this.submitted.set(false);
+    this.regenerateOpen.set(false);
+  }
+
+  private syncPasswordControl(control: FormControl<string>): void {
+    if (this.needsPassword() && this.flowPassword === null) control.enable();
+    else control.disable();
+  }
+
+  private describe(e: ApiError): string {
+    if (e.status === 429) return `Too many attempts. Please wait ${formatWait(e.retryAfterSeconds)} before trying again.`;
+    return e.message;
+  }
+
+  private focus(selector: string): void {
+    afterNextRender(
+      () => {
+        const el = document.querySelector<HTMLElement>(selector);
+        el?.focus();
+      },
+      { injector: this.injector },
+    );
+  }
+}

@@ -1,0 +1,140 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  Injector,
+  afterNextRender,
+  inject,
+  signal,
+  viewChild,
+} from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { Router } from '@angular/router';
+import { ApiError, attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
+import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
+
+type Mode = 'totp' | 'backup';
+
+@Component({
+  selector: 'app-two-factor-page',
+  imports: [ReactiveFormsModule],
+  templateUrl: './two-factor.page.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class TwoFactorPage {
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
+
+  private readonly codeInput = viewChild<ElementRef<HTMLInputElement>>('codeInput');
+  private lockTimer: ReturnType<typeof setTimeout> | undefined;
+
+  protected readonly mode = signal<Mode>('totp');
+  protected readonly error = signal<string | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly locked = signal(false);
+  protected readonly submitted = signal(false);
+
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    code: ['', [Validators.required, totpCodeValidator]],
+    backupCode: [{ value: '', disabled: true }, [Validators.required, backupCodeValidator]],
+  });
+
+  constructor() {
+    afterNextRender(() => this.codeInput()?.nativeElement.focus());
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.lockTimer));
+  }
+
+  protected get activeControl() {
+    return this.mode() === 'totp' ? this.form.controls.code : this.form.controls.backupCode;
+  }
+
+  protected showFieldError(): boolean {
+    const control = this.activeControl;
+    return control.invalid && (control.touched || this.submitted());
+  }
+
+  protected toggleMode(): void {
+    const next: Mode = this.mode() === 'totp' ? 'backup' : 'totp';
+    this.mode.set(next);
+    this.submitted.set(false);
+    this.error.set(null);
+    const { code, backupCode } = this.form.controls;
+    if (next === 'totp') {
+      backupCode.disable();
+      code.enable();
+      code.reset();
+    } else {
+      code.disable();
+      backupCode.enable();
+      backupCode.reset();
+    }
+    afterNextRender(() => this.codeInput()?.nativeElement.focus(), { injector: this.injector });
+  }
+
+  protected submit(): void {
+    this.submitted.set(true);
+    if (this.busy() || this.locked()) return;
+    const control = this.activeControl;
+    if (control.invalid) {
+      control.markAsTouched();
+      this.codeInput()?.nativeElement.focus();
+      return;
+    }
+    const body =
+      this.mode() === 'totp'
+        ? { code: normalizeTotpCode(control.value) }
+        : { backupCode: normalizeBackupCode(control.value) };
+    this.busy.set(true);
+    this.error.set(null);
+    this.auth.verifyLogin(body).subscribe({
+      next: () => {
+        this.busy.set(false);
+        void this.router.navigateByUrl(this.auth.takeReturnUrl());
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        this.handleError(readApiError(err));
+      },
+    });
+  }
+
+  protected backToLogin(): void {
+    this.auth.abandonTwoFactor();
+    this.auth.logout().subscribe(); // clears the server's twofa_token cookie
+    void this.router.navigateByUrl('/login');
+  }
+
+  private handleError(err: ApiError): void {
+    if (err.status === 401 || err.code === 'SESSION_EXPIRED') {
+      this.auth.abandonTwoFactor();
+      this.auth.setNotice(AUTH_MESSAGES.loginAttemptExpired);
+      void this.router.navigateByUrl('/login');
+      return;
+    }
+    if (err.status === 429 || err.code === 'TOO_MANY_ATTEMPTS') {
+      this.error.set(`Too many attempts. Please wait ${formatWait(err.retryAfterSeconds)} before trying again.`);
+      this.lockFor(err.retryAfterSeconds);
+      return;
+    }
+    if (err.code === 'INVALID_CODE') {
+      const what = this.mode() === 'totp' ? 'That code didn’t work.' : 'That backup code didn’t work.';
+      const hint = err.attemptsRemaining === 0 ? ' Please go back and log in again.' : '';
+      this.error.set(`${what}${attemptsText(err.attemptsRemaining)}${hint}`);
+    } else {
+      this.error.set(err.message);
+    }
+    this.activeControl.reset();
+    this.submitted.set(false);
+    this.codeInput()?.nativeElement.focus();
+  }
+
+  private lockFor(seconds: number | undefined): void {
+    if (!seconds) return;
+    clearTimeout(this.lockTimer);
+    this.locked.set(true);
+    this.lockTimer = setTimeout(() => this.locked.set(false), seconds * 1000);
+  }
+}
