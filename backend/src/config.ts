@@ -45,6 +45,8 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   FRONTEND_DIST: z.string().optional(),
   EMBEDDED_PG_PORT: intFrom(54320),
+  /** HTTP worker processes (node:cluster). 1 = a single process, no cluster. */
+  WEB_CONCURRENCY: intFrom(1).pipe(z.number().min(1).max(64)),
 });
 
 export interface EncryptionKey {
@@ -74,6 +76,8 @@ export interface Config {
   trustProxy?: string;
   frontendDist: string;
   embeddedPgPort: number;
+  /** number of HTTP worker processes; > 1 runs a node:cluster primary that forks them */
+  webConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -161,5 +165,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     trustProxy: env.TRUST_PROXY,
     frontendDist: env.FRONTEND_DIST ?? path.join(REPO_ROOT, "frontend/dist/browser"),
     embeddedPgPort: env.EMBEDDED_PG_PORT,
+    webConcurrency: env.WEB_CONCURRENCY,
   };
 }

@@ -67,7 +67,8 @@ type Body = string | object | undefined;
 export class Client {
   readonly agent: ReturnType<typeof request.agent>;
   xsrf = "";
-  constructor(readonly app: Express, readonly ip = "10.0.0.1") {
+  // Each client is its own "browser" with its own address (per-IP limits are tested explicitly).
+  constructor(readonly app: Express, readonly ip = `10.${crypto.randomInt(256)}.${crypto.randomInt(256)}.${crypto.randomInt(1, 255)}`) {
     this.agent = request.agent(app);
   }
   async init() {

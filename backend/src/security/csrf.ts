@@ -26,7 +26,10 @@ export function createCsrf(config: Config) {
 
   /** Any GET without the cookie gets one (so the SPA's first page load is enough). */
   const issueToken: RequestHandler = (req, res, next) => {
-    if ((req.method === "GET" || req.method === "HEAD") && !req.cookies?.[CSRF_COOKIE]) generateCsrfToken(req, res);
+    if ((req.method === "GET" || req.method === "HEAD") && !req.cookies?.[CSRF_COOKIE]) {
+      generateCsrfToken(req, res);
+      res.locals.csrfIssued = true;
+    }
     next();
   };
 
@@ -36,8 +39,9 @@ export function createCsrf(config: Config) {
     next();
   };
 
+  /** Keeps a valid token, replaces a missing or invalid one. */
   const csrfEndpoint: RequestHandler = (req, res) => {
-    generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
+    if (!res.locals.csrfIssued) generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
     res.status(204).end();
   };
 

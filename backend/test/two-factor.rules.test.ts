@@ -1,0 +1,544 @@
+// One describe per rule of DESIGN §6; each test is named after what it proves.
+import jwt from "jsonwebtoken";
+import request from "supertest";
+import { ERROR_CODES } from "../src/http/errors";
+import { generateTotp } from "../src/two-factor/totp/totp";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, TEST_ENV, type TestEnv } from "./harness";
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestApp({ env: { LOGIN_CHALLENGE_TTL_SECONDS: "300" } });
+});
+afterAll(() => env.close());
+
+const verify = (client: Client, body: object) => client.post("/auth/2fa/verify-login", body);
+
+describe("login with 2FA: the happy path", () => {
+  test("password step answers requires2FA with a twofa_token scoped to /auth/2fa and no session", async () => {
+    const { email } = await clientWith2FA(env);
+    const client = await new Client(env.app).init();
+    const res = await client.post("/auth/login", { email, password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ requires2FA: true });
+    const cookies = ([] as string[]).concat(res.headers["set-cookie"]);
+    const twofa = cookies.find((c) => c.startsWith("twofa_token="))!;
+    expect(twofa).toMatch(/Path=\/auth\/2fa/);
+    expect(twofa).toMatch(/Max-Age=300/);
+    expect(twofa).toMatch(/HttpOnly/);
+    expect((await client.get("/auth/me")).status).toBe(401);
+  });
+
+  test("a right code gives the session, clears the twofa_token and audits the success", async () => {
+    const { email, secret, userId } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    const res = await verify(client, { code: codeAt(secret, env) });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: "2FA verified", user: expect.objectContaining({ email, twoFactorEnabled: true }) });
+    expect(([] as string[]).concat(res.headers["set-cookie"]).find((c) => c.startsWith("twofa_token="))).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect((await client.get("/auth/me")).status).toBe(200);
+    const types = (await env.db.auditEvent.findMany({ where: { userId } })).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(["TWOFA_VERIFY_SUCCESS", "LOGIN_SUCCESS", "TWOFA_ENABLED", "TWOFA_SETUP_STARTED"]));
+  });
+
+  test("a code typed with a space ('123 456') is accepted", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    const code = codeAt(secret, env);
+    expect((await verify(client, { code: `${code.slice(0, 3)} ${code.slice(3)}` })).status).toBe(200);
+  });
+});
+
+describe("rule 1: single-use login challenge", () => {
+  test("20 concurrent verify-login with one challenge and the right code → exactly one 200", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    const code = codeAt(secret, env);
+    const results = await Promise.all(Array.from({ length: 20 }, () => verify(client, { code })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s >= 500)).toHaveLength(0);
+    const challenges = await env.db.loginChallenge.findMany({ where: { user: { email } } });
+    expect(challenges).toHaveLength(1);
+    expect(challenges[0].consumedAt).not.toBeNull();
+  });
+
+  test("a used twofa_token cannot be used again, even with a new valid code", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    const token = client.cookie("twofa_token")!;
+    expect((await verify(client, { code: codeAt(secret, env) })).status).toBe(200);
+    env.clock.advance(30);
+    const again = await request(env.app)
+      .post("/auth/2fa/verify-login")
+      .set("Cookie", `twofa_token=${token}; XSRF-TOKEN=${client.xsrf}`)
+      .set("X-XSRF-TOKEN", client.xsrf)
+      .send({ code: codeAt(secret, env) });
+    expect(again.status).toBe(401);
+    expect(again.body.code).toBe("SESSION_EXPIRED");
+  });
+
+  test("an expired challenge (clock +301 s) → 401 SESSION_EXPIRED", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    env.clock.advance(301);
+    const res = await verify(client, { code: codeAt(secret, env) });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ code: "SESSION_EXPIRED", message: ERROR_CODES.SESSION_EXPIRED.message });
+  });
+
+  test("no twofa_token at all → 401 SESSION_EXPIRED", async () => {
+    const client = await new Client(env.app).init();
+    const res = await verify(client, { code: "123456" });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("SESSION_EXPIRED");
+  });
+});
+
+describe("rule 2: no code replay (RFC 6238 §5.2)", () => {
+  test("a used code replayed in a new challenge is refused, audited as TOTP_REPLAY and shown in the security log", async () => {
+    const { email, secret, userId } = await clientWith2FA(env);
+    const code = codeAt(secret, env);
+    expect((await verify(await startLogin(env, email), { code })).status).toBe(200);
+    const second = await startLogin(env, email);
+    const res = await verify(second, { code });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "INVALID_CODE", reason: "replay", attemptsRemaining: 4 });
+    expect(await env.db.auditEvent.count({ where: { userId, type: "TOTP_REPLAY" } })).toBe(1);
+    // the next step's code works on the same challenge
+    env.clock.advance(30);
+    expect((await verify(second, { code: codeAt(secret, env) })).status).toBe(200);
+    const events = await second.get("/auth/security-events");
+    expect(events.status).toBe(200);
+    expect(events.body.events.map((e: { type: string }) => e.type)).toContain("TOTP_REPLAY");
+  });
+
+  test("an older step than the last accepted one is refused (step must grow)", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    expect((await verify(await startLogin(env, email), { code: codeAt(secret, env, +1) })).status).toBe(200);
+    const res = await verify(await startLogin(env, email), { code: codeAt(secret, env) });
+    expect(res.status).toBe(400);
+    expect(res.body.reason).toBe("replay");
+  });
+
+  test("the same code in two concurrent challenges → exactly one session", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const [a, b] = [await startLogin(env, email), await startLogin(env, email)];
+    const code = codeAt(secret, env);
+    const statuses = (await Promise.all([verify(a, { code }), verify(b, { code })])).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+  });
+});
+
+describe("rule 3: window ±1 step, configurable, injected clock", () => {
+  test("±1 step accepted, ±2 refused", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    env.clock.advance(60); // keep the step before now newer than the one spent by enable
+    const client = await startLogin(env, email);
+    expect((await verify(client, { code: codeAt(secret, env, -2) })).status).toBe(400);
+    expect((await verify(client, { code: codeAt(secret, env, +2) })).status).toBe(400);
+    expect((await verify(client, { code: codeAt(secret, env, -1) })).status).toBe(200);
+    const next = await startLogin(env, email);
+    expect((await verify(next, { code: codeAt(secret, env, +1) })).status).toBe(200);
+  });
+
+  test("TOTP_WINDOW=0 accepts only the current step", async () => {
+    const strict = await startTestApp({ env: { TOTP_WINDOW: "0" }, share: env });
+    const { email, secret } = await clientWith2FA(strict);
+    const client = await startLogin(strict, email);
+    expect((await verify(client, { code: codeAt(secret, strict, -1) })).status).toBe(400);
+    expect((await verify(client, { code: codeAt(secret, strict) })).status).toBe(200);
+    await strict.close();
+  });
+});
+
+describe("token types: no token works in another's place", () => {
+  const sign = (payload: object, secret: string, opts: jwt.SignOptions = {}) =>
+    jwt.sign({ iat: Math.floor(env.clock.now() / 1000), ...payload }, secret, { algorithm: "HS256", expiresIn: 300, issuer: "twofa-api", audience: "twofa-web", ...opts });
+
+  test("an access token as twofa_token, and a twofa_token as access token, are refused", async () => {
+    const { email, client: sessionClient } = await clientWith2FA(env);
+    const login = await startLogin(env, email);
+    const twofa = login.cookie("twofa_token")!;
+    const access = sessionClient.cookie("access_token")!;
+    const asAccess = await request(env.app).get("/auth/me").set("Cookie", `access_token=${twofa}`);
+    expect(asAccess.status).toBe(401);
+    const asTwofa = await request(env.app)
+      .post("/auth/2fa/verify-login")
+      .set("Cookie", `twofa_token=${access}; XSRF-TOKEN=${login.xsrf}`)
+      .set("X-XSRF-TOKEN", login.xsrf)
+      .send({ code: "123456" });
+    expect(asTwofa.status).toBe(401);
+    expect(asTwofa.body.code).toBe("SESSION_EXPIRED");
+  });
+
+  test("a refresh token is not an access token, nor the reverse", async () => {
+    const { client } = await registeredClient(env);
+    const refresh = client.cookie("refresh_token")!;
+    const access = client.cookie("access_token")!;
+    expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${refresh}`)).status).toBe(401);
+    const res = await request(env.app).post("/auth/refresh").set("Cookie", `refresh_token=${access}; XSRF-TOKEN=${client.xsrf}`).set("X-XSRF-TOKEN", client.xsrf);
+    expect(res.status).toBe(401);
+  });
+
+  test("right secret but wrong type claim is refused (type is checked, not only the key)", async () => {
+    const { client, userId } = await registeredClient(env);
+    const forged = sign({ sub: userId, tv: 0, type: "refresh", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET);
+    expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${forged}`)).status).toBe(401);
+    const good = sign({ sub: userId, tv: 0, type: "access", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET);
+    expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${good}`)).status).toBe(200);
+    expect(client).toBeDefined();
+  });
+
+  test("alg=none and a wrong issuer are refused", async () => {
+    const { userId } = await registeredClient(env);
+    const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+    const body = Buffer.from(JSON.stringify({ sub: userId, tv: 0, type: "access", auth_time: 0, iss: "twofa-api", aud: "twofa-web", exp: 9999999999 })).toString("base64url");
+    expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${header}.${body}.`)).status).toBe(401);
+    const wrongIss = sign({ sub: userId, tv: 0, type: "access", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET, { issuer: "evil" });
+    expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${wrongIss}`)).status).toBe(401);
+  });
+});
+
+describe("rule 4: guessing budget counted in PostgreSQL", () => {
+  test("wrong codes report attemptsRemaining; the 5th locks the account; then even a right code gets 429 with Retry-After", async () => {
+    const { email, secret, userId } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    const remaining: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await verify(client, { code: "000000" });
+      expect(res.status).toBe(400);
+      remaining.push(res.body.attemptsRemaining);
+    }
+    expect(remaining).toEqual([4, 3, 2, 1]);
+    const fifth = await verify(client, { code: "000000" });
+    expect(fifth.status).toBe(429);
+    expect(fifth.body.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(Number(fifth.headers["retry-after"])).toBe(900);
+    const right = await verify(await startLogin(env, email), { code: codeAt(secret, env) });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers["retry-after"])).toBeGreaterThan(0);
+    expect(await env.db.auditEvent.count({ where: { userId, type: "TWOFA_LOCKED" } })).toBe(1);
+    // after the window the account is usable again
+    env.clock.advance(15 * 60 + 1);
+    expect((await verify(await startLogin(env, email), { code: codeAt(secret, env) })).status).toBe(200);
+  });
+
+  test("the account budget holds across two challenges and two IPs", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const a = await startLogin(env, email, "10.1.0.1");
+    const b = await startLogin(env, email, "10.2.0.2");
+    for (let i = 0; i < 3; i++) expect((await verify(a, { code: "111111" })).status).toBe(400);
+    const b1 = await verify(b, { code: "111111" });
+    expect(b1.body.attemptsRemaining).toBe(1);
+    expect((await verify(b, { code: "111111" })).status).toBe(429);
+    const c = await startLogin(env, email, "10.3.0.3");
+    expect((await verify(c, { code: codeAt(secret, env) })).status).toBe(429);
+  });
+
+  test("wrong backup codes count against the same budget", async () => {
+    const { email } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    for (let i = 0; i < 4; i++) expect((await verify(client, { backupCode: "zzzz-zzzz" })).status).toBe(400);
+    expect((await verify(client, { code: "123456" })).status).toBe(429);
+  });
+
+  test("a challenge dies after 5 wrong codes even when the account window has rolled over", async () => {
+    const longTtl = await startTestApp({ env: { LOGIN_CHALLENGE_TTL_SECONDS: "3600" }, share: env });
+    const { email, secret } = await clientWith2FA(longTtl);
+    const client = await startLogin(longTtl, email);
+    for (let i = 0; i < 3; i++) await verify(client, { code: "222222" });
+    longTtl.clock.advance(16 * 60); // the account's 15-minute window is over: its count restarts
+    for (let i = 0; i < 2; i++) expect((await verify(client, { code: "222222" })).status).toBe(400);
+    const res = await verify(client, { code: codeAt(secret, longTtl) });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("SESSION_EXPIRED");
+    await longTtl.close();
+  });
+
+  test("concurrent wrong guesses cannot exceed the budget", async () => {
+    const { email, userId } = await clientWith2FA(env);
+    const clients = await Promise.all(Array.from({ length: 4 }, (_, i) => startLogin(env, email, `10.9.0.${i}`)));
+    await Promise.all(clients.flatMap((c) => [verify(c, { code: "333333" }), verify(c, { code: "444444" }), verify(c, { code: "555555" })]));
+    const user = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
+    expect(user.twoFactorLockedUntil).not.toBeNull();
+    expect(user.twoFactorFailedAttempts).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("rule 4: flood limits (express-rate-limit)", () => {
+  test("per IP on /auth/login → 429 TOO_MANY_REQUESTS with Retry-After", async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_IP_MAX: "3" }, share: env });
+    const client = await new Client(limited.app, "10.77.0.1").init();
+    for (let i = 0; i < 3; i++) expect((await client.post("/auth/login", { email: "x@example.com", password: "nope" })).status).toBe(401);
+    const res = await client.post("/auth/login", { email: "x@example.com", password: "nope" });
+    expect(res.status).toBe(429);
+    expect(res.body.code).toBe("TOO_MANY_REQUESTS");
+    expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
+    // another IP is not affected
+    expect((await new Client(limited.app, "10.77.0.2").post("/auth/login", { email: "x@example.com", password: "nope" })).status).toBe(401);
+    await limited.close();
+  });
+
+  test("per IP on /auth/2fa/*", async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_IP_MAX: "2" }, share: env });
+    const client = await new Client(limited.app, "10.78.0.1").init();
+    await verify(client, { code: "123456" });
+    await verify(client, { code: "123456" });
+    expect((await verify(client, { code: "123456" })).status).toBe(429);
+    await limited.close();
+  });
+
+  test("failed logins per email, across IPs; even the right password is then refused", async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_EMAIL_FAILURES: "3" }, share: env });
+    const { email } = await registeredClient(limited);
+    for (let i = 0; i < 3; i++) {
+      expect((await new Client(limited.app, `10.79.0.${i}`).post("/auth/login", { email, password: "wrong password" })).status).toBe(401);
+    }
+    const res = await new Client(limited.app, "10.79.1.1").post("/auth/login", { email: email.toUpperCase(), password: PASSWORD });
+    expect(res.status).toBe(429);
+    await limited.close();
+  });
+});
+
+describe("rule 5: the server owns the secret, encrypted at rest", () => {
+  test("setup stores an encrypted pending secret; no row ever holds the base32 secret", async () => {
+    const { client, userId } = await registeredClient(env);
+    const setup = await client.post("/auth/2fa/setup", {});
+    expect(setup.status).toBe(200);
+    const { secret } = setup.body;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    const row = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
+    expect(row.twoFactorPendingSecret).toMatch(/^v1:k1:/);
+    expect(row.twoFactorEnabled).toBe(false);
+    await client.post("/auth/2fa/enable", { token: generateTotp(secret, env.clock.now()) });
+    const dump = JSON.stringify(await env.db.$queryRawUnsafe(`SELECT * FROM "User"`)) + JSON.stringify(await env.db.$queryRawUnsafe(`SELECT * FROM "AuditEvent"`));
+    expect(dump).not.toContain(secret);
+    expect(dump).not.toMatch(/"[A-Z2-7]{32}"/);
+  });
+
+  test("enable verifies against the pending secret; a different client-sent secret is refused", async () => {
+    const { client, userId } = await registeredClient(env);
+    const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+    const attackerSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    const res = await client.post("/auth/2fa/enable", { token: generateTotp(attackerSecret, env.clock.now()), secret: attackerSecret });
+    expect(res.status).toBe(400);
+    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(false);
+    const wrongCode = await client.post("/auth/2fa/enable", { token: generateTotp(attackerSecret, env.clock.now()) });
+    expect(wrongCode.status).toBe(400);
+    expect(wrongCode.body.code).toBe("INVALID_CODE");
+    const ok = await client.post("/auth/2fa/enable", { token: generateTotp(secret, env.clock.now()), secret });
+    expect(ok.status).toBe(200);
+    expect(ok.body.message).toBe("2FA enabled");
+  });
+
+  test("enable without setup, or after the pending secret expired → 400 NO_PENDING_SETUP", async () => {
+    const { client } = await registeredClient(env);
+    expect((await client.post("/auth/2fa/enable", { token: "123456" })).body.code).toBe("NO_PENDING_SETUP");
+    const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+    env.clock.advance(9 * 60);
+    await client.post("/auth/refresh");
+    env.clock.advance(7 * 60); // pending lifetime is 15 min
+    const res = await client.post("/auth/2fa/enable", { token: generateTotp(secret, env.clock.now()), password: PASSWORD });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("NO_PENDING_SETUP");
+  });
+
+  test("setup when 2FA is already on → 409", async () => {
+    const { client } = await clientWith2FA(env);
+    const res = await client.post("/auth/2fa/setup", {});
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("TWOFA_ALREADY_ENABLED");
+  });
+});
+
+describe("rule 6: backup codes", () => {
+  test("10 codes xxxx-xxxx, stored only as keyed hashes", async () => {
+    const { backupCodes, userId } = await clientWith2FA(env);
+    expect(backupCodes).toHaveLength(10);
+    for (const c of backupCodes) expect(c).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}$/);
+    const rows = await env.db.backupCode.findMany({ where: { userId } });
+    expect(rows).toHaveLength(10);
+    const dump = JSON.stringify(rows);
+    for (const c of backupCodes) expect(dump).not.toContain(c);
+  });
+
+  test("a backup code logs in once; used twice → refused", async () => {
+    const { email, backupCodes, client, userId } = await clientWith2FA(env);
+    const first = await verify(await startLogin(env, email), { backupCode: backupCodes[0].toUpperCase() });
+    expect(first.status).toBe(200);
+    const second = await verify(await startLogin(env, email), { backupCode: backupCodes[0] });
+    expect(second.status).toBe(400);
+    expect(second.body.code).toBe("INVALID_CODE");
+    expect(await env.db.auditEvent.count({ where: { userId, type: "BACKUP_CODE_USED" } })).toBe(1);
+    const status = await (await startLoginWithCode(email, backupCodes[1])).get("/auth/2fa/status");
+    expect(status.body).toMatchObject({ enabled: true, backupCodesRemaining: 8 });
+    expect(client).toBeDefined();
+  });
+
+  test("one backup code in two concurrent logins → exactly one session", async () => {
+    const { email, backupCodes } = await clientWith2FA(env);
+    const [a, b] = [await startLogin(env, email), await startLogin(env, email)];
+    const statuses = (await Promise.all([verify(a, { backupCode: backupCodes[2] }), verify(b, { backupCode: backupCodes[2] })])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 400]);
+  });
+
+  test("regenerating makes the old codes void and bumps tokenVersion", async () => {
+    const { client, email, secret, backupCodes } = await clientWith2FA(env);
+    const other = await startLoginWithCode(email, backupCodes[0]);
+    const res = await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) });
+    expect(res.status).toBe(200);
+    expect(res.body.backupCodes).toHaveLength(10);
+    expect(res.body.backupCodes).not.toContain(backupCodes[1]);
+    expect((await verify(await startLogin(env, email), { backupCode: backupCodes[1] })).status).toBe(400);
+    expect((await verify(await startLogin(env, email), { backupCode: res.body.backupCodes[0] })).status).toBe(200);
+    expect((await client.get("/auth/me")).status).toBe(200);
+    expect((await other.get("/auth/me")).status).toBe(401);
+  });
+
+  async function startLoginWithCode(email: string, backupCode: string) {
+    const client = await startLogin(env, email);
+    const res = await verify(client, { backupCode });
+    if (res.status !== 200) throw new Error(`backup login failed ${res.status}`);
+    return client;
+  }
+});
+
+describe("rule 7: proof before 2FA changes", () => {
+  test("disable: no proof → 400; wrong password → 401; wrong code → 400; nothing changes", async () => {
+    const { client, userId } = await clientWith2FA(env);
+    expect((await client.post("/auth/2fa/disable", {})).status).toBe(400);
+    const wrongPw = await client.post("/auth/2fa/disable", { password: "not my password" });
+    expect(wrongPw.status).toBe(401);
+    expect(wrongPw.body.code).toBe("INVALID_PASSWORD");
+    const wrongCode = await client.post("/auth/2fa/disable", { code: "000000" });
+    expect(wrongCode.status).toBe(400);
+    expect(wrongCode.body.code).toBe("INVALID_CODE");
+    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(true);
+  });
+
+  test("disable with the password turns 2FA off, deletes secret and backup codes; login needs no code", async () => {
+    const { client, email, userId } = await clientWith2FA(env);
+    const res = await client.post("/auth/2fa/disable", { password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: "2FA disabled" });
+    const row = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
+    expect(row).toMatchObject({ twoFactorEnabled: false, twoFactorSecret: null, twoFactorLastStep: null });
+    expect(await env.db.backupCode.count({ where: { userId } })).toBe(0);
+    const login = await (await new Client(env.app).init()).post("/auth/login", { email, password: PASSWORD });
+    expect(login.body.user).toBeDefined();
+    expect(await env.db.auditEvent.count({ where: { userId, type: "TWOFA_DISABLED" } })).toBe(1);
+  });
+
+  test("disable with a current code works; the code's step is spent (no replay)", async () => {
+    const { client, email, secret } = await clientWith2FA(env);
+    const code = codeAt(secret, env);
+    expect((await client.post("/auth/2fa/disable", { code })).status).toBe(200);
+    expect((await client.get("/auth/me")).body.twoFactorEnabled).toBe(false);
+    expect(email).toBeDefined();
+  });
+
+  test("disable with a replayed code is refused", async () => {
+    const { client, email, secret } = await clientWith2FA(env);
+    const code = codeAt(secret, env);
+    const other = await startLogin(env, email);
+    expect((await verify(other, { code })).status).toBe(200);
+    const res = await client.post("/auth/2fa/disable", { code });
+    expect(res.status).toBe(400);
+    expect(res.body.reason).toBe("replay");
+  });
+
+  test("setup, enable and backup-code regeneration need a login under 10 minutes old, or the password", async () => {
+    const { client } = await registeredClient(env);
+    env.clock.advance(11 * 60);
+    await client.post("/auth/refresh"); // a refresh is not a new login
+    const stale = await client.post("/auth/2fa/setup", {});
+    expect(stale.status).toBe(401);
+    expect(stale.body).toEqual({ code: "REAUTH_REQUIRED", message: ERROR_CODES.REAUTH_REQUIRED.message });
+    expect((await client.post("/auth/2fa/setup", { password: "wrong password" })).body.code).toBe("INVALID_PASSWORD");
+    const setup = await client.post("/auth/2fa/setup", { password: PASSWORD });
+    expect(setup.status).toBe(200);
+    const enableStale = await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) });
+    expect(enableStale.body.code).toBe("REAUTH_REQUIRED");
+    const enabled = await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env), password: PASSWORD });
+    expect(enabled.status).toBe(200);
+    // the re-issued session carries the new auth_time: regeneration right after needs no password
+    env.clock.advance(30);
+    expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(setup.body.secret, env) })).status).toBe(200);
+    env.clock.advance(11 * 60);
+    await client.post("/auth/refresh");
+    expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(setup.body.secret, env) })).body.code).toBe("REAUTH_REQUIRED");
+  });
+});
+
+describe("rule 8: tokenVersion kills every other session when 2FA changes", () => {
+  test("enable: the other session's access and refresh tokens die; the changing session lives", async () => {
+    const { client, email } = await registeredClient(env);
+    const other = await new Client(env.app).init();
+    await other.post("/auth/login", { email, password: PASSWORD });
+    const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+    expect((await client.post("/auth/2fa/enable", { token: codeAt(secret, env) })).status).toBe(200);
+    expect((await client.get("/auth/me")).status).toBe(200);
+    expect((await client.get("/auth/me")).body.twoFactorEnabled).toBe(true);
+    expect((await other.get("/auth/me")).status).toBe(401);
+    expect((await other.post("/auth/refresh")).status).toBe(401);
+  });
+
+  test("disable: the same", async () => {
+    const { client, email, secret } = await clientWith2FA(env);
+    const other = await startLogin(env, email);
+    expect((await verify(other, { code: codeAt(secret, env) })).status).toBe(200);
+    const oldRefresh = client.cookie("refresh_token");
+    expect((await client.post("/auth/2fa/disable", { password: PASSWORD })).status).toBe(200);
+    expect((await client.get("/auth/me")).status).toBe(200);
+    expect((await other.get("/auth/me")).status).toBe(401);
+    expect((await other.post("/auth/refresh")).status).toBe(401);
+    const replayOldRefresh = await request(env.app)
+      .post("/auth/refresh")
+      .set("Cookie", `refresh_token=${oldRefresh}; XSRF-TOKEN=${client.xsrf}`)
+      .set("X-XSRF-TOKEN", client.xsrf);
+    expect(replayOldRefresh.status).toBe(401);
+  });
+});
+
+describe("rule 9: admin enforcement", () => {
+  test("an ADMIN without 2FA gets 403 TWOFA_SETUP_REQUIRED except on me, setup, enable, logout", async () => {
+    const { client, userId } = await registeredClient(env);
+    await env.db.user.update({ where: { id: userId }, data: { role: "ADMIN" } });
+    const status = await client.get("/auth/2fa/status");
+    expect(status.status).toBe(403);
+    expect(status.body).toEqual({ code: "TWOFA_SETUP_REQUIRED", message: ERROR_CODES.TWOFA_SETUP_REQUIRED.message });
+    expect((await client.get("/auth/security-events")).status).toBe(403);
+    expect((await client.post("/auth/logout-all")).status).toBe(403);
+    expect((await client.get("/auth/me")).body.role).toBe("ADMIN");
+    const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+    expect((await client.post("/auth/2fa/enable", { token: codeAt(secret, env) })).status).toBe(200);
+    expect((await client.get("/auth/2fa/status")).status).toBe(200);
+    expect((await client.post("/auth/logout")).status).toBe(200);
+  });
+});
+
+describe("rule 10: otpauth URL (Key Uri Format with issuer)", () => {
+  test("setup returns otpauth://totp/Issuer:email?secret&issuer&algorithm&digits&period", async () => {
+    const { client, email } = await registeredClient(env);
+    const { secret, otpauthUrl } = (await client.post("/auth/2fa/setup", {})).body;
+    expect(otpauthUrl).toBe(`otpauth://totp/TwoFA:${encodeURIComponent(email)}?secret=${secret}&issuer=TwoFA&algorithm=SHA1&digits=6&period=30`);
+  });
+});
+
+describe("status and security events", () => {
+  test("GET /auth/2fa/status", async () => {
+    const { client } = await registeredClient(env);
+    expect((await client.get("/auth/2fa/status")).body).toEqual({ enabled: false, backupCodesRemaining: 0, backupCodesTotal: 0 });
+  });
+
+  test("GET /auth/security-events lists this user's last events, newest first, without secrets", async () => {
+    const { client, userId } = await clientWith2FA(env);
+    const res = await client.get("/auth/security-events");
+    expect(res.status).toBe(200);
+    expect(res.body.events[0]).toEqual({ id: expect.any(String), type: "TWOFA_ENABLED", ip: expect.any(String), userAgent: null, detail: null, createdAt: expect.any(String) });
+    expect(res.body.events.every((e: { type: string }) => typeof e.type === "string")).toBe(true);
+    const other = await registeredClient(env);
+    expect((await other.client.get("/auth/security-events")).body.events.map((e: { type: string }) => e.type)).toEqual(["REGISTERED"]);
+    expect(userId).toBeDefined();
+  });
+});
