@@ -82,7 +82,7 @@ async function runPrimary(config: Config, logger: Logger) {
   const fork = () => cluster.fork(workerEnv);
   cluster.on("exit", (worker: Worker, code: number | null, signal: string | null) => {
     if (stopping) return;
-    logger.error({ pid: worker.process.pid, code, signal }, "worker died; starting a new one");
+    logger.error({ workerPid: worker.process.pid, code, signal }, "worker died; starting a new one");
     const now = Date.now();
     deaths.push(now);
     while (deaths.length && deaths[0] < now - 60_000) deaths.shift();
