@@ -8,6 +8,8 @@ export interface ApiError {
   message: string;
   attemptsRemaining?: number;
   retryAfterSeconds?: number;
+  /** VALIDATION_FAILED lists what was wrong: `[{field, message}]`. */
+  fields?: { field: string; message: string }[];
 }
 
 export const NETWORK_ERROR_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
@@ -20,6 +22,19 @@ function isErrorBody(value: unknown): value is Partial<ApiErrorBody> {
 function positiveInt(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.ceil(n) : undefined;
+}
+
+function readFields(value: unknown): { field: string; message: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((f): f is { field: string; message: string } =>
+      typeof f === 'object' && f !== null && typeof f.field === 'string' && typeof f.message === 'string',
+    )
+    .map((f) => ({ field: f.field, message: f.message }));
+}
+
+function capitalise(word: string): string {
+  return word ? word.charAt(0).toUpperCase() + word.slice(1) : word;
 }
 
 /** Reads `{message, code, attemptsRemaining, retryAfterSeconds}` and the Retry-After header. */
@@ -46,6 +61,11 @@ export function readApiError(err: unknown): ApiError {
     code: typeof b.code === 'string' ? b.code : `HTTP_${err.status}`,
     message: typeof b.message === 'string' && b.message ? b.message : GENERIC_ERROR_MESSAGE,
   };
+  const fields = readFields(b['fields']);
+  if (fields.length > 0) {
+    result.fields = fields;
+    result.message = fields.map((f) => `${capitalise(f.field)} ${f.message}.`).join(' ');
+  }
   if (attemptsRemaining !== undefined) result.attemptsRemaining = attemptsRemaining;
   if (retryAfterSeconds !== undefined) result.retryAfterSeconds = retryAfterSeconds;
   return result;

@@ -1,0 +1,290 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { Router } from '@angular/router';
+import { firstValueFrom } from 'rxjs';
+import { aUser, errorResponse, provideTestApp, setXsrfCookie, signIn, tick } from '../../../testing/test-utils';
+import { AUTH_MESSAGES, AuthService } from './auth.service';
+import { SKIP_SESSION_REFRESH } from './http-context';
+
+describe('AuthService', () => {
+  let auth: AuthService;
+  let http: HttpTestingController;
+  let router: Router;
+
+  beforeEach(() => {
+    sessionStorage.clear();
+    setXsrfCookie(null);
+    TestBed.configureTestingModule({ providers: provideTestApp() });
+    auth = TestBed.inject(AuthService);
+    http = TestBed.inject(HttpTestingController);
+    router = TestBed.inject(Router);
+  });
+
+  afterEach(() => http.verify());
+
+  function expectCall(method: string, url: string): TestRequest {
+    const req = http.expectOne(url);
+    expect(req.request.method).toBe(method);
+    expect(req.request.withCredentials).toBe(true);
+    return req;
+  }
+
+  describe('init (app initializer)', () => {
+    it('gets the XSRF cookie, then the user', async () => {
+      const done = auth.init();
+      const csrf = expectCall('GET', '/auth/csrf');
+      csrf.flush(null, { status: 204, statusText: 'No Content' });
+      await tick();
+      const me = expectCall('GET', '/auth/me');
+      expect(me.request.context.get(SKIP_SESSION_REFRESH)).toBe(true);
+      me.flush(aUser({ twoFactorEnabled: true }));
+      await done;
+      expect(auth.isLoggedIn()).toBe(true);
+      expect(auth.user()?.twoFactorEnabled).toBe(true);
+    });
+
+    it('treats a 401 as "not logged in" after one quiet refresh, without redirecting', async () => {
+      const navigate = vi.spyOn(router, 'navigateByUrl');
+      const done = auth.init();
+      http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
+      await tick();
+      const { body, opts } = errorResponse(401, 'UNAUTHENTICATED');
+      http.expectOne('/auth/me').flush(body, opts);
+      await tick();
+      const refresh = expectCall('POST', '/auth/refresh');
+      refresh.flush(body, opts);
+      await done;
+      expect(auth.isLoggedIn()).toBe(false);
+      expect(auth.notice()).toBeNull();
+      expect(navigate).not.toHaveBeenCalled();
+    });
+
+    it('restores a session whose access token expired (refresh answers {user})', async () => {
+      const done = auth.init();
+      http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
+      await tick();
+      const { body, opts } = errorResponse(401, 'UNAUTHENTICATED');
+      http.expectOne('/auth/me').flush(body, opts);
+      await tick();
+      http.expectOne('/auth/refresh').flush({ user: aUser() });
+      await done;
+      expect(auth.user()?.email).toBe('ada@example.com');
+    });
+
+    it('starts logged out, without throwing, when the API is down', async () => {
+      const done = auth.init();
+      http.expectOne('/auth/csrf').error(new ProgressEvent('error'));
+      await tick();
+      http.expectOne('/auth/me').flush('Bad gateway', { status: 502, statusText: 'Bad Gateway' });
+      await expect(done).resolves.toBeUndefined();
+      expect(auth.isLoggedIn()).toBe(false);
+    });
+  });
+
+  describe('session endpoints', () => {
+    it('register: POST /auth/register → 201 {user} starts the session', async () => {
+      const result = firstValueFrom(auth.register({ email: 'ada@example.com', password: 'correct horse battery' }));
+      const req = expectCall('POST', '/auth/register');
+      expect(req.request.body).toEqual({ email: 'ada@example.com', password: 'correct horse battery' });
+      req.flush({ user: aUser() }, { status: 201, statusText: 'Created' });
+      expect((await result).user.email).toBe('ada@example.com');
+      expect(auth.isLoggedIn()).toBe(true);
+    });
+
+    it('register: 409 EMAIL_TAKEN reaches the caller', async () => {
+      const result = firstValueFrom(auth.register({ email: 'ada@example.com', password: 'x'.repeat(12) }));
+      const { body, opts } = errorResponse(409, 'EMAIL_TAKEN');
+      http.expectOne('/auth/register').flush(body, opts);
+      await expect(result).rejects.toBeInstanceOf(HttpErrorResponse);
+      expect(auth.isLoggedIn()).toBe(false);
+    });
+
+    it('login: {user} starts the session', async () => {
+      const result = firstValueFrom(auth.login({ email: 'ada@example.com', password: 'pw' }));
+      const req = expectCall('POST', '/auth/login');
+      expect(req.request.body).toEqual({ email: 'ada@example.com', password: 'pw' });
+      req.flush({ user: aUser() });
+      await result;
+      expect(auth.isLoggedIn()).toBe(true);
+      expect(auth.twoFactorPending()).toBe(false);
+    });
+
+    it('login: {requires2FA:true} marks the code step as pending (kept across a reload)', async () => {
+      const result = firstValueFrom(auth.login({ email: 'ada@example.com', password: 'pw' }));
+      http.expectOne('/auth/login').flush({ requires2FA: true });
+      expect((await result).requires2FA).toBe(true);
+      expect(auth.isLoggedIn()).toBe(false);
+      expect(auth.twoFactorPending()).toBe(true);
+      expect(Number(sessionStorage.getItem('twofa.pendingUntil'))).toBeGreaterThan(Date.now());
+    });
+
+    it('login: 401 INVALID_CREDENTIALS and 429 reach the caller', async () => {
+      const a = firstValueFrom(auth.login({ email: 'a@b.c', password: 'pw' }));
+      const bad = errorResponse(401, 'INVALID_CREDENTIALS');
+      http.expectOne('/auth/login').flush(bad.body, bad.opts);
+      await expect(a).rejects.toMatchObject({ status: 401 });
+      const b = firstValueFrom(auth.login({ email: 'a@b.c', password: 'pw' }));
+      const slow = errorResponse(429, 'TOO_MANY_REQUESTS', { retryAfterSeconds: 60 });
+      http.expectOne('/auth/login').flush(slow.body, slow.opts);
+      await expect(b).rejects.toMatchObject({ status: 429 });
+    });
+
+    it('verifyLogin: sends {code} or {backupCode} and starts the session', async () => {
+      const first = firstValueFrom(auth.verifyLogin({ code: '123456' }));
+      const req = expectCall('POST', '/auth/2fa/verify-login');
+      expect(req.request.body).toEqual({ code: '123456' });
+      req.flush({ message: '2FA verified', user: aUser({ twoFactorEnabled: true }) });
+      await first;
+      expect(auth.user()?.twoFactorEnabled).toBe(true);
+
+      const second = firstValueFrom(auth.verifyLogin({ backupCode: 'abcd-efgh' }));
+      const req2 = http.expectOne('/auth/2fa/verify-login');
+      expect(req2.request.body).toEqual({ backupCode: 'abcd-efgh' });
+      req2.flush({ message: '2FA verified', user: aUser() });
+      await second;
+      expect(auth.twoFactorPending()).toBe(false);
+    });
+
+    it('refresh: POST /auth/refresh, exempt from the refresh interceptor', async () => {
+      const result = firstValueFrom(auth.refresh());
+      const req = expectCall('POST', '/auth/refresh');
+      expect(req.request.context.get(SKIP_SESSION_REFRESH)).toBe(true);
+      req.flush({ user: aUser() });
+      expect((await result)?.user?.id).toBe('u1');
+    });
+
+    it('me: GET /auth/me updates the user', async () => {
+      const result = firstValueFrom(auth.me());
+      expectCall('GET', '/auth/me').flush(aUser({ email: 'grace@example.com' }));
+      await result;
+      expect(auth.user()?.email).toBe('grace@example.com');
+    });
+
+    it('logout: POST /auth/logout clears the session, even if the call fails', async () => {
+      signIn();
+      const result = firstValueFrom(auth.logout());
+      expectCall('POST', '/auth/logout').flush('boom', { status: 500, statusText: 'Server Error' });
+      await expect(result).resolves.toBeUndefined();
+      expect(auth.isLoggedIn()).toBe(false);
+    });
+
+    it('logoutAll: POST /auth/logout-all clears the session', async () => {
+      signIn();
+      const result = firstValueFrom(auth.logoutAll());
+      expectCall('POST', '/auth/logout-all').flush({ message: 'Logged out everywhere' });
+      await result;
+      expect(auth.isLoggedIn()).toBe(false);
+    });
+  });
+
+  describe('two-factor endpoints', () => {
+    beforeEach(() => signIn());
+
+    it('status: GET /auth/2fa/status', async () => {
+      const result = firstValueFrom(auth.twoFactorStatus());
+      expectCall('GET', '/auth/2fa/status').flush({ enabled: true, backupCodesRemaining: 7 });
+      expect(await result).toEqual({ enabled: true, backupCodesRemaining: 7 });
+    });
+
+    it('setup: {} first, {password} after REAUTH_REQUIRED', async () => {
+      const first = firstValueFrom(auth.setupTwoFactor());
+      const req = expectCall('POST', '/auth/2fa/setup');
+      expect(req.request.body).toEqual({});
+      const reauth = errorResponse(401, 'REAUTH_REQUIRED');
+      req.flush(reauth.body, reauth.opts);
+      await expect(first).rejects.toMatchObject({ status: 401, error: { code: 'REAUTH_REQUIRED' } });
+      http.expectNone('/auth/refresh');
+
+      const second = firstValueFrom(auth.setupTwoFactor('my password'));
+      const req2 = http.expectOne('/auth/2fa/setup');
+      expect(req2.request.body).toEqual({ password: 'my password' });
+      req2.flush({ secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/TwoFA:ada?secret=JBSWY3DPEHPK3PXP' });
+      expect((await second).secret).toBe('JBSWY3DPEHPK3PXP');
+    });
+
+    it('enable: {token} (and {token,password}) → backup codes; the user is now protected', async () => {
+      const codes = Array.from({ length: 10 }, (_, i) => `aaaa-bbb${i}`);
+      const result = firstValueFrom(auth.enableTwoFactor('123456'));
+      const req = expectCall('POST', '/auth/2fa/enable');
+      expect(req.request.body).toEqual({ token: '123456' });
+      req.flush({ message: '2FA enabled', backupCodes: codes });
+      expect((await result).backupCodes).toHaveLength(10);
+      expect(auth.user()?.twoFactorEnabled).toBe(true);
+
+      const withPassword = firstValueFrom(auth.enableTwoFactor('654321', 'pw'));
+      const req2 = http.expectOne('/auth/2fa/enable');
+      expect(req2.request.body).toEqual({ token: '654321', password: 'pw' });
+      const invalid = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4 });
+      req2.flush(invalid.body, invalid.opts);
+      await expect(withPassword).rejects.toMatchObject({ status: 400, error: { attemptsRemaining: 4 } });
+    });
+
+    it('disable: {password} or {code}', async () => {
+      signIn(aUser({ twoFactorEnabled: true }));
+      const byPassword = firstValueFrom(auth.disableTwoFactor({ password: 'pw' }));
+      const req = expectCall('POST', '/auth/2fa/disable');
+      expect(req.request.body).toEqual({ password: 'pw' });
+      req.flush({ message: '2FA disabled' });
+      await byPassword;
+      expect(auth.user()?.twoFactorEnabled).toBe(false);
+
+      const byCode = firstValueFrom(auth.disableTwoFactor({ code: '123456' }));
+      const req2 = http.expectOne('/auth/2fa/disable');
+      expect(req2.request.body).toEqual({ code: '123456' });
+      const wrong = errorResponse(401, 'INVALID_PASSWORD');
+      req2.flush(wrong.body, wrong.opts);
+      await expect(byCode).rejects.toMatchObject({ status: 401 });
+      http.expectNone('/auth/refresh');
+      expect(auth.isLoggedIn()).toBe(true);
+    });
+
+    it('backup codes: {code} and {code,password}', async () => {
+      const a = firstValueFrom(auth.regenerateBackupCodes('123456'));
+      const req = expectCall('POST', '/auth/2fa/backup-codes');
+      expect(req.request.body).toEqual({ code: '123456' });
+      req.flush({ backupCodes: ['a'] });
+      expect((await a).backupCodes).toEqual(['a']);
+      const b = firstValueFrom(auth.regenerateBackupCodes('123456', 'pw'));
+      const req2 = http.expectOne('/auth/2fa/backup-codes');
+      expect(req2.request.body).toEqual({ code: '123456', password: 'pw' });
+      req2.flush({ backupCodes: ['b'] });
+      await b;
+    });
+
+    it('security events: GET /auth/security-events', async () => {
+      const result = firstValueFrom(auth.securityEvents());
+      const event = { id: 'e1', type: 'LOGIN_SUCCESS', ip: '127.0.0.1', userAgent: 'x', createdAt: '2026-01-01T00:00:00Z', detail: null };
+      expectCall('GET', '/auth/security-events').flush({ events: [event] });
+      expect((await result).events[0]).toEqual(event);
+    });
+  });
+
+  it('sends the XSRF cookie back in X-XSRF-TOKEN on state-changing calls only', () => {
+    setXsrfCookie('token-1');
+    auth.logout().subscribe();
+    expect(http.expectOne('/auth/logout').request.headers.get('X-XSRF-TOKEN')).toBe('token-1');
+    auth.twoFactorStatus().subscribe();
+    expect(http.expectOne('/auth/2fa/status').request.headers.has('X-XSRF-TOKEN')).toBe(false);
+  });
+
+  it('expireSession: clears the session and shows the message on /login', async () => {
+    signIn();
+    auth.expireSession();
+    await tick();
+    expect(auth.isLoggedIn()).toBe(false);
+    expect(router.url).toBe('/login');
+    expect(auth.takeNotice()).toBe(AUTH_MESSAGES.sessionExpired);
+    expect(auth.takeNotice()).toBeNull();
+  });
+
+  it('only accepts in-app return URLs', () => {
+    auth.rememberReturnUrl('/profile');
+    expect(auth.takeReturnUrl()).toBe('/profile');
+    expect(auth.takeReturnUrl()).toBe('/dashboard');
+    for (const url of ['//evil.example', 'https://evil.example', '/\\evil', '/login', '/two-factor']) {
+      auth.rememberReturnUrl(url);
+      expect(auth.takeReturnUrl()).toBe('/dashboard');
+    }
+  });
+});
