@@ -30,6 +30,12 @@ export async function launchChromium() {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 }
 
+/** Removes the screenshots of an earlier run (the server logs are overwritten anyway). */
+export function cleanOutput() {
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  for (const f of fs.readdirSync(OUTPUT_DIR)) if (f.endsWith(".png")) fs.rmSync(path.join(OUTPUT_DIR, f));
+}
+
 let shotCounter = 0;
 /** Full-page screenshot into e2e/output/NN-name.png (git-ignored). */
 export async function shot(page, name) {

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createDatabase, ensureBuilt, startServer } from "../lib/app.mjs";
-import { decodeQr, launchChromium, shot } from "../lib/browser.mjs";
+import { cleanOutput, decodeQr, launchChromium, shot } from "../lib/browser.mjs";
 import { stepAt, totpForStep } from "../lib/totp.mjs";
 
 const EMAIL = `e2e-${crypto.randomBytes(4).toString("hex")}@example.com`;
@@ -107,6 +107,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
 
   before(async () => {
     browser = await launchChromium(); // first: without Chromium, fail at once with the install command
+    cleanOutput();
     ensureBuilt((m) => console.log(`# ${m}`));
     db = await createDatabase((m) => console.log(`# ${m}`));
     app = await startServer({ name: "main", databaseUrl: db.url });
