@@ -63,6 +63,7 @@ export class LoginPage {
       error: (err: unknown) => {
         this.busy.set(false);
         this.error.set(loginErrorMessage(readApiError(err)));
+        this.submitted.set(false);
         this.form.controls.password.reset();
       },
     });

@@ -1,0 +1,318 @@
+import { HttpTestingController } from '@angular/common/http/testing';
+import { Component, input } from '@angular/core';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { By } from '@angular/platform-browser';
+import { Router } from '@angular/router';
+import { QRCodeComponent } from 'angularx-qrcode';
+import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import {
+  aUser,
+  alerts,
+  buttonByText,
+  errorResponse,
+  inputByLabel,
+  provideTestApp,
+  signIn,
+  tick,
+  typeInto,
+} from '../../../testing/test-utils';
+import { ProfilePage } from './profile.page';
+
+/** Stands in for angularx-qrcode (jsdom has no canvas); records what it was asked to draw. */
+@Component({ selector: 'qrcode', template: '<img alt="QR code" width="240" height="240" />' })
+class FakeQrCode {
+  readonly qrdata = input('');
+  readonly width = input(0);
+  readonly margin = input(0);
+  readonly errorCorrectionLevel = input('');
+  readonly elementType = input('');
+  readonly colorDark = input('');
+  readonly colorLight = input('');
+  readonly alt = input('');
+}
+
+const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const OTPAUTH = `otpauth://totp/TwoFA:ada%40example.com?secret=${SECRET}&issuer=TwoFA&algorithm=SHA1&digits=6&period=30`;
+const CODES = Array.from({ length: 10 }, (_, i) => `abcd-efg${i}`);
+
+describe('ProfilePage', () => {
+  let fixture: ComponentFixture<ProfilePage>;
+  let el: HTMLElement;
+  let http: HttpTestingController;
+  const dialogProto = HTMLDialogElement.prototype as unknown as Record<string, unknown>;
+
+  beforeEach(() => {
+    sessionStorage.clear();
+    // jsdom has no modal dialogs: give it the two methods the component calls.
+    dialogProto['showModal'] = vi.fn(function (this: HTMLDialogElement) {
+      this.setAttribute('open', '');
+    });
+    dialogProto['close'] = vi.fn(function (this: HTMLDialogElement) {
+      this.removeAttribute('open');
+      this.dispatchEvent(new Event('close'));
+    });
+    TestBed.configureTestingModule({ providers: provideTestApp() }).overrideComponent(ProfilePage, {
+      remove: { imports: [QRCodeComponent] },
+      add: { imports: [FakeQrCode] },
+    });
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => {
+    delete dialogProto['showModal'];
+    delete dialogProto['close'];
+    http.verify();
+  });
+
+  async function create(status: { enabled: boolean; backupCodesRemaining: number }, events: unknown[] = []): Promise<void> {
+    signIn(aUser({ twoFactorEnabled: status.enabled }));
+    fixture = TestBed.createComponent(ProfilePage);
+    el = fixture.nativeElement;
+    http.expectOne('/auth/2fa/status').flush(status);
+    await fixture.whenStable();
+    http.expectOne('/auth/security-events').flush({ events });
+    await fixture.whenStable();
+  }
+
+  const statusText = () => el.querySelector('[data-testid="twofa-status"]')?.textContent?.trim();
+  const flushEvents = () => http.expectOne('/auth/security-events').flush({ events: [] });
+
+  async function click(text: string): Promise<void> {
+    buttonByText(el, text).click();
+    await fixture.whenStable();
+  }
+
+  it('off → (password) → QR and key → confirm → backup codes → on → disable → off', async () => {
+    await create({ enabled: false, backupCodesRemaining: 0 });
+    expect(statusText()).toBe('Off');
+
+    // Enable: the login is older than 10 minutes, so the API wants the password.
+    await click('Enable two-factor authentication');
+    const setup = http.expectOne('/auth/2fa/setup');
+    expect(setup.request.body).toEqual({});
+    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
+    setup.flush(reauth.body, reauth.opts);
+    http.expectNone('/auth/refresh');
+    await fixture.whenStable();
+    expect(el.textContent).toContain('For your security, confirm your password to continue.');
+    typeInto(inputByLabel(el, 'Password'), 'correct horse battery');
+    await click('Continue');
+    const setup2 = http.expectOne('/auth/2fa/setup');
+    expect(setup2.request.body).toEqual({ password: 'correct horse battery' });
+    setup2.flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+    await fixture.whenStable();
+    flushEvents(); // TWOFA_SETUP_STARTED shows up in the activity
+
+    // The QR (error correction M) and the manual key in groups of four.
+    const qr = fixture.debugElement.query(By.directive(FakeQrCode));
+    expect(qr.parent?.nativeElement.getAttribute('data-testid')).toBe('qr');
+    const qrInputs = qr.componentInstance as FakeQrCode;
+    expect(qrInputs.qrdata()).toBe(OTPAUTH);
+    expect(qrInputs.errorCorrectionLevel()).toBe('M');
+    expect(qrInputs.width()).toBeGreaterThanOrEqual(200);
+    expect(qrInputs.colorLight()).toBe('#ffffffff');
+    expect(qrInputs.margin()).toBeGreaterThanOrEqual(4);
+    expect(el.querySelector('[data-testid="manual-key"]')?.textContent?.trim()).toBe('JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP');
+    expect(statusText()).toBe('Off');
+
+    // Confirm with a code (pasted with a space); the password given above is reused.
+    typeInto(inputByLabel(el, 'Authentication code'), '123 456');
+    await click('Verify and enable');
+    const enable = http.expectOne('/auth/2fa/enable');
+    expect(enable.request.body).toEqual({ token: '123456', password: 'correct horse battery' });
+    enable.flush({ message: '2FA enabled', backupCodes: CODES });
+    await fixture.whenStable();
+    flushEvents();
+
+    // Backup codes, shown once.
+    const items = el.querySelectorAll('[data-testid="backup-codes"] li');
+    expect(Array.from(items).map((li) => li.textContent?.trim())).toEqual(CODES);
+    expect(statusText()).toBe('On');
+    expect(TestBed.inject(AuthService).user()?.twoFactorEnabled).toBe(true);
+    await click('I saved them');
+    expect(el.querySelector('[data-testid="backup-codes"]')).toBeNull();
+    expect(el.textContent).toContain('Backup codes left: 10.');
+
+    // Disable, in a modal dialog, with the password.
+    await click('Disable');
+    const dialog = el.querySelector('dialog')!;
+    expect(dialogProto['showModal']).toHaveBeenCalledTimes(1);
+    expect(dialog.hasAttribute('open')).toBe(true);
+    typeInto(inputByLabel(dialog, 'Password'), 'correct horse battery');
+    await fixture.whenStable();
+    buttonByText(dialog, 'Turn off two-factor authentication').click();
+    const disable = http.expectOne('/auth/2fa/disable');
+    expect(disable.request.body).toEqual({ password: 'correct horse battery' });
+    disable.flush({ message: '2FA disabled' });
+    await fixture.whenStable();
+    flushEvents();
+    expect(dialog.hasAttribute('open')).toBe(false);
+    expect(statusText()).toBe('Off');
+    expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
+    expect(TestBed.inject(AuthService).user()?.twoFactorEnabled).toBe(false);
+  });
+
+  it('refuses a malformed confirmation code and shows the API’s invalid code with attempts left', async () => {
+    await create({ enabled: false, backupCodesRemaining: 0 });
+    await click('Enable two-factor authentication');
+    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+    await fixture.whenStable();
+    flushEvents();
+
+    typeInto(inputByLabel(el, 'Authentication code'), '12345');
+    await click('Verify and enable');
+    http.expectNone('/auth/2fa/enable');
+    expect(alerts(el)).toContain('The code is 6 digits, like 123456.');
+
+    typeInto(inputByLabel(el, 'Authentication code'), '000000');
+    await click('Verify and enable');
+    const enable = http.expectOne('/auth/2fa/enable');
+    expect(enable.request.body).toEqual({ token: '000000' });
+    const invalid = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4 });
+    enable.flush(invalid.body, invalid.opts);
+    await fixture.whenStable();
+    expect(alerts(el).join(' ')).toContain('4 attempts remaining.');
+    expect(statusText()).toBe('Off');
+    expect(el.querySelector('[data-testid="qr"]')).not.toBeNull();
+  });
+
+  it('asks for the password when enable answers REAUTH_REQUIRED, then retries with it', async () => {
+    await create({ enabled: false, backupCodesRemaining: 0 });
+    await click('Enable two-factor authentication');
+    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+    await fixture.whenStable();
+    flushEvents();
+    expect(inputByLabel(el, 'Password')).toBeNull();
+
+    typeInto(inputByLabel(el, 'Authentication code'), '123456');
+    await click('Verify and enable');
+    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
+    http.expectOne('/auth/2fa/enable').flush(reauth.body, reauth.opts);
+    http.expectNone('/auth/refresh');
+    await fixture.whenStable();
+    typeInto(inputByLabel(el, 'Password'), 'pw pw pw pw pw');
+    await click('Verify and enable');
+    const retry = http.expectOne('/auth/2fa/enable');
+    expect(retry.request.body).toEqual({ token: '123456', password: 'pw pw pw pw pw' });
+    retry.flush({ message: '2FA enabled', backupCodes: CODES });
+    await fixture.whenStable();
+    flushEvents();
+    expect(el.querySelectorAll('[data-testid="backup-codes"] li')).toHaveLength(10);
+  });
+
+  it('goes back to "off" when the pending setup is gone', async () => {
+    await create({ enabled: false, backupCodesRemaining: 0 });
+    await click('Enable two-factor authentication');
+    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+    await fixture.whenStable();
+    flushEvents();
+    typeInto(inputByLabel(el, 'Authentication code'), '123456');
+    await click('Verify and enable');
+    const gone = errorResponse(400, 'NO_PENDING_SETUP');
+    http.expectOne('/auth/2fa/enable').flush(gone.body, gone.opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual(['Your setup expired. Please start again.']);
+    expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
+  });
+
+  it('regenerates backup codes with a current code (and the password if asked)', async () => {
+    await create({ enabled: true, backupCodesRemaining: 2 });
+    expect(statusText()).toBe('On');
+    expect(el.querySelector('[data-testid="backup-codes-remaining"]')?.className).toContain('warn-text');
+    await click('Regenerate backup codes');
+    typeInto(inputByLabel(el, 'Authentication code'), '111 222');
+    await click('Create new codes');
+    const first = http.expectOne('/auth/2fa/backup-codes');
+    expect(first.request.body).toEqual({ code: '111222' });
+    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
+    first.flush(reauth.body, reauth.opts);
+    await fixture.whenStable();
+    typeInto(inputByLabel(el, 'Password'), 'my password');
+    await click('Create new codes');
+    const second = http.expectOne('/auth/2fa/backup-codes');
+    expect(second.request.body).toEqual({ code: '111222', password: 'my password' });
+    second.flush({ backupCodes: CODES });
+    await fixture.whenStable();
+    flushEvents();
+    expect(el.querySelectorAll('[data-testid="backup-codes"] li')).toHaveLength(10);
+    expect(el.textContent).toContain('the old ones no longer work');
+    await click('I saved them');
+    expect(el.textContent).toContain('Backup codes left: 10.');
+  });
+
+  it('disables with a code instead of the password, and shows a wrong password', async () => {
+    await create({ enabled: true, backupCodesRemaining: 10 });
+    await click('Disable');
+    const dialog = el.querySelector('dialog')!;
+    typeInto(inputByLabel(dialog, 'Password'), 'wrong');
+    await fixture.whenStable();
+    buttonByText(dialog, 'Turn off two-factor authentication').click();
+    const wrong = errorResponse(401, 'INVALID_PASSWORD');
+    http.expectOne('/auth/2fa/disable').flush(wrong.body, wrong.opts);
+    http.expectNone('/auth/refresh');
+    await fixture.whenStable();
+    expect(alerts(dialog)).toEqual(['Incorrect password.']);
+    expect(dialog.hasAttribute('open')).toBe(true);
+
+    buttonByText(dialog, 'Use a code from your app instead').click();
+    await fixture.whenStable();
+    expect(inputByLabel(dialog, 'Password')).toBeNull();
+    typeInto(inputByLabel(dialog, 'Authentication code'), '654 321');
+    await fixture.whenStable();
+    buttonByText(dialog, 'Turn off two-factor authentication').click();
+    const disable = http.expectOne('/auth/2fa/disable');
+    expect(disable.request.body).toEqual({ code: '654321' });
+    disable.flush({ message: '2FA disabled' });
+    await fixture.whenStable();
+    flushEvents();
+    expect(statusText()).toBe('Off');
+  });
+
+  it('"Cancel" closes the dialog without calling the API', async () => {
+    await create({ enabled: true, backupCodesRemaining: 10 });
+    await click('Disable');
+    const dialog = el.querySelector('dialog')!;
+    buttonByText(dialog, 'Cancel').click();
+    await fixture.whenStable();
+    expect(dialog.hasAttribute('open')).toBe(false);
+    expect(dialog.querySelector('form')).toBeNull();
+    http.expectNone('/auth/2fa/disable');
+    expect(statusText()).toBe('On');
+  });
+
+  it('shows recent security activity in words', async () => {
+    await create({ enabled: true, backupCodesRemaining: 10 }, [
+      { id: '2', type: 'TOTP_REPLAY', ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', createdAt: '2026-11-25T08:00:00Z', detail: null },
+      { id: '1', type: 'LOGIN_SUCCESS', ip: '127.0.0.1', userAgent: null, createdAt: '2026-11-25T07:00:00Z', detail: null },
+    ]);
+    const items = el.querySelectorAll('[data-testid="security-events"] li');
+    expect(items).toHaveLength(2);
+    expect(items[0].textContent).toContain('An already used code was tried again — if this wasn’t you, change your password');
+    expect(items[0].textContent).toContain('Firefox on Linux');
+    expect(items[0].className).toContain('activity-warn');
+    expect(items[1].textContent).toContain('Logged in');
+  });
+
+  it('"Log out everywhere" ends every session and goes to /login', async () => {
+    await create({ enabled: false, backupCodesRemaining: 0 });
+    await click('Log out everywhere');
+    http.expectOne('/auth/logout-all').flush({ message: 'Logged out everywhere' });
+    await tick();
+    expect(TestBed.inject(Router).url).toBe('/login');
+    expect(TestBed.inject(AuthService).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
+  });
+
+  it('falls back on /auth/me for an admin who must set up 2FA first', async () => {
+    signIn(aUser({ role: 'ADMIN' }));
+    fixture = TestBed.createComponent(ProfilePage);
+    el = fixture.nativeElement;
+    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
+    http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
+    await fixture.whenStable();
+    http.expectOne('/auth/security-events').flush(required.body, required.opts);
+    await fixture.whenStable();
+    expect(statusText()).toBe('Off');
+    expect(el.textContent).toContain('Your account requires two-factor authentication');
+    expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
+  });
+});

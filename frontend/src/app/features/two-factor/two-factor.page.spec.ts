@@ -1,0 +1,141 @@
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { Router } from '@angular/router';
+import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import {
+  aUser,
+  alerts,
+  buttonByText,
+  errorResponse,
+  inputByLabel,
+  provideTestApp,
+  tick,
+  typeInto,
+} from '../../../testing/test-utils';
+import { TwoFactorPage } from './two-factor.page';
+
+describe('TwoFactorPage (the code form)', () => {
+  let fixture: ComponentFixture<TwoFactorPage>;
+  let el: HTMLElement;
+  let http: HttpTestingController;
+  let router: Router;
+
+  beforeEach(async () => {
+    sessionStorage.clear();
+    TestBed.configureTestingModule({ providers: provideTestApp() });
+    http = TestBed.inject(HttpTestingController);
+    router = TestBed.inject(Router);
+    // A login that answered requires2FA:
+    TestBed.inject(AuthService).login({ email: 'ada@example.com', password: 'pw' }).subscribe();
+    http.expectOne('/auth/login').flush({ requires2FA: true });
+    fixture = TestBed.createComponent(TwoFactorPage);
+    el = fixture.nativeElement;
+    await fixture.whenStable();
+  });
+
+  afterEach(() => http.verify());
+
+  const codeInput = () => inputByLabel(el, 'Authentication code');
+
+  async function submitCode(value: string): Promise<void> {
+    typeInto(codeInput(), value);
+    await fixture.whenStable();
+    buttonByText(el, 'Verify').click();
+    await fixture.whenStable();
+  }
+
+  function expectVerify(): TestRequest {
+    const req = http.expectOne('/auth/2fa/verify-login');
+    expect(req.request.method).toBe('POST');
+    return req;
+  }
+
+  it('has an accessible one-time-code input', () => {
+    const input = codeInput();
+    expect(input).not.toBeNull();
+    expect(input!.getAttribute('autocomplete')).toBe('one-time-code');
+    expect(input!.getAttribute('inputmode')).toBe('numeric');
+    expect(input!.type).toBe('text');
+    expect(document.activeElement).toBe(input);
+  });
+
+  it.each(['12345', '1234567', '12a456', 'abcdef'])('refuses %j without calling the API', async (value) => {
+    await submitCode(value);
+    http.expectNone('/auth/2fa/verify-login');
+    expect(alerts(el)).toContain('The code is 6 digits, like 123456.');
+    expect(codeInput()!.getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('asks for the code when the field is empty', async () => {
+    buttonByText(el, 'Verify').click();
+    await fixture.whenStable();
+    http.expectNone('/auth/2fa/verify-login');
+    expect(alerts(el)).toContain('Enter the 6-digit code.');
+  });
+
+  it('accepts a pasted "123 456", sends {code:"123456"} and opens the dashboard', async () => {
+    await submitCode('123 456');
+    const req = expectVerify();
+    expect(req.request.body).toEqual({ code: '123456' });
+    req.flush({ message: '2FA verified', user: aUser({ twoFactorEnabled: true }) });
+    await tick();
+    expect(router.url).toBe('/dashboard');
+    expect(TestBed.inject(AuthService).isLoggedIn()).toBe(true);
+  });
+
+  it('shows an invalid code with the attempts remaining, and clears the field', async () => {
+    await submitCode('000000');
+    const { body, opts } = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 3 });
+    expectVerify().flush(body, opts);
+    await fixture.whenStable();
+    expect(alerts(el).join(' ')).toContain('That code didn’t work. 3 attempts remaining.');
+    expect(codeInput()!.value).toBe('');
+  });
+
+  it('shows the wait after too many attempts and blocks the button meanwhile', async () => {
+    await submitCode('000000');
+    const { body, opts } = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 120 });
+    expectVerify().flush(body, opts);
+    await fixture.whenStable();
+    expect(alerts(el).join(' ')).toContain('Too many attempts. Please wait 2 minutes before trying again.');
+    expect(buttonByText(el, 'Verify').disabled).toBe(true);
+  });
+
+  it('goes back to /login with a message when the login attempt expired', async () => {
+    await submitCode('123456');
+    const { body, opts } = errorResponse(401, 'SESSION_EXPIRED');
+    expectVerify().flush(body, opts);
+    http.expectNone('/auth/refresh');
+    await tick();
+    expect(router.url).toBe('/login');
+    const auth = TestBed.inject(AuthService);
+    expect(auth.twoFactorPending()).toBe(false);
+    expect(auth.takeNotice()).toBe(AUTH_MESSAGES.loginAttemptExpired);
+  });
+
+  it('"Use a backup code instead" switches to a Backup code input and sends {backupCode}', async () => {
+    buttonByText(el, 'Use a backup code instead').click();
+    await fixture.whenStable();
+    expect(inputByLabel(el, 'Authentication code')).toBeNull();
+    const backup = inputByLabel(el, 'Backup code');
+    expect(backup).not.toBeNull();
+    expect(document.activeElement).toBe(backup);
+
+    typeInto(backup, 'abcd efgh');
+    await fixture.whenStable();
+    buttonByText(el, 'Verify').click();
+    const req = expectVerify();
+    expect(req.request.body).toEqual({ backupCode: 'abcd-efgh' });
+    req.flush({ message: '2FA verified', user: aUser() });
+    await tick();
+    expect(router.url).toBe('/dashboard');
+  });
+
+  it('"Back to login" abandons the challenge', async () => {
+    buttonByText(el, 'Back to login').click();
+    http.expectOne('/auth/logout').flush({ message: 'Logged out' });
+    await tick();
+    expect(router.url).toBe('/login');
+    expect(TestBed.inject(AuthService).twoFactorPending()).toBe(false);
+  });
+});
