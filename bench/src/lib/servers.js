@@ -1,0 +1,110 @@
+// Starting the servers under test as child processes: ours (backend/dist/main.js, optionally
+// as a node:cluster with WEB_CONCURRENCY) and the reference (bench/src/reference-server.js).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { healthy, stopChild } from "./infra.js";
+import { BACKEND_DIST, BENCH_DIR, REPO_ROOT, log, waitFor } from "./util.js";
+
+/** Secrets the bench gives every server (the bench signs tokens and seeds rows with them). */
+export const SECRETS = {
+  JWT_ACCESS_SECRET: "bench-access-secret-0123456789abcdef0123",
+  JWT_REFRESH_SECRET: "bench-refresh-secret-0123456789abcdef012",
+  JWT_2FA_SECRET: "bench-2fa-secret-0123456789abcdef0123456",
+  CSRF_SECRET: "bench-csrf-secret-0123456789abcdef012345",
+  BACKUP_CODE_KEY: "bench-backup-key-0123456789abcdef0123456",
+  TWOFA_ENCRYPTION_KEY: Buffer.alloc(32, 42).toString("base64"),
+};
+export const JWT_ISSUER = "twofa-api";
+export const JWT_AUDIENCE = "twofa-web";
+
+const OUTPUT_DIR = path.join(BENCH_DIR, "output");
+
+/**
+ * The environment of every load run. RATE_LIMIT_IP_MAX is raised because every virtual user
+ * comes from 127.0.0.1: with the default (100 per 15 min per IP) the flood limit, not the
+ * server, would be measured. The per-account code budget (PostgreSQL) stays as it is.
+ */
+export function serverEnv({ port, databaseUrl, redisUrl, webConcurrency = 1, extra = {} }) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    WEB_CONCURRENCY: String(webConcurrency),
+    RATE_LIMIT_IP_MAX: "100000000",
+    COOKIE_SECURE: "false",
+    ...SECRETS,
+    ...extra,
+  };
+}
+
+/**
+ * Spawns a server and waits for /healthz. Logs go to bench/output/<name>.log.
+ * Returns { name, port, child, pid, stop(), workerPids() }.
+ */
+export async function startServer(name, { kind, port, env }) {
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  const logFile = path.join(OUTPUT_DIR, `${name}.log`);
+  const out = fs.openSync(logFile, "a");
+  const script = kind === "reference" ? path.join(BENCH_DIR, "src/reference-server.js") : path.join(BACKEND_DIST, "main.js");
+  const child = spawn(process.execPath, [script], { cwd: REPO_ROOT, env, stdio: ["ignore", out, out] });
+  fs.closeSync(out);
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  await waitFor(async () => {
+    if (exited) throw new Error("exited");
+    return healthy(port);
+  }, { what: `${name} on port ${port}`, timeoutMs: 60_000 }).catch((err) => {
+    throw new Error(`${name} did not become healthy (${err.message}); see ${path.relative(REPO_ROOT, logFile)}`);
+  });
+  const wanted = Number(env.WEB_CONCURRENCY ?? 1);
+  if (kind !== "reference" && wanted > 1) {
+    await waitFor(() => workerPids(child.pid).length >= wanted, { what: `${wanted} workers of ${name}` });
+    // every worker listening (the primary answers only once one is up)
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    name,
+    port,
+    child,
+    pid: child.pid,
+    logFile,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    workerPids: () => workerPids(child.pid),
+    stop: () => stopChild(child),
+  };
+}
+
+/** Child processes of pid (the cluster workers), from /proc. */
+export function workerPids(pid) {
+  const out = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid) out.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** CPU time (user+sys, ms) a process has used so far. */
+export function cpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime+stime in clock ticks (100 Hz)
+  } catch {
+    return NaN;
+  }
+}
+
+export { log };

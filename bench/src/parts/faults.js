@@ -1,0 +1,2 @@
+export async function runPgFault(){ return { markdown: [] }; }
+export async function runRedisFault(){ return { markdown: [] }; }

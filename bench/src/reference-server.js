@@ -1,0 +1,280 @@
+// The reference server: the ceiling this stack reaches on this machine. It does the same work
+// as the real API on the benchmarked success paths — same SQL (statement for statement, the
+// same atomic consume CTE for verify-login), same crypto (argon2id verify, HS256 JWTs with
+// iss/aud/type, an HMAC-signed double-submit CSRF check, AES-256-GCM decrypt of the TOTP
+// secret, TOTP verify with window 1, replay check) — with raw node:http and raw pg: no Express,
+// no Prisma, no helmet, no pino-http, no rate-limit middleware.
+//
+// It is NOT a second implementation of the API: failure paths are minimal (no guessing budget,
+// no audit of failures), and it serves only /healthz, /auth/csrf, /auth/login,
+// /auth/2fa/verify-login, /auth/refresh and /auth/me.
+import crypto from "node:crypto";
+import http from "node:http";
+import pg from "pg";
+import { backend, require } from "./lib/util.js";
+
+const argon2 = require("argon2");
+const jwt = require("jsonwebtoken");
+// The backend's own crypto modules (no framework in them): the same work, byte for byte.
+const { verifyTotp } = backend("two-factor/totp/totp.js");
+const { createSecretBox } = backend("security/encryption.js");
+
+const env = process.env;
+const PORT = Number(env.PORT ?? 3100);
+const WINDOW = Number(env.TOTP_WINDOW ?? 1);
+const ISSUER = "twofa-api";
+const AUDIENCE = "twofa-web";
+const TTL = { access: 15 * 60, refresh: 7 * 24 * 60 * 60, twofa: Number(env.LOGIN_CHALLENGE_TTL_SECONDS ?? 300) };
+const SECRET = { access: env.JWT_ACCESS_SECRET, refresh: env.JWT_REFRESH_SECRET, twofa: env.JWT_2FA_SECRET };
+const MAX_CHALLENGE_FAILURES = 5;
+const secretBox = createSecretBox([{ id: "k1", key: Buffer.from(env.TWOFA_ENCRYPTION_KEY, "base64") }]);
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Number(env.POOL_MAX ?? 10), connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+pool.on("error", () => {});
+
+let dummyHash;
+argon2.hash("dummy password for timing equalisation", { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }).then((h) => (dummyHash = h));
+
+// ---- HTTP plumbing -------------------------------------------------------------------------
+
+class HttpError extends Error {
+  constructor(status, code) {
+    super(code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function parseCookies(header) {
+  const out = {};
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const k = part.slice(0, eq).trim();
+    if (!(k in out)) {
+      try {
+        out[k] = decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        out[k] = part.slice(eq + 1).trim();
+      }
+    }
+  }
+  return out;
+}
+
+const cookie = (name, value, path, maxAge) =>
+  `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=${path}; Expires=${new Date(Date.now() + maxAge * 1000).toUTCString()}; HttpOnly; SameSite=Lax`;
+const clearCookie = (name, path) => `${name}=; Path=${path}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`;
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on("data", (c) => {
+      size += c.length;
+      if (size > 10 * 1024) reject(new HttpError(413, "PAYLOAD_TOO_LARGE"));
+      else chunks.push(c);
+    });
+    req.on("end", () => {
+      if (!size) return resolve({});
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      } catch {
+        reject(new HttpError(400, "MALFORMED_JSON"));
+      }
+    });
+    req.on("error", reject);
+  });
+}
+
+function send(res, status, body, cookies = []) {
+  const payload = body === undefined ? "" : JSON.stringify(body);
+  const headers = { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload) };
+  if (cookies.length) headers["set-cookie"] = cookies;
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+// ---- CSRF: signed double submit (random value + HMAC of it under CSRF_SECRET) --------------
+
+const csrfSign = (value) => crypto.createHmac("sha256", env.CSRF_SECRET).update(value).digest("base64url");
+function issueCsrf() {
+  const value = crypto.randomBytes(32).toString("base64url");
+  return `XSRF-TOKEN=${value}.${csrfSign(value)}; Path=/; SameSite=Lax`;
+}
+function checkCsrf(req, cookies) {
+  if (!cookies.access_token && !cookies.refresh_token && !cookies.twofa_token) return;
+  const header = req.headers["x-xsrf-token"];
+  const token = cookies["XSRF-TOKEN"];
+  if (typeof header !== "string" || !token || header !== token) throw new HttpError(403, "CSRF_FAILED");
+  const [value, mac] = token.split(".");
+  const expected = Buffer.from(csrfSign(value ?? ""));
+  if (!mac || Buffer.byteLength(mac) !== expected.length || !crypto.timingSafeEqual(Buffer.from(mac), expected)) throw new HttpError(403, "CSRF_FAILED");
+}
+
+// ---- JWT ---------------------------------------------------------------------------------
+
+const now = () => Math.floor(Date.now() / 1000);
+const sign = (claims, type) =>
+  jwt.sign({ ...claims, type, iat: now() }, SECRET[type], { algorithm: "HS256", expiresIn: TTL[type], issuer: ISSUER, audience: AUDIENCE });
+function verify(token, type) {
+  if (typeof token !== "string") return null;
+  try {
+    const claims = jwt.verify(token, SECRET[type], { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+    return claims.type === type && typeof claims.sub === "string" ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+function sessionCookies(user, authTime) {
+  const claims = { sub: user.id, tv: user.tokenVersion, auth_time: authTime };
+  return [
+    cookie("access_token", sign(claims, "access"), "/", TTL.access),
+    cookie("refresh_token", sign({ ...claims, jti: crypto.randomUUID() }, "refresh"), "/auth", TTL.refresh),
+  ];
+}
+
+const publicUser = (u) => ({ id: u.id, email: u.email, role: u.role, twoFactorEnabled: u.twoFactorEnabled });
+const meta = (req) => ({ ip: req.socket.remoteAddress ?? null, ua: req.headers["user-agent"]?.slice(0, 512) ?? null });
+
+// ---- SQL (the same statements the API sends) ------------------------------------------------
+
+const SELECT_USER = `SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM "User" WHERE "id" = $1`;
+const SELECT_LOGIN = `SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled", "passwordHash" FROM "User" WHERE "email" = $1`;
+const INSERT_AUDIT = `INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail") VALUES ($1, $2, $3, $4, $5, $6::jsonb)`;
+const INSERT_CHALLENGE = `INSERT INTO "LoginChallenge" ("id", "userId", "expiresAt") VALUES ($1, $2, ($3::timestamptz AT TIME ZONE 'UTC'))`;
+const SELECT_CHALLENGE = `
+  SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
+         u."twoFactorEnabled", u."twoFactorSecret", u."twoFactorLastStep", u."twoFactorLockedUntil"
+  FROM "LoginChallenge" c JOIN "User" u ON u."id" = c."userId"
+  WHERE c."id" = $1`;
+// backend/src/two-factor/verify-login.ts consumeChallenge, TOTP variant, with the same parameters.
+const CONSUME = `
+  WITH c AS (
+    UPDATE "LoginChallenge" SET "consumedAt" = ($1::timestamptz AT TIME ZONE 'UTC')
+    WHERE "id" = $2 AND "userId" = $3 AND "consumedAt" IS NULL
+      AND "expiresAt" > ($1::timestamptz AT TIME ZONE 'UTC') AND "failedAttempts" < $4
+    RETURNING "userId"
+  ), u AS (
+    UPDATE "User" SET "twoFactorLastStep" = $5,
+      "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
+    WHERE "id" = (SELECT "userId" FROM c) AND "twoFactorEnabled"
+      AND ("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ($1::timestamptz AT TIME ZONE 'UTC'))
+      AND ("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < $5)
+    RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
+  ), a1 AS (
+    INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
+    SELECT $6, (SELECT "id" FROM u), 'TWOFA_VERIFY_SUCCESS', $8, $9, $10::jsonb WHERE EXISTS (SELECT 1 FROM u)
+  ), a2 AS (
+    INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
+    SELECT $7, (SELECT "id" FROM u), 'LOGIN_SUCCESS', $8, $9, $11::jsonb WHERE EXISTS (SELECT 1 FROM u)
+  )
+  SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
+
+// ---- routes --------------------------------------------------------------------------------
+
+async function login(req, res) {
+  const body = await readBody(req);
+  const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+  const password = typeof body.password === "string" ? body.password : "";
+  if (!email || !password || email.length > 254 || password.length > 1024) throw new HttpError(400, "VALIDATION_FAILED");
+  const m = meta(req);
+  const { rows } = await pool.query(SELECT_LOGIN, [email]);
+  const user = rows[0];
+  const ok = await argon2.verify(user?.passwordHash ?? dummyHash, password).catch(() => false);
+  if (!user || !ok) {
+    await pool.query(INSERT_AUDIT, [crypto.randomUUID(), user?.id ?? null, "LOGIN_FAILURE", m.ip, m.ua, null]);
+    throw new HttpError(401, "INVALID_CREDENTIALS");
+  }
+  if (!user.twoFactorEnabled) {
+    await pool.query(INSERT_AUDIT, [crypto.randomUUID(), user.id, "LOGIN_SUCCESS", m.ip, m.ua, null]);
+    return send(res, 200, { user: publicUser(user) }, sessionCookies(user, now()));
+  }
+  const challengeId = crypto.randomBytes(24).toString("base64url");
+  await pool.query(INSERT_CHALLENGE, [challengeId, user.id, new Date(Date.now() + TTL.twofa * 1000).toISOString()]);
+  send(res, 200, { requires2FA: true }, [
+    clearCookie("access_token", "/"),
+    clearCookie("refresh_token", "/auth"),
+    cookie("twofa_token", sign({ sub: user.id, n: challengeId }, "twofa"), "/auth/2fa", TTL.twofa),
+  ]);
+}
+
+async function verifyLogin(req, res, cookies) {
+  const body = await readBody(req);
+  const code = typeof body.code === "string" ? body.code.replace(/\s/g, "") : "";
+  if (!/^\d{6}$/.test(code)) throw new HttpError(400, "VALIDATION_FAILED");
+  const token = verify(cookies.twofa_token, "twofa");
+  if (!token) throw new HttpError(401, "SESSION_EXPIRED");
+  const nowMs = Date.now();
+  const { rows } = await pool.query(SELECT_CHALLENGE, [token.n]);
+  const c = rows[0];
+  if (!c || c.userId !== token.sub || c.consumedAt || c.expiresAt.getTime() <= nowMs || c.failedAttempts >= MAX_CHALLENGE_FAILURES || !c.twoFactorEnabled || !c.twoFactorSecret) {
+    throw new HttpError(401, "SESSION_EXPIRED");
+  }
+  if (c.twoFactorLockedUntil && c.twoFactorLockedUntil.getTime() > nowMs) throw new HttpError(429, "TOO_MANY_ATTEMPTS");
+  const accepted = verifyTotp(secretBox.decrypt(c.twoFactorSecret), code, nowMs, WINDOW);
+  if (!accepted) throw new HttpError(400, "INVALID_CODE");
+  if (c.twoFactorLastStep !== null && accepted.step <= c.twoFactorLastStep) throw new HttpError(400, "INVALID_CODE");
+  const m = meta(req);
+  const consumed = await pool.query(CONSUME, [
+    new Date(nowMs).toISOString(), token.n, c.userId, MAX_CHALLENGE_FAILURES, accepted.step,
+    crypto.randomUUID(), crypto.randomUUID(), m.ip, m.ua, JSON.stringify({ method: "totp" }), JSON.stringify({ twoFactor: true }),
+  ]);
+  const user = consumed.rows[0];
+  if (!user) throw new HttpError(401, "SESSION_EXPIRED");
+  send(res, 200, { message: "2FA verified", user: publicUser(user) }, [clearCookie("twofa_token", "/auth/2fa"), ...sessionCookies(user, Math.floor(nowMs / 1000))]);
+}
+
+async function refresh(_req, res, cookies) {
+  const claims = verify(cookies.refresh_token, "refresh");
+  if (!claims) throw new HttpError(401, "UNAUTHENTICATED");
+  const { rows } = await pool.query(SELECT_USER, [claims.sub]);
+  const user = rows[0];
+  if (!user || user.tokenVersion !== claims.tv) throw new HttpError(401, "UNAUTHENTICATED");
+  send(res, 200, { user: publicUser(user) }, sessionCookies(user, claims.auth_time));
+}
+
+async function me(_req, res, cookies) {
+  const claims = verify(cookies.access_token, "access");
+  if (!claims) throw new HttpError(401, "UNAUTHENTICATED");
+  const { rows } = await pool.query(SELECT_USER, [claims.sub]);
+  const user = rows[0];
+  if (!user || user.tokenVersion !== claims.tv) throw new HttpError(401, "UNAUTHENTICATED");
+  send(res, 200, publicUser(user));
+}
+
+const routes = {
+  "POST /auth/login": login,
+  "POST /auth/2fa/verify-login": verifyLogin,
+  "POST /auth/refresh": refresh,
+  "GET /auth/me": me,
+};
+
+const server = http.createServer(async (req, res) => {
+  try {
+    const path = req.url.split("?")[0];
+    if (req.method === "GET" && path === "/healthz") {
+      await pool.query("SELECT 1");
+      return send(res, 200, { status: "ok", db: "ok" });
+    }
+    const cookies = parseCookies(req.headers.cookie);
+    if (req.method === "GET" && path === "/auth/csrf") {
+      res.writeHead(204, { "set-cookie": issueCsrf() });
+      return res.end();
+    }
+    const handler = routes[`${req.method} ${path}`];
+    if (!handler) return send(res, 404, { message: "Not found", code: "NOT_FOUND" });
+    if (req.method === "POST") checkCsrf(req, cookies);
+    await handler(req, res, cookies);
+  } catch (err) {
+    if (res.headersSent) return res.destroy();
+    if (err instanceof HttpError) return send(res, err.status, { message: err.code, code: err.code });
+    send(res, 503, { message: "The service is temporarily unavailable", code: "SERVICE_UNAVAILABLE" });
+  }
+});
+server.keepAliveTimeout = 5000;
+server.listen(PORT, "127.0.0.1", () => console.log(`reference server listening on ${PORT}`));
+const stop = () => server.close(() => pool.end().finally(() => process.exit(0)));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
