@@ -34,10 +34,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...TEST_ENV, ...overrides } as NodeJS.ProcessEnv, "/nonexistent");
 }
 
-let counter = 0;
 export async function createTestDatabase(): Promise<string> {
   const admin = process.env.TWOFA_TEST_ADMIN_URL!;
-  const name = `${TEST_DB_PREFIX}${process.env.TWOFA_TEST_RUN_ID}_${process.pid}_${++counter}`;
+  const name = `${TEST_DB_PREFIX}${process.env.TWOFA_TEST_RUN_ID}_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
   await withAdmin(admin, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${process.env.TWOFA_TEST_TEMPLATE}"`));
   return withDatabase(admin, name);
 }

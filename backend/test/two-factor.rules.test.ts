@@ -3,7 +3,7 @@ import jwt from "jsonwebtoken";
 import request from "supertest";
 import { ERROR_CODES } from "../src/http/errors";
 import { generateTotp } from "../src/two-factor/totp/totp";
-import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, TEST_ENV, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, TEST_ENV, uniqueEmail, type TestEnv } from "./harness";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -540,5 +540,18 @@ describe("status and security events", () => {
     const other = await registeredClient(env);
     expect((await other.client.get("/auth/security-events")).body.events.map((e: { type: string }) => e.type)).toEqual(["REGISTERED"]);
     expect(userId).toBeDefined();
+  });
+});
+
+describe("rule 9: the admin CLI's createUser", () => {
+  test("creates an ADMIN who must enable 2FA before anything else", async () => {
+    const { createUser } = await import("../src/auth/users");
+    const email = uniqueEmail("admin");
+    const user = await createUser(env.db, { email: email.toUpperCase(), password: PASSWORD, role: "ADMIN" });
+    expect(user).toMatchObject({ email, role: "ADMIN" });
+    const client = await new Client(env.app).init();
+    const login = await client.post("/auth/login", { email, password: PASSWORD });
+    expect(login.status).toBe(200);
+    expect((await client.get("/auth/2fa/status")).body.code).toBe("TWOFA_SETUP_REQUIRED");
   });
 });
