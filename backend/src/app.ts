@@ -67,11 +67,19 @@ export function createApp(deps: AppDeps) {
   app.disable("x-powered-by");
   if (config.trustProxy) app.set("trust proxy", /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
 
+  // Plain-http development (http://localhost:3000) must not be told to upgrade to https.
+  const production = config.env === "production";
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:", "blob:"] },
+        directives: {
+          "script-src": ["'self'"],
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "img-src": ["'self'", "data:", "blob:"],
+          "upgrade-insecure-requests": production ? [] : null,
+        },
       },
+      strictTransportSecurity: production,
     }),
   );
   app.use(pinoHttp({ logger, quietReqLogger: true, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
