@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type OpenDatabase } from "./db/open-database";
 import { createPrisma } from "./db/prisma";
 import { connectRedis, type RedisLike } from "./security/redis";
+import { pruneLoginChallenges } from "./two-factor/prune";
 
 async function main() {
   let config: Config;
@@ -50,10 +51,16 @@ async function runServer(config: Config, logger: Logger) {
     logger.info(cluster.isWorker ? `TwoFA worker ${process.pid} listening on port ${config.port}` : `TwoFA listening on http://localhost:${config.port}`);
   });
 
+  // Expired login challenges pile up otherwise (idempotent: harmless when several workers run it).
+  const pruner = setInterval(() => {
+    pruneLoginChallenges(db, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning login challenges failed"));
+  }, 10 * 60 * 1000).unref();
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(pruner);
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close();

@@ -555,3 +555,16 @@ describe("rule 9: the admin CLI's createUser", () => {
     expect((await client.get("/auth/2fa/status")).body.code).toBe("TWOFA_SETUP_REQUIRED");
   });
 });
+
+describe("housekeeping", () => {
+  test("expired login challenges are pruned after an hour; live ones stay", async () => {
+    const { pruneLoginChallenges } = await import("../src/two-factor/prune");
+    const { email } = await clientWith2FA(env);
+    await startLogin(env, email);
+    const userId = (await env.db.user.findUniqueOrThrow({ where: { email } })).id;
+    await pruneLoginChallenges(env.db, env.clock.now());
+    expect(await env.db.loginChallenge.count({ where: { userId } })).toBe(1);
+    await pruneLoginChallenges(env.db, env.clock.now() + 5 * 60 * 1000 + 60 * 60 * 1000 + 1);
+    expect(await env.db.loginChallenge.count({ where: { userId } })).toBe(0);
+  });
+});
