@@ -568,3 +568,43 @@ describe("housekeeping", () => {
     expect(await env.db.loginChallenge.count({ where: { userId } })).toBe(0);
   });
 });
+
+describe("remember this device (optional rememberDevice on verify-login)", () => {
+  test("the remembered browser skips the code step; other browsers do not; a tokenVersion bump forgets it", async () => {
+    const { client: owner, email, secret } = await clientWith2FA(env);
+    const browser = await startLogin(env, email);
+    const res = await verify(browser, { code: codeAt(secret, env), rememberDevice: true });
+    expect(res.status).toBe(200);
+    const line = ([] as string[]).concat(res.headers["set-cookie"]).find((c) => c.startsWith("trusted_device="))!;
+    expect(line).toMatch(/Path=\/auth\/login/);
+    expect(line).toMatch(/Max-Age=2592000/);
+    expect(line).toMatch(/HttpOnly/);
+
+    await browser.post("/auth/logout");
+    const again = await browser.post("/auth/login", { email, password: PASSWORD });
+    expect(again.body.user?.email).toBe(email); // no requires2FA
+    const other = await new Client(env.app).init();
+    expect((await other.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true });
+
+    await owner.post("/auth/logout-all");
+    const afterRevoke = await browser.post("/auth/login", { email, password: PASSWORD });
+    expect(afterRevoke.body).toEqual({ requires2FA: true });
+  });
+
+  test("a remembered device of one user does not help another user, and the password is still needed", async () => {
+    const a = await clientWith2FA(env);
+    const b = await clientWith2FA(env);
+    const browser = await startLogin(env, a.email);
+    await verify(browser, { code: codeAt(a.secret, env), rememberDevice: true });
+    expect((await browser.post("/auth/login", { email: b.email, password: PASSWORD })).body).toEqual({ requires2FA: true });
+    expect((await browser.post("/auth/login", { email: a.email, password: "wrong password" })).status).toBe(401);
+  });
+
+  test("without rememberDevice no device cookie is set; a non-boolean is a 400", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const browser = await startLogin(env, email);
+    expect((await verify(browser, { code: codeAt(secret, env), rememberDevice: "yes" })).status).toBe(400);
+    const res = await verify(browser, { code: codeAt(secret, env) });
+    expect(([] as string[]).concat(res.headers["set-cookie"]).some((c) => c.startsWith("trusted_device="))).toBe(false);
+  });
+});

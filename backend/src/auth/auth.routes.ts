@@ -22,7 +22,9 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
 
   router.post("/login", limits.loginPerIp, limits.loginFailuresPerEmail, async (req, res) => {
     const input = parseBody(loginSchema, req);
-    const outcome = await loginWithPassword(ctx, input, requestMeta(req));
+    const deviceCookie = req.cookies?.[COOKIE.device];
+    const trustedDevice = typeof deviceCookie === "string" ? ctx.tokens.verifyDevice(deviceCookie) : null;
+    const outcome = await loginWithPassword(ctx, input, requestMeta(req), trustedDevice);
     if (outcome.kind === "twoFactor") {
       ctx.cookies.clearSession(res);
       const ttl = ctx.config.loginChallengeTtlSeconds;

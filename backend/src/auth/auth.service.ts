@@ -22,7 +22,17 @@ export async function registerUser(ctx: Context, input: { email: string; passwor
 
 export type LoginOutcome = { kind: "session"; user: SessionUser } | { kind: "twoFactor"; userId: string; challengeId: string };
 
-export async function loginWithPassword(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginOutcome> {
+/**
+ * @param trustedDevice claims of a valid "remember this device" cookie, if any: it replaces the
+ *   code step only for its own user and only while tokenVersion is unchanged (any 2FA change or
+ *   "log out everywhere" forgets every remembered device).
+ */
+export async function loginWithPassword(
+  ctx: Context,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+  trustedDevice?: { sub: string; tv: number } | null,
+): Promise<LoginOutcome> {
   const user = await ctx.db.user.findUnique({ where: { email: input.email }, select: { ...SESSION_USER_SELECT, passwordHash: true } });
   if (!user) {
     await burnPasswordVerification(input.password);
@@ -36,6 +46,10 @@ export async function loginWithPassword(ctx: Context, input: { email: string; pa
   const { passwordHash: _omit, ...sessionUser } = user;
   if (!user.twoFactorEnabled) {
     await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_SUCCESS", meta });
+    return { kind: "session", user: sessionUser };
+  }
+  if (trustedDevice && trustedDevice.sub === user.id && trustedDevice.tv === user.tokenVersion) {
+    await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_SUCCESS", meta, detail: { trustedDevice: true } });
     return { kind: "session", user: sessionUser };
   }
   // The challenge is the server side of the twofa_token: without a row here the token is

@@ -2,18 +2,20 @@ import type { CookieOptions, Response } from "express";
 import type { Config } from "../config";
 import { TOKEN_TTL_SECONDS } from "./tokens";
 
-export const COOKIE = { access: "access_token", refresh: "refresh_token", twoFactor: "twofa_token" } as const;
+export const COOKIE = { access: "access_token", refresh: "refresh_token", twoFactor: "twofa_token", device: "trusted_device" } as const;
 export const AUTH_COOKIE_NAMES = Object.values(COOKIE);
 
 // Paths narrow where each cookie is sent: the refresh token only reaches /auth (refresh,
-// logout), the 2FA token only the /auth/2fa endpoints.
-const PATHS = { access: "/", refresh: "/auth", twoFactor: "/auth/2fa" } as const;
+// logout), the 2FA token only the /auth/2fa endpoints, the trusted-device token only login.
+const PATHS = { access: "/", refresh: "/auth", twoFactor: "/auth/2fa", device: "/auth/login" } as const;
 
 export interface CookieWriter {
   setSession(res: Response, tokens: { access: string; refresh: string }): void;
   clearSession(res: Response): void;
   setTwoFactor(res: Response, token: string, ttlSeconds: number): void;
   clearTwoFactor(res: Response): void;
+  setDevice(res: Response, token: string): void;
+  clearDevice(res: Response): void;
 }
 
 export function createCookieWriter(config: Config): CookieWriter {
@@ -32,6 +34,12 @@ export function createCookieWriter(config: Config): CookieWriter {
     },
     clearTwoFactor(res) {
       res.clearCookie(COOKIE.twoFactor, base(PATHS.twoFactor));
+    },
+    setDevice(res, token) {
+      res.cookie(COOKIE.device, token, { ...base(PATHS.device), maxAge: TOKEN_TTL_SECONDS.device * 1000 });
+    },
+    clearDevice(res) {
+      res.clearCookie(COOKIE.device, base(PATHS.device));
     },
   };
 }

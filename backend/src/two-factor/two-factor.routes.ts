@@ -26,6 +26,7 @@ export function twoFactorRoutes(ctx: Context): Router {
       const { user, authTime } = await verifyLoginChallenge(ctx, token, proof.code !== undefined ? { code: proof.code } : { backupCode: proof.backupCode! }, requestMeta(req));
       ctx.cookies.clearTwoFactor(res);
       issueSession(ctx, res, user, authTime);
+      if (proof.rememberDevice) ctx.cookies.setDevice(res, ctx.tokens.signDevice({ sub: user.id, tv: user.tokenVersion }));
       res.json({ message: "2FA verified", user: publicUser(user) });
     } catch (err) {
       if (err instanceof AppError && err.code === "SESSION_EXPIRED") ctx.cookies.clearTwoFactor(res);

@@ -4,9 +4,11 @@ import { passwordSchema, totpCodeSchema } from "../http/validate";
 const backupCodeSchema = z.string().min(1).max(32);
 
 // Exactly one proof: a TOTP code or a backup code.
+// rememberDevice: skip the code step on this browser for 30 days (until tokenVersion changes).
+const rememberDevice = z.boolean().optional();
 export const verifyLoginSchema = z.union([
-  z.object({ code: totpCodeSchema, backupCode: z.undefined().optional() }),
-  z.object({ backupCode: backupCodeSchema, code: z.undefined().optional() }),
+  z.object({ code: totpCodeSchema, backupCode: z.undefined().optional(), rememberDevice }),
+  z.object({ backupCode: backupCodeSchema, code: z.undefined().optional(), rememberDevice }),
 ]);
 
 export const setupSchema = z.object({ password: passwordSchema.optional() });
