@@ -89,6 +89,14 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
   let codes; // CodeSource for the user's secret
   let backupCodes = [];
   let failed = false;
+  const pageProblems = []; // CSP violations and uncaught errors seen in any page
+
+  const watch = (page, label) => {
+    page.on("pageerror", (err) => pageProblems.push(`${label}: uncaught ${err.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content.Security.Policy/i.test(m.text())) pageProblems.push(`${label} ${page.url()}: ${m.text()}`);
+    });
+  };
 
   // Later steps depend on earlier ones: after a failure they are reported as skipped, with the reason.
   const step = (name, fn) =>
@@ -116,7 +124,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     const newWindow = async (baseURL) => {
       const context = await browser.newContext({ baseURL, viewport: { width: 1100, height: 900 } });
       const page = await context.newPage();
-      page.on("pageerror", (err) => console.log(`# page error (${baseURL}): ${err.message}`));
+      watch(page, baseURL);
       return { context, page };
     };
     a = await newWindow(app.url);
@@ -268,6 +276,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     const context = await browser.newContext({ baseURL: shortTtlApp.url, viewport: { width: 1100, height: 900 } });
     try {
       const page = await context.newPage();
+      watch(page, shortTtlApp.url);
       await page.goto("/login");
       await fillLogin(page, shortTtlApp.url);
       await expectPath(page, "/two-factor");
@@ -322,5 +331,14 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     await fillLogin(page, app.url);
     await expectPath(page, "/dashboard");
     assert.equal((await page.getByTestId("twofa-status").textContent()).trim(), "Off");
+  });
+
+  step("no page hit a Content-Security-Policy violation or an uncaught error, and the stylesheet applied", async () => {
+    const { page } = a;
+    // Angular's critical-CSS inlining loads styles with <link media="print" onload=...>; the API's
+    // CSP (script-src-attr 'none') blocks that handler and the app stays unstyled.
+    const media = await page.evaluate(() => [...document.querySelectorAll('link[rel="stylesheet"]')].map((l) => l.media || "all"));
+    assert.deepEqual(media.filter((m) => m === "print"), [], `stylesheets left at media=print: ${JSON.stringify(media)}`);
+    assert.deepEqual(pageProblems, []);
   });
 });
