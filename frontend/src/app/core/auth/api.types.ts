@@ -30,7 +30,8 @@ export interface UserResponse {
 /** POST /auth/login answers either a session (`{user}`) or a pending second step. */
 export type LoginResponse = { user: User; requires2FA?: false } | { requires2FA: true; user?: undefined };
 
-export type VerifyLoginRequest = { code: string } | { backupCode: string };
+/** rememberDevice: the server skips the code step on this browser for 30 days (until 2FA changes). */
+export type VerifyLoginRequest = ({ code: string } | { backupCode: string }) & { rememberDevice?: boolean };
 
 export interface VerifyLoginResponse {
   message: string;

@@ -73,6 +73,18 @@ describe('TwoFactorPage (the code form)', () => {
     expect(alerts(el)).toContain('Enter the 6-digit code.');
   });
 
+  it('sends rememberDevice only when "Remember this device" is ticked', async () => {
+    const box = el.querySelector<HTMLInputElement>('#two-factor-remember')!;
+    expect(el.querySelector('label[for="two-factor-remember"]')!.textContent).toContain('Remember this device for 30 days');
+    box.click();
+    await fixture.whenStable();
+    await submitCode('654321');
+    const req = expectVerify();
+    expect(req.request.body).toEqual({ code: '654321', rememberDevice: true });
+    req.flush({ message: '2FA verified', user: aUser({ twoFactorEnabled: true }) });
+    await tick();
+  });
+
   it('accepts a pasted "123 456", sends {code:"123456"} and opens the dashboard', async () => {
     await submitCode('123 456');
     const req = expectVerify();

@@ -40,6 +40,7 @@ export class TwoFactorPage {
   protected readonly form = inject(NonNullableFormBuilder).group({
     code: ['', [Validators.required, totpCodeValidator]],
     backupCode: [{ value: '', disabled: true }, [Validators.required, backupCodeValidator]],
+    rememberDevice: [false],
   });
 
   constructor() {
@@ -83,10 +84,11 @@ export class TwoFactorPage {
       this.codeInput()?.nativeElement.focus();
       return;
     }
-    const body =
+    const proof =
       this.mode() === 'totp'
         ? { code: normalizeTotpCode(control.value) }
         : { backupCode: normalizeBackupCode(control.value) };
+    const body = this.form.controls.rememberDevice.value ? { ...proof, rememberDevice: true } : proof;
     this.busy.set(true);
     this.error.set(null);
     this.auth.verifyLogin(body).subscribe({
