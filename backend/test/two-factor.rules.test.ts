@@ -608,3 +608,22 @@ describe("remember this device (optional rememberDevice on verify-login)", () =>
     expect(([] as string[]).concat(res.headers["set-cookie"]).some((c) => c.startsWith("trusted_device="))).toBe(false);
   });
 });
+
+describe("rule 5: encryption key rotation (TWOFA_ENCRYPTION_KEYS)", () => {
+  test("secrets under the old key keep working, are re-encrypted under the new key at login, and then the old key can go", async () => {
+    const k1 = TEST_ENV.TWOFA_ENCRYPTION_KEY;
+    const k2 = Buffer.alloc(32, 9).toString("base64");
+    const { email, secret, userId } = await clientWith2FA(env); // written under k1
+    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorSecret).toMatch(/^v1:k1:/);
+
+    const rotated = await startTestApp({ share: env, env: { TWOFA_ENCRYPTION_KEYS: `k2:${k2},k1:${k1}` } });
+    expect((await verify(await startLogin(rotated, email), { code: codeAt(secret, rotated) })).status).toBe(200);
+    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorSecret).toMatch(/^v1:k2:/);
+
+    env.clock.advance(30);
+    const k2Only = await startTestApp({ share: env, env: { TWOFA_ENCRYPTION_KEYS: `k2:${k2}` } });
+    expect((await verify(await startLogin(k2Only, email), { code: codeAt(secret, k2Only) })).status).toBe(200);
+    await rotated.close();
+    await k2Only.close();
+  });
+});

@@ -56,16 +56,23 @@ export async function verifyLoginChallenge(
   };
 
   if ("code" in proof) {
-    const accepted = verifyTotp(ctx.secretBox.decrypt(challenge.twoFactorSecret), proof.code, now, ctx.config.totp.window);
+    const secret = ctx.secretBox.decrypt(challenge.twoFactorSecret);
+    const accepted = verifyTotp(secret, proof.code, now, ctx.config.totp.window);
     if (!accepted) throw await fail("TWOFA_VERIFY_FAILURE", { method: "totp" });
     if (challenge.twoFactorLastStep !== null && accepted.step <= challenge.twoFactorLastStep) {
       throw await fail("TOTP_REPLAY", { method: "totp", step: accepted.step });
     }
+    // Key rotation: a secret still under an older key is re-encrypted under the current one
+    // by the same statement (only when it is the value we just read).
+    const reencrypt = ctx.secretBox.needsReencryption(challenge.twoFactorSecret)
+      ? Prisma.sql`"twoFactorSecret" = CASE WHEN "twoFactorSecret" = ${challenge.twoFactorSecret}
+          THEN ${ctx.secretBox.encrypt(secret)} ELSE "twoFactorSecret" END,`
+      : Prisma.empty;
     const user = await consumeChallenge(ctx.db, token.n, challenge.userId, now, meta, {
       // RFC 6238 §5.2: the step must be newer than the last accepted one, checked and written in
       // the same statement, so two requests with one code cannot both pass.
       userGuard: Prisma.sql`("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < ${accepted.step})`,
-      userSet: Prisma.sql`"twoFactorLastStep" = ${accepted.step},`,
+      userSet: Prisma.sql`"twoFactorLastStep" = ${accepted.step}, ${reencrypt}`,
       method: "totp",
     });
     if (user) return { user, authTime: Math.floor(now / 1000) };
