@@ -5,7 +5,9 @@ import path from "node:path";
 import jsQR from "jsqr";
 import { chromium } from "playwright-core";
 import pngjs from "pngjs";
-import { OUTPUT_DIR } from "./app.mjs";
+import { OUTPUT_DIR, REPO_ROOT } from "./app.mjs";
+
+const DOCS_SCREENSHOTS = path.join(REPO_ROOT, "docs/screenshots");
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
@@ -37,11 +39,18 @@ export function cleanOutput() {
 }
 
 let shotCounter = 0;
-/** Full-page screenshot into e2e/output/NN-name.png (git-ignored). */
-export async function shot(page, name) {
+/**
+ * Full-page screenshot into e2e/output/NN-name.png (git-ignored). With E2E_UPDATE_DOCS=1 the
+ * ones given a `docs` name are also copied to docs/screenshots/<docs>.png (committed, README).
+ */
+export async function shot(page, name, { docs } = {}) {
   fs.mkdirSync(OUTPUT_DIR, { recursive: true });
   const file = path.join(OUTPUT_DIR, `${String(++shotCounter).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: "disabled" });
+  if (docs && process.env.E2E_UPDATE_DOCS === "1") {
+    fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, `${docs}.png`));
+  }
   return file;
 }
 

@@ -33,7 +33,7 @@ class CodeSource {
     while (want > stepAt() + 1) {
       // `want` is two steps ahead: wait until the clock reaches want-1 (then want is within ±1).
       const msToNextStep = 30_000 - (Date.now() % 30_000) + 50;
-      console.log(`# waiting ${Math.round(msToNextStep / 1000)} s for the next TOTP step (step ${want - 1} was already used)`);
+      console.log(`# waiting ${Math.ceil(msToNextStep / 1000)} s for the next TOTP step (step ${want - 1} was already used)`);
       await new Promise((r) => setTimeout(r, msToNextStep));
     }
     return { code: totpForStep(this.secret, want), step: want };
@@ -79,7 +79,7 @@ async function tabTo(page, selector, max = 20) {
   throw new Error(`${selector} never received the focus after ${max} Tab presses`);
 }
 
-describe("browser journey: register → 2FA on → logins (code, backup code) → expiry → keyboard login → disable", () => {
+describe("browser journey: register → 2FA on → logins (code, backup code, remembered device) → expiry → keyboard login → disable", () => {
   let db;
   let app;
   let shortTtlApp;
@@ -157,7 +157,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     const { page } = b;
     await page.goto("/login");
     await page.getByLabel("Email", { exact: true }).waitFor();
-    await shot(page, "login");
+    await shot(page, "login", { docs: "login" });
     await fillLogin(page, app.url);
     await expectPath(page, "/dashboard");
     assert.equal((await page.getByTestId("user-email").textContent()).trim(), EMAIL);
@@ -180,7 +180,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     const qr = page.getByTestId("qr");
     await qr.locator("img[src^='data:image'], canvas").first().waitFor({ state: "visible", timeout: T.ui });
     const manualKey = (await page.getByTestId("manual-key").textContent()).replace(/\s+/g, "");
-    await shot(page, "profile-2fa-setup-qr");
+    await shot(page, "profile-2fa-setup-qr", { docs: "profile-setup-qr" });
     const decoded = await decodeQr(qr);
     assert.equal(decoded, setup.otpauthUrl, "the QR code encodes exactly the otpauth URL the API returned");
 
@@ -207,7 +207,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     for (const c of backupCodes) assert.match(c, /^[a-z0-9]{4}-[a-z0-9]{4}$/i);
     assert.equal(new Set(backupCodes).size, 10);
     assert.equal((await page.getByTestId("twofa-status").textContent()).trim(), "On");
-    await shot(page, "profile-backup-codes");
+    await shot(page, "profile-backup-codes", { docs: "profile-backup-codes" });
 
     await page.getByRole("button", { name: "I saved them" }).click();
     await list.waitFor({ state: "detached", timeout: T.ui });
@@ -236,7 +236,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     await page.getByRole("button", { name: "Verify", exact: true }).click();
     assert.match(await alertText(page, /didn.t work/i), /that code didn.t work/i);
     assert.equal(pathOf(page), "/two-factor");
-    await shot(page, "two-factor-wrong-code");
+    await shot(page, "two-factor-wrong-code", { docs: "two-factor-wrong-code" });
 
     const { code, step: used } = await codes.next();
     await codeInput.fill(code);
@@ -245,7 +245,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
     codes.used(used);
     assert.equal((await page.getByTestId("user-email").textContent()).trim(), EMAIL);
     assert.equal((await page.getByTestId("twofa-status").textContent()).trim(), "On");
-    await shot(page, "dashboard-2fa-on");
+    await shot(page, "dashboard-2fa-on", { docs: "dashboard" });
   });
 
   step("log in with a backup code; the same backup code is refused the second time", async () => {
@@ -270,6 +270,29 @@ describe("browser journey: register → 2FA on → logins (code, backup code) �
         await expectPath(page, "/login");
       }
     }
+  });
+
+  step("“Remember this device” (with a backup code): the next login from that browser skips the code step", async () => {
+    const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1100, height: 900 } });
+    try {
+      const page = await context.newPage();
+      watch(page, "remember-device");
+      await page.goto("/login");
+      await fillLogin(page, app.url);
+      await expectPath(page, "/two-factor");
+      await page.getByRole("button", { name: "Use a backup code instead" }).click();
+      await page.getByLabel("Backup code", { exact: true }).fill(backupCodes[1]);
+      await page.getByLabel("Remember this device for 30 days").check();
+      await page.getByRole("button", { name: "Verify", exact: true }).click();
+      await expectPath(page, "/dashboard");
+      await logOut(page);
+      await fillLogin(page, app.url);
+      await expectPath(page, "/dashboard");
+      assert.equal((await page.getByTestId("twofa-status").textContent()).trim(), "On");
+    } finally {
+      await context.close();
+    }
+    // Browser A never ticked the box: its logins still ask for the code (checked in the next steps).
   });
 
   step(`an expired 2FA step (server with a ${SHORT_TTL_SECONDS}-s challenge) sends the user back to /login with a message`, async () => {
