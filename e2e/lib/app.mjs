@@ -161,6 +161,28 @@ process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
 
+/**
+ * The app's own settings (backend/src/config.ts) are not inherited from the caller's shell: a
+ * REDIS_URL would share rate-limit counters between runs, a TOTP_WINDOW=0 or a short
+ * LOGIN_CHALLENGE_TTL_SECONDS would change what the journey checks. The server gets defaults
+ * plus what startServer sets.
+ */
+const APP_ENV = new Set([
+  "NODE_ENV", "PORT", "HOST", "DATABASE_URL", "REDIS_URL", "LOG_LEVEL", "JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET",
+  "JWT_2FA_SECRET", "CSRF_SECRET", "BACKUP_CODE_KEY", "TWOFA_ENCRYPTION_KEYS", "TWOFA_ENCRYPTION_KEY", "TOTP_WINDOW",
+  "TOTP_ISSUER", "LOGIN_CHALLENGE_TTL_SECONDS", "REAUTH_MAX_AGE_SECONDS", "PENDING_SETUP_TTL_SECONDS",
+  "RATE_LIMIT_IP_MAX", "RATE_LIMIT_EMAIL_FAILURES", "COOKIE_SAMESITE", "COOKIE_SECURE", "CORS_ORIGIN", "TRUST_PROXY",
+  "FRONTEND_DIST", "EMBEDDED_PG_PORT", "WEB_CONCURRENCY",
+]);
+// ...and whatever the config schema names by now (keys of `envSchema = z.object({...})`).
+try {
+  const source = fs.readFileSync(path.join(REPO_ROOT, "backend/src/config.ts"), "utf8");
+  const schema = source.slice(source.indexOf("z.object({"), source.indexOf("\n});", source.indexOf("z.object({")));
+  for (const [, key] of schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)) APP_ENV.add(key);
+} catch {
+  /* the fixed list above still applies */
+}
+
 /** Secrets of this run only: the server never reads or writes .data/dev-secrets.json. */
 const RUN_SECRETS = {
   JWT_ACCESS_SECRET: crypto.randomBytes(32).toString("base64url"),
@@ -180,10 +202,11 @@ export async function startServer({ name, databaseUrl, env = {}, timeoutMs = 60_
   const port = await freePort();
   const logPath = path.join(OUTPUT_DIR, `server-${name}.log`);
   const logFile = fs.openSync(logPath, "w");
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !APP_ENV.has(k)));
   const child = spawn(process.execPath, ["backend/dist/main.js"], {
     cwd: REPO_ROOT,
     env: {
-      ...process.env,
+      ...inherited,
       ...RUN_SECRETS,
       NODE_ENV: "development",
       HOST: "127.0.0.1",
