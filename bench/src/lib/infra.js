@@ -96,6 +96,7 @@ export function benchRedis(port = 6391) {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
+      if (proc && proc.exitCode === null && proc.signalCode === null) return;
       proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"], {
         stdio: "ignore",
       });

@@ -116,6 +116,7 @@ export async function runLoad({ port, requests, connections, duration, amount })
     connections,
     seconds: result.duration,
     requests: result.requests.total,
+    sent: result.requests.sent,
     ok,
     rps: ok / result.duration,
     p50: result.latency.p50,

@@ -52,7 +52,9 @@ export async function startServer(name, { kind, port, env }) {
   const logFile = path.join(OUTPUT_DIR, `${name}.log`);
   const out = fs.openSync(logFile, "a");
   const script = kind === "reference" ? path.join(BENCH_DIR, "src/reference-server.js") : path.join(BACKEND_DIST, "main.js");
-  const child = spawn(process.execPath, [script], { cwd: REPO_ROOT, env, stdio: ["ignore", out, out] });
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/output/prof" profiles the servers
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: REPO_ROOT, env, stdio: ["ignore", out, out] });
   fs.closeSync(out);
   let exited = false;
   child.once("exit", () => (exited = true));

@@ -32,6 +32,7 @@ export function request(port, { method = "GET", path: p = "/", headers = {}, bod
         headers: { ...(payload !== undefined ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}), ...headers },
       },
       (res) => {
+        const localPort = res.socket?.localPort; // read now: a keep-alive socket is detached at 'end'
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
         res.on("end", () => {
@@ -42,7 +43,7 @@ export function request(port, { method = "GET", path: p = "/", headers = {}, bod
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode, headers: res.headers, body: json, text, ms: performance.now() - started });
+          resolve({ status: res.statusCode, headers: res.headers, body: json, text, ms: performance.now() - started, localPort });
         });
         res.on("error", (err) => resolve({ status: 0, error: err.message, ms: performance.now() - started }));
       },
