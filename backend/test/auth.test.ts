@@ -222,3 +222,23 @@ describe("headers", () => {
 test("readCookie helper sanity", () => {
   expect(readCookie(["a=1; Path=/", "b=2"], "b")).toBe("2");
 });
+
+describe("CORS_ORIGIN for a separately hosted SPA", () => {
+  test("an allowed origin gets credentialed CORS headers and a preflight answer; others get none", async () => {
+    const cors = await startTestApp({ share: env, env: { CORS_ORIGIN: "https://spa.example.com, https://other.example.com" } });
+    const preflight = await request(cors.app)
+      .options("/auth/login")
+      .set("Origin", "https://spa.example.com")
+      .set("Access-Control-Request-Method", "POST")
+      .set("Access-Control-Request-Headers", "content-type,x-xsrf-token");
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe("https://spa.example.com");
+    expect(preflight.headers["access-control-allow-credentials"]).toBe("true");
+    expect(preflight.headers["access-control-allow-headers"]).toMatch(/X-XSRF-TOKEN/i);
+    const foreign = await request(cors.app).get("/healthz").set("Origin", "https://evil.example.com");
+    expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+    const none = await request(env.app).get("/healthz").set("Origin", "https://spa.example.com");
+    expect(none.headers["access-control-allow-origin"]).toBeUndefined();
+    await cors.close();
+  });
+});
