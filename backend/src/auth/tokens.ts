@@ -51,12 +51,15 @@ export interface TokenService {
 }
 
 export function createTokenService(config: Config, clock: Clock): TokenService {
-  const secrets: Record<TokenType, string> = {
-    access: config.jwt.accessSecret,
-    refresh: config.jwt.refreshSecret,
-    twofa: config.jwt.twoFactorSecret,
+  // KeyObjects, made once: jsonwebtoken turns a string secret into a key on every call, which
+  // bench/ measured at ~0.4 ms per sign or verify (vs ~0.01 ms with a KeyObject).
+  const key = (secret: string | Buffer) => crypto.createSecretKey(typeof secret === "string" ? Buffer.from(secret, "utf8") : secret);
+  const secrets: Record<TokenType, crypto.KeyObject> = {
+    access: key(config.jwt.accessSecret),
+    refresh: key(config.jwt.refreshSecret),
+    twofa: key(config.jwt.twoFactorSecret),
     // Its own key, derived (HKDF) from the 2FA secret so no extra variable is needed.
-    device: Buffer.from(crypto.hkdfSync("sha256", config.jwt.twoFactorSecret, "", "twofa trusted device token", 32)).toString("base64"),
+    device: key(Buffer.from(crypto.hkdfSync("sha256", config.jwt.twoFactorSecret, "", "twofa trusted device token", 32))),
   };
   const nowSeconds = () => Math.floor(clock.now() / 1000);
 
