@@ -3,8 +3,10 @@
 //                     roundtrips, crypto (argon2 + per-op costs), scaleout, faults
 //   --duration N      seconds per measured load run (default 5; 1-s warm-up before each)
 //   --connections L   comma list (default 1,16,64)
-// Because `npm run bench -- --only verify` hands `--only` to npm itself, the same options are
-// accepted as bare words too: `npm run bench -- only=verify duration=3`, or BENCH_ONLY=verify.
+// From the root, npm keeps `--only` for itself, so name the parts as bare words there:
+//   npm run bench -- verify me duration=3
+// or talk to the workspace directly: npm run bench -w bench -- --only verify --duration 3
+// (also: node bench/src/run.js --only verify; BENCH_ONLY=verify BENCH_DURATION=3 npm run bench)
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,28 +19,10 @@ import { benchPasswordHash, oneShotPool, seedChallenges, seedPlainUsers, seedTwo
 import { serverEnv, startServer } from "./lib/servers.js";
 import { BENCH_DIR, backend, fmt, log, mdTable, sleep } from "./lib/util.js";
 import { runCrypto } from "./parts/crypto.js";
+import { parseArgs } from "./lib/args.js";
 import { runScaleOut } from "./parts/scaleout.js";
 import { runPgFault, runRedisFault } from "./parts/faults.js";
 
-const PARTS = ["login", "login2fa", "verify", "refresh", "me", "roundtrips", "crypto", "scaleout", "faults"];
-const ALIASES = { argon2: "crypto" };
-
-function parseArgs(argv) {
-  const opts = { only: process.env.BENCH_ONLY, duration: process.env.BENCH_DURATION, connections: process.env.BENCH_CONNECTIONS };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i].replace(/^--/, "");
-    const [k, v] = a.includes("=") ? a.split("=") : [a, argv[i + 1]?.startsWith("--") ? undefined : argv[++i]];
-    if (k in opts || k === "only") opts[k] = v;
-    else if (PARTS.includes(k) || k in ALIASES) opts.only = [opts.only, k].filter(Boolean).join(",");
-  }
-  const only = (opts.only ? String(opts.only).split(",") : PARTS).map((s) => ALIASES[s.trim()] ?? s.trim()).filter(Boolean);
-  for (const p of only) if (!PARTS.includes(p)) throw new Error(`unknown part "${p}"; choose from ${PARTS.join(", ")}`);
-  return {
-    only: new Set(only),
-    duration: Number(opts.duration ?? 5),
-    connections: (opts.connections ? String(opts.connections) : "1,16,64").split(",").map(Number),
-  };
-}
 
 function machine() {
   const cpus = os.cpus();
@@ -67,13 +51,17 @@ async function main() {
   const results = { machine: machine(), options: { ...opts, only: [...opts.only] } };
   log(`parts: ${[...opts.only].join(", ")}; ${opts.duration}s per run; connections ${opts.connections.join("/")}; load average ${results.machine.loadAvgAtStart}`);
 
+  // Crypto first, alone: nothing else is running yet.
+  if (opts.only.has("crypto")) results.crypto = await runCrypto();
+  if ([...opts.only].every((p) => p === "crypto")) return finish(results, startedAt);
+
   const database = await startBenchPostgres();
   const cleanup = [];
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await fn().catch((err) => log("cleanup:", err.message));
     cleanup.length = 0;
   };
-  process.on("SIGINT", () => void stopAll().finally(() => process.exit(130)));
+  process.on("SIGINT", () => void stopAll().finally(() => database.stop().finally(() => process.exit(130))));
   try {
     const { migrate } = backend("db/migrate.js");
     await recreateBenchDatabase(database.adminUrl, database.url, migrate);
@@ -107,7 +95,6 @@ async function main() {
       await ours.stop();
       await reference.stop();
     }
-    if (opts.only.has("crypto")) results.crypto = await runCrypto();
     if (opts.only.has("scaleout") || opts.only.has("faults")) {
       const redis = benchRedis();
       await redis.start();
@@ -123,6 +110,10 @@ async function main() {
     await stopAll();
     await database.stop().catch(() => undefined);
   }
+  finish(results, startedAt);
+}
+
+function finish(results, startedAt) {
   results.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
   results.machine.loadAvgAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(" ");
   writeReport(results);
@@ -137,9 +128,9 @@ async function runMatrix(ctx, targets, scenarios) {
     for (const connections of opts.connections) {
       for (const target of targets) {
         const requests = () => requestsFor(scenario, target, pools);
-        // enough never-used accounts for warm-up + run at the best rate seen so far (x1.5)
-        const guess = peak[scenario] ?? (scenario === "verify" ? 4000 : 150);
-        const need = Math.ceil(guess * 1.5 * (opts.duration + 1)) + 500;
+        // enough never-used accounts for warm-up + run at twice the best rate seen so far
+        const guess = Math.max(2 * (peak[scenario] ?? 0), scenario === "verify" ? 2000 : 300);
+        const need = Math.ceil(guess * (opts.duration + 1)) + 500;
         if (scenario === "verify") await pools.challenges.ensure(need);
         if (scenario === "login2fa") await pools.fresh2fa.ensure(need);
         await runLoad({ port: target.port, requests: requests(), connections, duration: 1 }); // warm-up
@@ -214,11 +205,12 @@ async function runRoundTrips(ctx, database, scenarios) {
 function writeReport(results) {
   const dir = path.join(BENCH_DIR, "output");
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(results, null, 2));
+  const name = process.env.BENCH_REPORT ?? "report"; // experiments write under another name
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(results, null, 2));
   const md = renderMarkdown(results);
-  fs.writeFileSync(path.join(dir, "report.md"), md);
+  fs.writeFileSync(path.join(dir, `${name}.md`), md);
   console.log(`\n${md}\n`);
-  log(`done in ${results.totalSeconds}s; bench/output/results.json and bench/output/report.md written`);
+  log(`done in ${results.totalSeconds}s; bench/output/${name}.json and bench/output/${name}.md written`);
 }
 
 export function renderMarkdown(r) {
@@ -251,6 +243,9 @@ export function renderMarkdown(r) {
       ]);
     }
     out.push(
+      "req/s counts successful (2xx) responses per second; login2fa counts both requests of a flow (flows/s = half). " +
+        "Latencies are autocannon's (1-ms resolution), of 2xx responses. SQL statements per request sent, from pg_stat_statements deltas.",
+      "",
       mdTable(["scenario", "conns", "req/s ours / ref", "ours÷ref", "p50 ms", "p97.5 ms", "p99 ms", "errors", "SQL stmts/req (pg_stat_statements)"], rows),
       "",
     );

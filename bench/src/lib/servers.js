@@ -51,7 +51,9 @@ export async function startServer(name, { kind, port, env }) {
   fs.mkdirSync(OUTPUT_DIR, { recursive: true });
   const logFile = path.join(OUTPUT_DIR, `${name}.log`);
   const out = fs.openSync(logFile, "a");
-  const script = kind === "reference" ? path.join(BENCH_DIR, "src/reference-server.js") : path.join(BACKEND_DIST, "main.js");
+  // BENCH_BACKEND_DIST: run "ours" from another build (A/B experiments); default backend/dist
+  const oursDist = process.env.BENCH_BACKEND_DIST ? path.resolve(process.env.BENCH_BACKEND_DIST) : BACKEND_DIST;
+  const script = kind === "reference" ? path.join(BENCH_DIR, "src/reference-server.js") : path.join(oursDist, "main.js");
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/output/prof" profiles the servers
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, script], { cwd: REPO_ROOT, env, stdio: ["ignore", out, out] });
