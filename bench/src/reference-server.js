@@ -25,9 +25,8 @@ const WINDOW = Number(env.TOTP_WINDOW ?? 1);
 const ISSUER = "twofa-api";
 const AUDIENCE = "twofa-web";
 const TTL = { access: 15 * 60, refresh: 7 * 24 * 60 * 60, twofa: Number(env.LOGIN_CHALLENGE_TTL_SECONDS ?? 300) };
-// KeyObjects, made once: jsonwebtoken 9 given a string secret first tries to parse it as a PEM
-// key (createPrivateKey/createPublicKey throw), ~0.4 ms of CPU per sign or verify here. The
-// API (backend/src/auth/tokens.ts) passes strings today; see bench/RESULTS.md.
+// KeyObjects, made once, as backend/src/auth/tokens.ts does: jsonwebtoken 9 given a string
+// secret first tries to parse it as a PEM key, ~0.4 ms of CPU per sign or verify here.
 // REFERENCE_JWT_KEYS=string reproduces the API's way (for a like-for-like comparison).
 const jwtKey = (secret) => (env.REFERENCE_JWT_KEYS === "string" ? secret : crypto.createSecretKey(Buffer.from(secret, "utf8")));
 const SECRET = { access: jwtKey(env.JWT_ACCESS_SECRET), refresh: jwtKey(env.JWT_REFRESH_SECRET), twofa: jwtKey(env.JWT_2FA_SECRET) };

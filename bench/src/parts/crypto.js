@@ -2,8 +2,8 @@
 //   - argon2id with the backend's own parameters (OWASP: m=19456 KiB, t=2, p=1) at 1, 2 and 4
 //     concurrent operations (libuv's thread pool, UV_THREADPOOL_SIZE=4 by default): the ceiling
 //     of every password login, by design;
-//   - the per-request primitives: HS256 JWT sign/verify (jsonwebtoken, with a string secret as
-//     backend/src/auth/tokens.ts passes it, and with a KeyObject), AES-256-GCM decrypt of a TOTP
+//   - the per-request primitives: HS256 JWT sign/verify (jsonwebtoken, with a string secret — it
+//     then tries to parse it as a PEM key first — and with a KeyObject), AES-256-GCM decrypt of a TOTP
 //     secret (backend createSecretBox), TOTP verify with window 1 (backend verifyTotp, speakeasy),
 //     HMAC-SHA256 (the CSRF check).
 import crypto from "node:crypto";
@@ -73,10 +73,10 @@ export async function runCrypto({ seconds = 3 } = {}) {
   const totpSecret = generateTotpSecret();
   const sealed = box.encrypt(totpSecret);
   const ops = [
-    micro("JWT HS256 sign, string secret (as tokens.ts today)", () => jwt.sign(claims, secret, signOpts)),
-    micro("JWT HS256 sign, KeyObject secret", () => jwt.sign(claims, key, signOpts)),
-    micro("JWT HS256 verify, string secret (as tokens.ts today)", () => jwt.verify(token, secret, verifyOpts)),
-    micro("JWT HS256 verify, KeyObject secret", () => jwt.verify(token, key, verifyOpts)),
+    micro("JWT HS256 sign, string secret (tokens.ts before 7d491d3)", () => jwt.sign(claims, secret, signOpts)),
+    micro("JWT HS256 sign, KeyObject secret (tokens.ts now)", () => jwt.sign(claims, key, signOpts)),
+    micro("JWT HS256 verify, string secret (tokens.ts before 7d491d3)", () => jwt.verify(token, secret, verifyOpts)),
+    micro("JWT HS256 verify, KeyObject secret (tokens.ts now)", () => jwt.verify(token, key, verifyOpts)),
     micro("AES-256-GCM decrypt of a TOTP secret", () => box.decrypt(sealed)),
     micro("TOTP verify, window 1 (speakeasy)", () => verifyTotp(totpSecret, generateTotp(totpSecret, Date.now()), Date.now(), 1)),
     micro("HMAC-SHA256 (CSRF check)", () => crypto.createHmac("sha256", secret).update(token).digest("base64url")),

@@ -4,10 +4,10 @@
 //   - the guessing budget: 5 wrong codes spread over several challenges → 429, and then even
 //     the right code on a fresh challenge → 429.
 // Every check request goes on its own connection and `ss` names the worker that served it.
-import { prepareTarget, requestsFor, runLoad } from "../lib/load.js";
+import { prepareTarget, requestsFor, runLoad, warmUp } from "../lib/load.js";
 import { onFreshConnections } from "../lib/probe.js";
 import { generateTotp, seedChallenges, seedTwoFactorUsers } from "../lib/seed.js";
-import { cpuMs, serverEnv, startServer } from "../lib/servers.js";
+import { cpuMs, cpuMeter, serverEnv, startServer } from "../lib/servers.js";
 import { cookieHeader, fmt, log, mdTable, sleep } from "../lib/util.js";
 
 const PORT = 3921;
@@ -26,12 +26,15 @@ export async function runScaleOut(ctx) {
     });
     try {
       await prepareTarget(server, plainUsers);
+      await warmUp(server, pools);
       for (const scenario of scenarios) {
         if (scenario === "verify") await pools.challenges.ensure(6000 * (opts.duration + 1));
         await runLoad({ port: PORT, requests: requestsFor(scenario, server, pools), connections, duration: 1 });
         const procs = instances > 1 ? server.workerPids() : [server.pid];
         const cpuBefore = procs.map(cpuMs);
+        const meter = cpuMeter(server.pid);
         const r = await runLoad({ port: PORT, requests: requestsFor(scenario, server, pools), connections, duration: opts.duration });
+        r.cpu = meter();
         const cpu = procs.map((p, i) => (cpuMs(p) - cpuBefore[i]) / (r.seconds * 10)); // % of one core
         rows.push({ instances, scenario, ...r, cpuPercentPerProcess: cpu });
         log(`scale-out x${instances} ${scenario.padEnd(6)} c=${connections}: ${fmt(r.rps)} req/s, p99 ${r.p99} ms, errors ${r.errors}, CPU per process ${cpu.map((c) => `${fmt(c)}%`).join(" + ")}`);
@@ -131,9 +134,11 @@ function render(rows, checks) {
       `${one?.p99} / ${two?.p99}`,
       `${one?.errors} / ${two?.errors}`,
       `${one?.cpuPercentPerProcess.map((c) => fmt(c)).join("+")} / ${two?.cpuPercentPerProcess.map((c) => fmt(c)).join("+")}`,
+      `${fmt(one?.cpu.postgres)} / ${fmt(two?.cpu.postgres)}`,
+      `${fmt(one?.cpu.loadGenerator)} / ${fmt(two?.cpu.loadGenerator)}`,
     ]);
   }
-  md.push(mdTable(["scenario", "req/s 1 / 2 instances", "2÷1", "p50 ms", "p99 ms", "errors", "API CPU % of a core (per process)"], table), "");
+  md.push(mdTable(["scenario", "req/s 1 / 2 instances", "2÷1", "p50 ms", "p99 ms", "errors", "API CPU % of a core (per process)", "PostgreSQL CPU %", "load generator CPU %"], table), "");
   if (checks) {
     md.push(`Checks against the pair (workers ${checks.workers.join(", ")}):`, "");
     md.push(
