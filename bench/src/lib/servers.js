@@ -50,7 +50,7 @@ export function serverEnv({ port, databaseUrl, redisUrl, webConcurrency = 1, ext
 export async function startServer(name, { kind, port, env }) {
   fs.mkdirSync(OUTPUT_DIR, { recursive: true });
   const logFile = path.join(OUTPUT_DIR, `${name}.log`);
-  const out = fs.openSync(logFile, "a");
+  const out = fs.openSync(logFile, "w"); // one log per server per bench run
   // BENCH_BACKEND_DIST: run "ours" from another build (A/B experiments); default backend/dist
   const oursDist = process.env.BENCH_BACKEND_DIST ? path.resolve(process.env.BENCH_BACKEND_DIST) : BACKEND_DIST;
   const script = kind === "reference" ? path.join(BENCH_DIR, "src/reference-server.js") : path.join(oursDist, "main.js");
