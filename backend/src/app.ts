@@ -36,7 +36,9 @@ export const LOG_REDACT_PATHS = [
   'req.headers["x-xsrf-token"]',
   'res.headers["set-cookie"]',
   "*.password",
-  "*.code",
+  // the body's code, not err.code (which tells which error happened)
+  "req.body.code",
+  "body.code",
   "*.token",
   "*.secret",
   "*.backupCode",

@@ -177,3 +177,40 @@ describe("secrets never reach the logs", () => {
     await logged.close();
   });
 });
+
+describe("faults: what counts as 'database unavailable' (503, never 500)", () => {
+  test("a query whose connection is killed mid-flight (as when PostgreSQL stops) is recognised", async () => {
+    const { isInfrastructureError } = await import("../src/http/error-middleware");
+    const db = createPrisma(env.url, { max: 1 });
+    try {
+      const [{ pid }] = await db.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      const pending = db.$queryRaw`SELECT pg_sleep(10)`.then(
+        () => null,
+        (err: unknown) => err,
+      );
+      // wait (bounded) until the server is really running the sleep, then kill that backend
+      for (let i = 0; i < 200; i++) {
+        const [row] = await env.db.$queryRaw<{ active: boolean }[]>`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ${pid}::int AND query LIKE '%pg_sleep%') AS active`;
+        if (row.active) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      await env.db.$queryRaw`SELECT pg_terminate_backend(${pid}::int)`;
+      const err = await pending;
+      expect(err).not.toBeNull();
+      expect(isInfrastructureError(err)).toBe(true);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  test("client mistakes and ordinary query errors are not infrastructure errors", async () => {
+    const { isInfrastructureError } = await import("../src/http/error-middleware");
+    const err = await env.db.$queryRaw`SELECT 1/0`.then(() => null, (e: unknown) => e);
+    expect(err).not.toBeNull();
+    expect(isInfrastructureError(err)).toBe(false);
+    expect(isInfrastructureError(new Error("boom"))).toBe(false);
+    expect(isInfrastructureError({ code: "ECONNREFUSED" })).toBe(true);
+    expect(isInfrastructureError({ meta: { driverAdapterError: { cause: { kind: "ConnectionClosed" } } } })).toBe(true);
+    expect(isInfrastructureError({ meta: { driverAdapterError: { cause: { kind: "postgres", originalCode: "57P01" } } } })).toBe(true);
+  });
+});

@@ -1,15 +1,26 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError, errorBody } from "./errors";
 
-/** Database or Redis unreachable: the client did nothing wrong and should retry later. */
-export function isInfrastructureError(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string; cause?: unknown } | undefined;
-  if (!e) return false;
-  const codes = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P03", "53300", "P1001", "P1017", "P2024"];
-  if (e.code && codes.includes(e.code)) return true;
-  if (e.name === "DriverAdapterError" || e.name === "PrismaClientInitializationError") return true;
-  if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|ECONNREFUSED|The client is closed/i.test(e.message ?? "")) return true;
-  return e.cause !== undefined && e.cause !== err && isInfrastructureError(e.cause);
+const DRIVER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TlsConnectionError", "TooManyConnections"]);
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "EHOSTUNREACH", "P1001", "P1002", "P1017", "P2024"]);
+// SQLSTATE: 08xxx connection exceptions, 57P01-57P03 shutdown / cannot connect now, 53300 too many connections.
+const SQLSTATE = /^(08...|57P0[123]|53300)$/;
+const MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|ECONNREFUSED|The client is closed|not queryable|terminating connection/i;
+
+/**
+ * Database or Redis unreachable: the client did nothing wrong and should retry later (503).
+ * Prisma wraps driver errors (e.g. P2010 for $queryRaw) and keeps the real one in
+ * meta.driverAdapterError.cause ({kind, originalCode}); pg puts it in `code`; so look everywhere.
+ */
+export function isInfrastructureError(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { code?: unknown; kind?: unknown; originalCode?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof e.code === "string" && (NETWORK_CODES.has(e.code) || SQLSTATE.test(e.code))) return true;
+  if (typeof e.kind === "string" && DRIVER_KINDS.has(e.kind)) return true;
+  if (typeof e.originalCode === "string" && SQLSTATE.test(e.originalCode)) return true;
+  if (e.name === "PrismaClientInitializationError") return true;
+  if (typeof e.message === "string" && MESSAGES.test(e.message)) return true;
+  return [e.cause, e.meta?.driverAdapterError].some((inner) => inner !== err && isInfrastructureError(inner, depth + 1));
 }
 
 export const notFound: RequestHandler = (_req, res) => {
