@@ -84,7 +84,15 @@ export function createApp(deps: AppDeps) {
       strictTransportSecurity: production,
     }),
   );
-  app.use(pinoHttp({ logger, quietReqLogger: true, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
+  // Request logging costs a child logger per request: only pay for it when info is logged.
+  if (logger.isLevelEnabled("info")) {
+    app.use(pinoHttp({ logger, quietReqLogger: true, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
+  } else {
+    app.use((req, _res, next) => {
+      req.log = logger;
+      next();
+    });
+  }
   if (config.corsOrigin?.length) {
     const allowed = new Set(config.corsOrigin);
     app.use((req, res, next) => {

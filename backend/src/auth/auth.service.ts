@@ -4,7 +4,7 @@ import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { recordAuditEvent, type RequestMeta } from "../security/audit";
 import { burnPasswordVerification, hashPassword, verifyPassword } from "./password";
-import { SESSION_USER_SELECT, type SessionUser } from "./session";
+import { findSessionUser, SESSION_USER_SELECT, type SessionUser } from "./session";
 
 export async function registerUser(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<SessionUser> {
   const passwordHash = await hashPassword(input.password);
@@ -63,7 +63,7 @@ export async function loginWithPassword(
 
 /** Refresh: the token must still match tokenVersion; the user may have been revoked since. */
 export async function findUserForRefresh(ctx: Context, userId: string, tokenVersion: number): Promise<SessionUser> {
-  const user = await ctx.db.user.findUnique({ where: { id: userId }, select: SESSION_USER_SELECT });
+  const user = await findSessionUser(ctx.db, userId);
   if (!user || user.tokenVersion !== tokenVersion) throw new AppError("UNAUTHENTICATED");
   return user;
 }
