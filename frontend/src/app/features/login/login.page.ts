@@ -3,6 +3,9 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { Router, RouterLink } from '@angular/router';
 import { ApiError, formatWait, readApiError } from '../../core/auth/api-error';
 import { AuthService } from '../../core/auth/auth.service';
+import { EmailField } from '../../shared/email-field';
+import { rejectInvalidForm, showControlError } from '../../shared/form-state';
+import { PasswordField } from '../../shared/password-field';
 
 export function loginErrorMessage(err: ApiError): string {
   switch (err.code) {
@@ -19,7 +22,7 @@ export function loginErrorMessage(err: ApiError): string {
 
 @Component({
   selector: 'app-login-page',
-  imports: [ReactiveFormsModule, RouterLink],
+  imports: [ReactiveFormsModule, RouterLink, EmailField, PasswordField],
   templateUrl: './login.page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -39,18 +42,13 @@ export class LoginPage {
   });
 
   protected showError(name: 'email' | 'password'): boolean {
-    const control = this.form.controls[name];
-    return control.invalid && (control.touched || this.submitted());
+    return showControlError(this.form.controls[name], this.submitted());
   }
 
   protected submit(): void {
     this.submitted.set(true);
     if (this.busy()) return;
-    if (this.form.invalid) {
-      this.form.markAllAsTouched();
-      this.host.nativeElement.querySelector<HTMLElement>('input.ng-invalid')?.focus();
-      return;
-    }
+    if (rejectInvalidForm(this.form, this.host.nativeElement)) return;
     const { email, password } = this.form.getRawValue();
     this.busy.set(true);
     this.error.set(null);

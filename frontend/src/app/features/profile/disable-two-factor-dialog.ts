@@ -12,14 +12,17 @@ import {
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
 import { AuthService } from '../../core/auth/auth.service';
+import { CodeField } from '../../shared/code-field';
 import { normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
+import { showControlError } from '../../shared/form-state';
+import { PasswordField } from '../../shared/password-field';
 
 type Proof = 'password' | 'code';
 
 /** "Disable" asks for proof (password or a current code) in a real modal <dialog>. */
 @Component({
   selector: 'app-disable-two-factor-dialog',
-  imports: [ReactiveFormsModule],
+  imports: [ReactiveFormsModule, CodeField, PasswordField],
   templateUrl: './disable-two-factor-dialog.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -27,7 +30,7 @@ export class DisableTwoFactorDialog {
   private readonly auth = inject(AuthService);
   private readonly injector = inject(Injector);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
-  private readonly proofInput = viewChild<ElementRef<HTMLInputElement>>('proofInput');
+  private readonly proofInput = viewChild<CodeField | PasswordField>('proof');
 
   /** Emitted after the API confirmed that two-factor authentication is off. */
   readonly disabled = output<void>();
@@ -101,7 +104,7 @@ export class DisableTwoFactorDialog {
 
   protected showFieldError(): boolean {
     const control = this.method() === 'password' ? this.form.controls.password : this.form.controls.code;
-    return control.invalid && (control.touched || this.submitted());
+    return showControlError(control, this.submitted());
   }
 
   protected submit(): void {
@@ -109,7 +112,7 @@ export class DisableTwoFactorDialog {
     if (this.busy()) return;
     if (this.form.invalid) {
       this.form.markAllAsTouched();
-      this.proofInput()?.nativeElement.focus();
+      this.proofInput()?.focus();
       return;
     }
     const { password, code } = this.form.getRawValue();
@@ -137,12 +140,12 @@ export class DisableTwoFactorDialog {
         this.form.controls.password.reset();
         this.form.controls.code.reset();
         this.submitted.set(false);
-        this.proofInput()?.nativeElement.focus();
+        this.proofInput()?.focus();
       },
     });
   }
 
   private focusProofSoon(): void {
-    afterNextRender(() => this.proofInput()?.nativeElement.focus(), { injector: this.injector });
+    afterNextRender(() => this.proofInput()?.focus(), { injector: this.injector });
   }
 }

@@ -6,7 +6,10 @@ import { ApiError, attemptsText, formatWait, readApiError } from '../../core/aut
 import { TwoFactorSetupResponse } from '../../core/auth/api.types';
 import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
 import { groupInFours, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
+import { CodeField } from '../../shared/code-field';
 import { copyText } from '../../shared/download';
+import { showControlError } from '../../shared/form-state';
+import { PasswordField } from '../../shared/password-field';
 import { BackupCodesPanel } from './backup-codes-panel';
 import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
 import { SecurityActivity } from './security-activity';
@@ -21,7 +24,7 @@ export const REAUTH_PROMPT = 'For your security, confirm your password to contin
 
 @Component({
   selector: 'app-profile-page',
-  imports: [ReactiveFormsModule, QRCodeComponent, BackupCodesPanel, DisableTwoFactorDialog, SecurityActivity],
+  imports: [ReactiveFormsModule, QRCodeComponent, BackupCodesPanel, DisableTwoFactorDialog, SecurityActivity, CodeField, PasswordField],
   templateUrl: './profile.page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -69,7 +72,7 @@ export class ProfilePage {
   }
 
   protected invalid(control: FormControl<string>): boolean {
-    return control.enabled && control.invalid && (control.touched || this.submitted());
+    return showControlError(control, this.submitted());
   }
 
   loadStatus(): void {

@@ -3,12 +3,15 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { Router, RouterLink } from '@angular/router';
 import { formatWait, readApiError } from '../../core/auth/api-error';
 import { AuthService } from '../../core/auth/auth.service';
+import { EmailField } from '../../shared/email-field';
+import { rejectInvalidForm, showControlError } from '../../shared/form-state';
+import { PasswordField } from '../../shared/password-field';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
 @Component({
   selector: 'app-register-page',
-  imports: [ReactiveFormsModule, RouterLink],
+  imports: [ReactiveFormsModule, RouterLink, EmailField, PasswordField],
   templateUrl: './register.page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -29,18 +32,13 @@ export class RegisterPage {
   });
 
   protected showError(name: 'email' | 'password'): boolean {
-    const control = this.form.controls[name];
-    return control.invalid && (control.touched || this.submitted());
+    return showControlError(this.form.controls[name], this.submitted());
   }
 
   protected submit(): void {
     this.submitted.set(true);
     if (this.busy()) return;
-    if (this.form.invalid) {
-      this.form.markAllAsTouched();
-      this.host.nativeElement.querySelector<HTMLElement>('input.ng-invalid')?.focus();
-      return;
-    }
+    if (rejectInvalidForm(this.form, this.host.nativeElement)) return;
     const { email, password } = this.form.getRawValue();
     this.busy.set(true);
     this.error.set(null);

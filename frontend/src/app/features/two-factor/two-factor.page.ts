@@ -2,7 +2,6 @@ import {
   ChangeDetectionStrategy,
   Component,
   DestroyRef,
-  ElementRef,
   Injector,
   afterNextRender,
   inject,
@@ -13,13 +12,15 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { Router } from '@angular/router';
 import { ApiError, attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
 import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { CodeField } from '../../shared/code-field';
+import { showControlError } from '../../shared/form-state';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 
 type Mode = 'totp' | 'backup';
 
 @Component({
   selector: 'app-two-factor-page',
-  imports: [ReactiveFormsModule],
+  imports: [ReactiveFormsModule, CodeField],
   templateUrl: './two-factor.page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -28,7 +29,7 @@ export class TwoFactorPage {
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
 
-  private readonly codeInput = viewChild<ElementRef<HTMLInputElement>>('codeInput');
+  private readonly codeInput = viewChild(CodeField);
   private lockTimer: ReturnType<typeof setTimeout> | undefined;
 
   protected readonly mode = signal<Mode>('totp');
@@ -44,7 +45,7 @@ export class TwoFactorPage {
   });
 
   constructor() {
-    afterNextRender(() => this.codeInput()?.nativeElement.focus());
+    afterNextRender(() => this.codeInput()?.focus());
     inject(DestroyRef).onDestroy(() => clearTimeout(this.lockTimer));
   }
 
@@ -53,8 +54,7 @@ export class TwoFactorPage {
   }
 
   protected showFieldError(): boolean {
-    const control = this.activeControl;
-    return control.invalid && (control.touched || this.submitted());
+    return showControlError(this.activeControl, this.submitted());
   }
 
   protected toggleMode(): void {
@@ -72,7 +72,7 @@ export class TwoFactorPage {
       backupCode.enable();
       backupCode.reset();
     }
-    afterNextRender(() => this.codeInput()?.nativeElement.focus(), { injector: this.injector });
+    afterNextRender(() => this.codeInput()?.focus(), { injector: this.injector });
   }
 
   protected submit(): void {
@@ -81,7 +81,7 @@ export class TwoFactorPage {
     const control = this.activeControl;
     if (control.invalid) {
       control.markAsTouched();
-      this.codeInput()?.nativeElement.focus();
+      this.codeInput()?.focus();
       return;
     }
     const proof =
@@ -130,7 +130,7 @@ export class TwoFactorPage {
     }
     this.activeControl.reset();
     this.submitted.set(false);
-    this.codeInput()?.nativeElement.focus();
+    this.codeInput()?.focus();
   }
 
   private lockFor(seconds: number | undefined): void {

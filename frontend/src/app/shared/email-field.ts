@@ -1,0 +1,35 @@
+import { ChangeDetectionStrategy, Component, input } from '@angular/core';
+import { FormControl, ReactiveFormsModule } from '@angular/forms';
+
+/** The labelled "Email" input of the login and register forms. */
+@Component({
+  selector: 'app-email-field',
+  imports: [ReactiveFormsModule],
+  host: { class: 'field' },
+  styles: ':host { display: block; }',
+  template: `
+    <label [for]="inputId()">Email</label>
+    <input
+      [id]="inputId()"
+      type="email"
+      [formControl]="control()"
+      autocomplete="username"
+      autocapitalize="off"
+      spellcheck="false"
+      [attr.aria-invalid]="invalid()"
+      [attr.aria-describedby]="invalid() ? inputId() + '-error' : null"
+    />
+    @if (invalid()) {
+      <p [id]="inputId() + '-error'" class="field-error" role="alert">
+        {{ control().hasError('required') ? 'Enter your email address.' : 'Enter a valid email address.' }}
+      </p>
+    }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class EmailField {
+  readonly control = input.required<FormControl<string>>();
+  readonly inputId = input.required<string>();
+  /** Whether the error is shown (the parent knows whether its form was submitted). */
+  readonly invalid = input(false);
+}

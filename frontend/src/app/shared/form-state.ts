@@ -1,0 +1,23 @@
+import { AbstractControl } from '@angular/forms';
+
+/** A field shows its error once it was left (touched) or its form was submitted; disabled controls never do. */
+export function showControlError(control: AbstractControl, submitted: boolean): boolean {
+  return control.enabled && control.invalid && (control.touched || submitted);
+}
+
+/**
+ * On an invalid form: marks every control touched, focuses the first invalid input under `host`
+ * and returns true. Returns false when the form may be sent.
+ */
+export function rejectInvalidForm(form: AbstractControl, host: HTMLElement): boolean {
+  if (form.valid) return false;
+  form.markAllAsTouched();
+  host.querySelector<HTMLElement>('input.ng-invalid')?.focus();
+  return true;
+}
+
+/** The aria-describedby value of a field with an optional hint and an error shown when `invalid`. */
+export function describedBy(inputId: string, hasHint: boolean, invalid: boolean): string | null {
+  const ids = [hasHint ? `${inputId}-hint` : '', invalid ? `${inputId}-error` : ''].filter(Boolean);
+  return ids.length ? ids.join(' ') : null;
+}
