@@ -83,9 +83,12 @@ export class Client {
     return this.agent.get(path);
   }
   cookie(name: string): string | undefined {
-    return this.agent.jar.getCookie(name, { domain: "127.0.0.1", path: name === "twofa_token" ? "/auth/2fa" : name === "refresh_token" ? "/auth" : "/", secure: false, script: false })?.value;
+    return this.agent.jar.getCookie(name, { domain: "127.0.0.1", path: cookiePath(name), secure: false, script: false })?.value;
   }
 }
+
+/** The Path each cookie is set with (DESIGN §4), as a browser's jar needs it. */
+export const cookiePath = (name: string) => (name === "twofa_token" ? "/auth/2fa" : name === "refresh_token" ? "/auth" : name === "trusted_device" ? "/auth/login" : "/");
 
 export function readCookie(setCookie: string[] | string | undefined, name: string): string | undefined {
   const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];

@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import pino from "pino";
 import { connectRedis, type RedisLike } from "../src/security/redis";
-import { Client, clientWith2FA, codeAt, startLogin, startTestApp, type TestEnv } from "./harness";
+import { Client, clientWith2FA, cookiePath, codeAt, startLogin, startTestApp, type TestEnv } from "./harness";
 
 const REDIS_URL = process.env.TWOFA_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -24,7 +24,7 @@ function moveTo(client: Client, target: TestEnv): Client {
   moved.xsrf = client.xsrf;
   for (const name of ["twofa_token", "access_token", "refresh_token", "XSRF-TOKEN"]) {
     const value = client.cookie(name);
-    if (value) moved.agent.jar.setCookie(`${name}=${value}; Path=${name === "twofa_token" ? "/auth/2fa" : name === "refresh_token" ? "/auth" : "/"}`, "127.0.0.1", "/");
+    if (value) moved.agent.jar.setCookie(`${name}=${value}; Path=${cookiePath(name)}`, "127.0.0.1", "/");
   }
   return moved;
 }
