@@ -8,6 +8,10 @@ export interface ApiError {
   message: string;
   attemptsRemaining?: number;
   retryAfterSeconds?: number;
+  /** INVALID_CODE: `replay`, `clock_drift`, `backup_code_used` (absent when the code was just wrong). */
+  reason?: string;
+  /** INVALID_CODE with reason `clock_drift`: signed offset of the phone's clock, in seconds. */
+  driftSeconds?: number;
   /** VALIDATION_FAILED lists what was wrong: `[{field, message}]`. */
   fields?: { field: string; message: string }[];
 }
@@ -68,6 +72,9 @@ export function readApiError(err: unknown): ApiError {
   }
   if (attemptsRemaining !== undefined) result.attemptsRemaining = attemptsRemaining;
   if (retryAfterSeconds !== undefined) result.retryAfterSeconds = retryAfterSeconds;
+  if (typeof b.reason === 'string' && b.reason) result.reason = b.reason;
+  const drift = typeof b.driftSeconds === 'number' ? b.driftSeconds : Number.NaN;
+  if (Number.isFinite(drift)) result.driftSeconds = drift;
   return result;
 }
 
@@ -85,4 +92,40 @@ export function attemptsText(attemptsRemaining: number | undefined): string {
   if (attemptsRemaining === undefined) return '';
   if (attemptsRemaining === 0) return ' No attempts remaining.';
   return attemptsRemaining === 1 ? ' 1 attempt remaining.' : ` ${attemptsRemaining} attempts remaining.`;
+}
+
+/** "Too many attempts. Please wait 15 minutes before trying again." */
+export function tooManyAttemptsText(retryAfterSeconds: number | undefined): string {
+  return `Too many attempts. Please wait ${formatWait(retryAfterSeconds)} before trying again.`;
+}
+
+function driftText(driftSeconds: number | undefined): string {
+  if (driftSeconds === undefined || driftSeconds === 0) {
+    return 'That code is for a different time: the clock on your phone seems to be off.';
+  }
+  const direction = driftSeconds > 0 ? 'ahead' : 'behind';
+  return `That code is for a different time: the clock on your phone seems to be about ${formatWait(Math.abs(driftSeconds))} ${direction}.`;
+}
+
+/**
+ * Words for a refused proof (a password, an authenticator code or a backup code given to log in or
+ * to confirm a change): 429 / TOO_MANY_ATTEMPTS with the wait, INVALID_PASSWORD, INVALID_CODE with
+ * its reason (`replay`, `clock_drift`, `backup_code_used`) and the attempts left; otherwise the
+ * server's message.
+ */
+export function describeProofError(e: ApiError, proof: 'code' | 'backupCode' = 'code'): string {
+  if (e.status === 429 || e.code === 'TOO_MANY_ATTEMPTS') return tooManyAttemptsText(e.retryAfterSeconds);
+  const attempts = attemptsText(e.attemptsRemaining);
+  if (e.code === 'INVALID_PASSWORD') return `Incorrect password.${attempts}`;
+  if (e.code !== 'INVALID_CODE') return e.message;
+  switch (e.reason) {
+    case 'replay':
+      return `That code was already used. Wait for the next code in your app (a new one appears every 30 seconds).${attempts}`;
+    case 'clock_drift':
+      return `${driftText(e.driftSeconds)} Set it to automatic date and time, then try a new code.${attempts}`;
+    case 'backup_code_used':
+      return `That backup code was already used: each one works once. Try another one.${attempts}`;
+    default:
+      return `${proof === 'backupCode' ? 'That backup code didn’t work.' : 'That code didn’t work.'}${attempts}`;
+  }
 }

@@ -15,8 +15,18 @@ export interface ApiErrorBody {
   code: string;
   attemptsRemaining?: number;
   retryAfterSeconds?: number;
+  /** INVALID_CODE only: why the code was refused, when the server knows. */
+  reason?: InvalidCodeReason | (string & {});
+  /** INVALID_CODE with reason `clock_drift`: how far (signed, in seconds) the phone's clock is off. */
+  driftSeconds?: number;
   [extra: string]: unknown;
 }
+
+/**
+ * Why a code was refused: `replay` (already used: wait for the next one), `clock_drift` (it matches a
+ * time step 2–10 steps away: never accepted), `backup_code_used` (that backup code was spent).
+ */
+export type InvalidCodeReason = 'replay' | 'clock_drift' | 'backup_code_used';
 
 export interface Credentials {
   email: string;
@@ -48,7 +58,14 @@ export interface TwoFactorEnableResponse {
   backupCodes: string[];
 }
 
-export type TwoFactorDisableRequest = { password: string } | { code: string };
+/** The second factor given to prove a change: a current authenticator code or an unused backup code. */
+export type TwoFactorProof = { code: string } | { backupCode: string };
+
+/** POST /auth/2fa/disable needs BOTH factors: the password and a code (or a backup code). */
+export type TwoFactorDisableRequest = { password: string } & TwoFactorProof;
+
+/** POST /auth/2fa/backup-codes: a code (or a backup code); the password when the login is over 10 min old. */
+export type BackupCodesRequest = TwoFactorProof & { password?: string };
 
 export interface MessageResponse {
   message: string;
@@ -76,7 +93,12 @@ export type SecurityEventType =
   | 'BACKUP_CODE_USED'
   | 'BACKUP_CODES_REGENERATED'
   | 'TWOFA_LOCKED'
-  | 'SESSIONS_REVOKED';
+  | 'SESSIONS_REVOKED'
+  | 'REFRESH_TOKEN_REUSE'
+  | 'SESSION_REVOKED'
+  | 'LOGOUT'
+  | 'TRUSTED_DEVICE_REMOVED'
+  | 'PASSWORD_PROOF_FAILURE';
 
 export interface SecurityEvent {
   id: string;
@@ -88,6 +110,58 @@ export interface SecurityEvent {
   detail: Record<string, unknown> | null;
 }
 
+/** GET /auth/security-events?limit=&before=: one page, newest first; `nextCursor` is null on the last page. */
 export interface SecurityEventsResponse {
   events: SecurityEvent[];
+  nextCursor: string | null;
+}
+
+export interface SecurityEventsQuery {
+  /** 1..100; the server's default is 50. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  before?: string;
+}
+
+/** How a session's login was verified (also `detail.method` of LOGIN_SUCCESS events). */
+export type AuthMethod = 'password' | 'totp' | 'backup_code' | 'trusted_device' | 'passkey';
+
+/** One live login of the user (GET /auth/sessions). */
+export interface ActiveSession {
+  id: string;
+  /** The session of this browser. */
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** "Chrome on Linux", "Unknown device". */
+  device: string;
+  authMethod: AuthMethod | (string & {});
+}
+
+export interface SessionsResponse {
+  sessions: ActiveSession[];
+}
+
+/** POST /auth/sessions/revoke-others */
+export interface RevokeOthersResponse {
+  revoked: number;
+}
+
+/** A browser that skips the code step ("Remember this device for 30 days"; GET /auth/trusted-devices). */
+export interface TrustedDevice {
+  id: string;
+  /** This browser holds the device's cookie. */
+  current: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  device: string;
+}
+
+export interface TrustedDevicesResponse {
+  devices: TrustedDevice[];
 }

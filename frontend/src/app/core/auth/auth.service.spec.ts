@@ -178,94 +178,20 @@ describe('AuthService', () => {
     });
   });
 
-  describe('two-factor endpoints', () => {
-    beforeEach(() => signIn());
-
-    it('status: GET /auth/2fa/status', async () => {
-      const result = firstValueFrom(auth.twoFactorStatus());
-      expectCall('GET', '/auth/2fa/status').flush({ enabled: true, backupCodesRemaining: 7 });
-      expect(await result).toEqual({ enabled: true, backupCodesRemaining: 7 });
-    });
-
-    it('setup: {} first, {password} after REAUTH_REQUIRED', async () => {
-      const first = firstValueFrom(auth.setupTwoFactor());
-      const req = expectCall('POST', '/auth/2fa/setup');
-      expect(req.request.body).toEqual({});
-      const reauth = errorResponse(401, 'REAUTH_REQUIRED');
-      req.flush(reauth.body, reauth.opts);
-      await expect(first).rejects.toMatchObject({ status: 401, error: { code: 'REAUTH_REQUIRED' } });
-      http.expectNone('/auth/refresh');
-
-      const second = firstValueFrom(auth.setupTwoFactor('my password'));
-      const req2 = http.expectOne('/auth/2fa/setup');
-      expect(req2.request.body).toEqual({ password: 'my password' });
-      req2.flush({ secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/TwoFA:ada?secret=JBSWY3DPEHPK3PXP' });
-      expect((await second).secret).toBe('JBSWY3DPEHPK3PXP');
-    });
-
-    it('enable: {token} (and {token,password}) → backup codes; the user is now protected', async () => {
-      const codes = Array.from({ length: 10 }, (_, i) => `aaaa-bbb${i}`);
-      const result = firstValueFrom(auth.enableTwoFactor('123456'));
-      const req = expectCall('POST', '/auth/2fa/enable');
-      expect(req.request.body).toEqual({ token: '123456' });
-      req.flush({ message: '2FA enabled', backupCodes: codes });
-      expect((await result).backupCodes).toHaveLength(10);
-      expect(auth.user()?.twoFactorEnabled).toBe(true);
-
-      const withPassword = firstValueFrom(auth.enableTwoFactor('654321', 'pw'));
-      const req2 = http.expectOne('/auth/2fa/enable');
-      expect(req2.request.body).toEqual({ token: '654321', password: 'pw' });
-      const invalid = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4 });
-      req2.flush(invalid.body, invalid.opts);
-      await expect(withPassword).rejects.toMatchObject({ status: 400, error: { attemptsRemaining: 4 } });
-    });
-
-    it('disable: {password} or {code}', async () => {
-      signIn(aUser({ twoFactorEnabled: true }));
-      const byPassword = firstValueFrom(auth.disableTwoFactor({ password: 'pw' }));
-      const req = expectCall('POST', '/auth/2fa/disable');
-      expect(req.request.body).toEqual({ password: 'pw' });
-      req.flush({ message: '2FA disabled' });
-      await byPassword;
-      expect(auth.user()?.twoFactorEnabled).toBe(false);
-
-      const byCode = firstValueFrom(auth.disableTwoFactor({ code: '123456' }));
-      const req2 = http.expectOne('/auth/2fa/disable');
-      expect(req2.request.body).toEqual({ code: '123456' });
-      const wrong = errorResponse(401, 'INVALID_PASSWORD');
-      req2.flush(wrong.body, wrong.opts);
-      await expect(byCode).rejects.toMatchObject({ status: 401 });
-      http.expectNone('/auth/refresh');
-      expect(auth.isLoggedIn()).toBe(true);
-    });
-
-    it('backup codes: {code} and {code,password}', async () => {
-      const a = firstValueFrom(auth.regenerateBackupCodes('123456'));
-      const req = expectCall('POST', '/auth/2fa/backup-codes');
-      expect(req.request.body).toEqual({ code: '123456' });
-      req.flush({ backupCodes: ['a'] });
-      expect((await a).backupCodes).toEqual(['a']);
-      const b = firstValueFrom(auth.regenerateBackupCodes('123456', 'pw'));
-      const req2 = http.expectOne('/auth/2fa/backup-codes');
-      expect(req2.request.body).toEqual({ code: '123456', password: 'pw' });
-      req2.flush({ backupCodes: ['b'] });
-      await b;
-    });
-
-    it('security events: GET /auth/security-events', async () => {
-      const result = firstValueFrom(auth.securityEvents());
-      const event = { id: 'e1', type: 'LOGIN_SUCCESS', ip: '127.0.0.1', userAgent: 'x', createdAt: '2026-01-01T00:00:00Z', detail: null };
-      expectCall('GET', '/auth/security-events').flush({ events: [event] });
-      expect((await result).events[0]).toEqual(event);
-    });
+  it('updateUser: applies a change to the logged-in user only', () => {
+    auth.updateUser({ twoFactorEnabled: true });
+    expect(auth.user()).toBeNull();
+    signIn();
+    auth.updateUser({ twoFactorEnabled: true });
+    expect(auth.user()).toEqual(aUser({ twoFactorEnabled: true }));
   });
 
   it('sends the XSRF cookie back in X-XSRF-TOKEN on state-changing calls only', () => {
     setXsrfCookie('token-1');
     auth.logout().subscribe();
     expect(http.expectOne('/auth/logout').request.headers.get('X-XSRF-TOKEN')).toBe('token-1');
-    auth.twoFactorStatus().subscribe();
-    expect(http.expectOne('/auth/2fa/status').request.headers.has('X-XSRF-TOKEN')).toBe(false);
+    auth.me().subscribe();
+    expect(http.expectOne('/auth/me').request.headers.has('X-XSRF-TOKEN')).toBe(false);
   });
 
   it('expireSession: clears the session and shows the message on /login', async () => {

@@ -3,15 +3,9 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { Router } from '@angular/router';
 import { Observable, catchError, finalize, firstValueFrom, map, of, shareReplay, tap, throwError } from 'rxjs';
 import {
-  BackupCodesResponse,
   Credentials,
   LoginResponse,
   MessageResponse,
-  SecurityEventsResponse,
-  TwoFactorDisableRequest,
-  TwoFactorEnableResponse,
-  TwoFactorSetupResponse,
-  TwoFactorStatus,
   User,
   UserResponse,
   VerifyLoginRequest,
@@ -56,7 +50,9 @@ function safeReturnUrl(url: string | null | undefined): string | null {
 }
 
 /**
- * Session state (signals) and every call of the TwoFA auth API.
+ * Session state (signals) and the calls that start or end a session (register, login, code step,
+ * refresh, logout). Other concepts have their own small services: core/two-factor,
+ * core/sessions, core/trusted-devices, core/security-events.
  * The cookies are httpOnly: the SPA only knows what /auth/me and the login answers tell it.
  */
 @Injectable({ providedIn: 'root' })
@@ -169,37 +165,6 @@ export class AuthService {
     this.setTwoFactorPending(false);
   }
 
-  // ------------------------------------------------------------- two-factor
-
-  twoFactorStatus(): Observable<TwoFactorStatus> {
-    return this.http.get<TwoFactorStatus>('/auth/2fa/status');
-  }
-
-  setupTwoFactor(password?: string): Observable<TwoFactorSetupResponse> {
-    return this.http.post<TwoFactorSetupResponse>('/auth/2fa/setup', password ? { password } : {});
-  }
-
-  enableTwoFactor(token: string, password?: string): Observable<TwoFactorEnableResponse> {
-    const body = password ? { token, password } : { token };
-    return this.http
-      .post<TwoFactorEnableResponse>('/auth/2fa/enable', body)
-      .pipe(tap(() => this.patchUser({ twoFactorEnabled: true })));
-  }
-
-  disableTwoFactor(proof: TwoFactorDisableRequest): Observable<MessageResponse> {
-    return this.http
-      .post<MessageResponse>('/auth/2fa/disable', proof)
-      .pipe(tap(() => this.patchUser({ twoFactorEnabled: false })));
-  }
-
-  regenerateBackupCodes(code: string, password?: string): Observable<BackupCodesResponse> {
-    return this.http.post<BackupCodesResponse>('/auth/2fa/backup-codes', password ? { code, password } : { code });
-  }
-
-  securityEvents(): Observable<SecurityEventsResponse> {
-    return this.http.get<SecurityEventsResponse>('/auth/security-events');
-  }
-
   // ------------------------------------------------------- messages, routing
 
   /** Shows a message on the next visit of the login page. */
@@ -262,6 +227,12 @@ export class AuthService {
     return this.refreshInFlight;
   }
 
+  /** Applies what another API call changed about the logged-in user (e.g. twoFactorEnabled). */
+  updateUser(patch: Partial<Omit<User, 'id'>>): void {
+    const user = this._user();
+    if (user) this._user.set({ ...user, ...patch });
+  }
+
   // ---------------------------------------------------------------- private
 
   private startSession(user: User): void {
@@ -274,11 +245,6 @@ export class AuthService {
   private clearSession(): void {
     this._user.set(null);
     this.setTwoFactorPending(false);
-  }
-
-  private patchUser(patch: Partial<User>): void {
-    const user = this._user();
-    if (user) this._user.set({ ...user, ...patch });
   }
 
   private setTwoFactorPending(pending: boolean): void {

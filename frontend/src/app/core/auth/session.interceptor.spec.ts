@@ -219,6 +219,32 @@ describe('csrfRetryInterceptor (403 CSRF_FAILED → fresh cookie → retry once)
     expect(results).toEqual([{ message: 'ok' }]);
   });
 
+  it('retries a DELETE (sessions, remembered devices) the same way', () => {
+    let done = false;
+    http.delete('/auth/sessions/s1').subscribe(() => (done = true));
+    const csrfFailed = errorResponse(403, 'CSRF_FAILED');
+    mock.expectOne('/auth/sessions/s1').flush(csrfFailed.body, csrfFailed.opts);
+    setXsrfCookie('fresh-2');
+    mock.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
+    const retry = mock.expectOne('/auth/sessions/s1');
+    expect(retry.request.method).toBe('DELETE');
+    expect(retry.request.headers.get('X-XSRF-TOKEN')).toBe('fresh-2');
+    retry.flush(null, { status: 204, statusText: 'No Content' });
+    expect(done).toBe(true);
+  });
+
+  it('leaves other 403s and GETs alone', () => {
+    const statuses: number[] = [];
+    http.post('/auth/sessions/revoke-others', {}).subscribe({ error: (e) => statuses.push(e.status) });
+    const forbidden = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
+    mock.expectOne('/auth/sessions/revoke-others').flush(forbidden.body, forbidden.opts);
+    const csrfFailed = errorResponse(403, 'CSRF_FAILED');
+    http.get('/auth/sessions').subscribe({ error: (e) => statuses.push(e.status) });
+    mock.expectOne('/auth/sessions').flush(csrfFailed.body, csrfFailed.opts);
+    mock.expectNone('/auth/csrf');
+    expect(statuses).toEqual([403, 403]);
+  });
+
   it('gives up after one retry', () => {
     let status = 0;
     http.post('/auth/logout-all', {}).subscribe({ error: (e) => (status = e.status) });

@@ -1,6 +1,7 @@
 import {
   ChangeDetectionStrategy,
   Component,
+  DestroyRef,
   ElementRef,
   Injector,
   afterNextRender,
@@ -10,16 +11,20 @@ import {
   viewChild,
 } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
-import { AuthService } from '../../core/auth/auth.service';
+import { describeProofError, readApiError } from '../../core/auth/api-error';
+import { TwoFactorProof } from '../../core/auth/api.types';
+import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
 import { CodeField } from '../../shared/code-field';
-import { normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
+import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 import { showControlError } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
 
-type Proof = 'password' | 'code';
+type SecondFactor = 'code' | 'backup';
 
-/** "Disable" asks for proof (password or a current code) in a real modal <dialog>. */
+/**
+ * "Disable" asks for both factors in a real modal <dialog>: the password AND a current code from
+ * the authenticator app (or a backup code). DESIGN.md §6 rule 7.
+ */
 @Component({
   selector: 'app-disable-two-factor-dialog',
   imports: [ReactiveFormsModule, CodeField, PasswordField],
@@ -27,30 +32,37 @@ type Proof = 'password' | 'code';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class DisableTwoFactorDialog {
-  private readonly auth = inject(AuthService);
+  private readonly api = inject(TwoFactorApi);
   private readonly injector = inject(Injector);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
-  private readonly proofInput = viewChild<CodeField | PasswordField>('proof');
+  private readonly passwordInput = viewChild<PasswordField>('password');
+  private readonly codeInput = viewChild<CodeField>('code');
+  private lockTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Emitted after the API confirmed that two-factor authentication is off. */
   readonly disabled = output<void>();
 
   readonly isOpen = signal(false);
-  protected readonly method = signal<Proof>('password');
+  protected readonly factor = signal<SecondFactor>('code');
   protected readonly busy = signal(false);
+  /** After 429: the submit button waits for Retry-After. */
+  protected readonly locked = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly submitted = signal(false);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     password: ['', [Validators.required]],
-    code: [{ value: '', disabled: true }, [Validators.required, totpCodeValidator]],
+    code: ['', [Validators.required, totpCodeValidator]],
+    backupCode: [{ value: '', disabled: true }, [Validators.required, backupCodeValidator]],
   });
 
+  constructor() {
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.lockTimer));
+  }
+
   open(): void {
-    this.method.set('password');
     this.form.reset();
-    this.form.controls.password.enable();
-    this.form.controls.code.disable();
+    this.setFactor('code');
     this.error.set(null);
     this.submitted.set(false);
     this.busy.set(false);
@@ -61,7 +73,7 @@ export class DisableTwoFactorDialog {
     } else {
       dialog.setAttribute('open', '');
     }
-    this.focusProofSoon();
+    this.focusSoon('password');
   }
 
   close(): void {
@@ -84,42 +96,33 @@ export class DisableTwoFactorDialog {
     if (this.busy()) event.preventDefault();
   }
 
-  protected toggleMethod(): void {
-    const next: Proof = this.method() === 'password' ? 'code' : 'password';
-    this.method.set(next);
+  protected toggleFactor(): void {
+    this.setFactor(this.factor() === 'code' ? 'backup' : 'code');
     this.error.set(null);
     this.submitted.set(false);
-    const { password, code } = this.form.controls;
-    password.reset();
-    code.reset();
-    if (next === 'password') {
-      code.disable();
-      password.enable();
-    } else {
-      password.disable();
-      code.enable();
-    }
-    this.focusProofSoon();
+    this.focusSoon('code');
   }
 
-  protected showFieldError(): boolean {
-    const control = this.method() === 'password' ? this.form.controls.password : this.form.controls.code;
-    return showControlError(control, this.submitted());
+  protected showError(control: 'password' | 'code'): boolean {
+    const c = control === 'password' ? this.form.controls.password : this.secondFactorControl();
+    return showControlError(c, this.submitted());
   }
 
   protected submit(): void {
     this.submitted.set(true);
-    if (this.busy()) return;
-    if (this.form.invalid) {
+    if (this.busy() || this.locked()) return;
+    const { password } = this.form.controls;
+    const second = this.secondFactorControl();
+    if (password.invalid || second.invalid) {
       this.form.markAllAsTouched();
-      this.proofInput()?.focus();
+      this.focus(password.invalid ? 'password' : 'code');
       return;
     }
-    const { password, code } = this.form.getRawValue();
-    const proof = this.method() === 'password' ? { password } : { code: normalizeTotpCode(code) };
+    const proof: TwoFactorProof =
+      this.factor() === 'code' ? { code: normalizeTotpCode(second.value) } : { backupCode: normalizeBackupCode(second.value) };
     this.busy.set(true);
     this.error.set(null);
-    this.auth.disableTwoFactor(proof).subscribe({
+    this.api.disable({ password: password.value, ...proof }).subscribe({
       next: () => {
         this.busy.set(false);
         this.close();
@@ -127,25 +130,55 @@ export class DisableTwoFactorDialog {
       },
       error: (err: unknown) => {
         this.busy.set(false);
-        const e = readApiError(err);
-        if (e.code === 'INVALID_PASSWORD') {
-          this.error.set('Incorrect password.');
-        } else if (e.code === 'INVALID_CODE') {
-          this.error.set(`That code didn’t work.${attemptsText(e.attemptsRemaining)}`);
-        } else if (e.status === 429) {
-          this.error.set(`Too many attempts. Please wait ${formatWait(e.retryAfterSeconds)} before trying again.`);
-        } else {
-          this.error.set(e.message);
-        }
-        this.form.controls.password.reset();
-        this.form.controls.code.reset();
         this.submitted.set(false);
-        this.proofInput()?.focus();
+        const e = readApiError(err);
+        this.error.set(describeProofError(e, this.factor() === 'code' ? 'code' : 'backupCode'));
+        if (e.status === 429) {
+          this.lockFor(e.retryAfterSeconds);
+          return;
+        }
+        if (e.code === 'INVALID_PASSWORD') {
+          password.reset();
+          this.focus('password');
+        } else {
+          // A refused code (wrong, replayed, spent) cannot be sent again: ask for a new one.
+          second.reset();
+          this.focus('code');
+        }
       },
     });
   }
 
-  private focusProofSoon(): void {
-    afterNextRender(() => this.proofInput()?.focus(), { injector: this.injector });
+  private secondFactorControl() {
+    return this.factor() === 'code' ? this.form.controls.code : this.form.controls.backupCode;
+  }
+
+  private setFactor(next: SecondFactor): void {
+    this.factor.set(next);
+    const { code, backupCode } = this.form.controls;
+    code.reset();
+    backupCode.reset();
+    if (next === 'code') {
+      backupCode.disable();
+      code.enable();
+    } else {
+      code.disable();
+      backupCode.enable();
+    }
+  }
+
+  private lockFor(seconds: number | undefined): void {
+    if (!seconds) return;
+    clearTimeout(this.lockTimer);
+    this.locked.set(true);
+    this.lockTimer = setTimeout(() => this.locked.set(false), seconds * 1000);
+  }
+
+  private focus(which: 'password' | 'code'): void {
+    (which === 'password' ? this.passwordInput() : this.codeInput())?.focus();
+  }
+
+  private focusSoon(which: 'password' | 'code'): void {
+    afterNextRender(() => this.focus(which), { injector: this.injector });
   }
 }

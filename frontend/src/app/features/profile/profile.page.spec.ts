@@ -4,7 +4,9 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { By } from '@angular/platform-browser';
 import { Router } from '@angular/router';
 import { QRCodeComponent } from 'angularx-qrcode';
+import { TrustedDevice } from '../../core/auth/api.types';
 import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { aSession, aTrustedDevice } from '../../../testing/fixtures';
 import {
   aUser,
   alerts,
@@ -64,18 +66,33 @@ describe('ProfilePage', () => {
     http.verify();
   });
 
-  async function create(status: { enabled: boolean; backupCodesRemaining: number }, events: unknown[] = []): Promise<void> {
+  async function create(
+    status: { enabled: boolean; backupCodesRemaining: number },
+    events: unknown[] = [],
+    devices: TrustedDevice[] = [],
+  ): Promise<void> {
     signIn(aUser({ twoFactorEnabled: status.enabled }));
     fixture = TestBed.createComponent(ProfilePage);
     el = fixture.nativeElement;
     http.expectOne('/auth/2fa/status').flush(status);
     await fixture.whenStable();
-    http.expectOne('/auth/security-events').flush({ events });
+    http.expectOne('/auth/security-events').flush({ events, nextCursor: null });
+    http.expectOne('/auth/sessions').flush({ sessions: [aSession({ current: true })] });
+    if (status.enabled) http.expectOne('/auth/trusted-devices').flush({ devices });
     await fixture.whenStable();
   }
 
   const statusText = () => el.querySelector('[data-testid="twofa-status"]')?.textContent?.trim();
-  const flushEvents = () => http.expectOne('/auth/security-events').flush({ events: [] });
+  const flushEvents = () => http.expectOne('/auth/security-events').flush({ events: [], nextCursor: null });
+  /** After enable, disable and new backup codes: the activity, the sessions and the remembered devices. */
+  async function flushLists(expected: { devices: boolean }): Promise<void> {
+    await fixture.whenStable();
+    flushEvents();
+    http.expectOne('/auth/sessions').flush({ sessions: [aSession({ current: true })] });
+    if (expected.devices) http.expectOne('/auth/trusted-devices').flush({ devices: [] });
+    else http.expectNone('/auth/trusted-devices');
+    await fixture.whenStable();
+  }
 
   async function click(text: string): Promise<void> {
     buttonByText(el, text).click();
@@ -121,8 +138,7 @@ describe('ProfilePage', () => {
     const enable = http.expectOne('/auth/2fa/enable');
     expect(enable.request.body).toEqual({ token: '123456', password: 'correct horse battery' });
     enable.flush({ message: '2FA enabled', backupCodes: CODES });
-    await fixture.whenStable();
-    flushEvents();
+    await flushLists({ devices: true }); // the remembered-devices card appears
 
     // Backup codes, shown once.
     const items = el.querySelectorAll('[data-testid="backup-codes"] li');
@@ -133,19 +149,20 @@ describe('ProfilePage', () => {
     expect(el.querySelector('[data-testid="backup-codes"]')).toBeNull();
     expect(el.textContent).toContain('Backup codes left: 10.');
 
-    // Disable, in a modal dialog, with the password.
+    // Disable, in a modal dialog, with the password and a code.
     await click('Disable');
     const dialog = el.querySelector('dialog')!;
     expect(dialogProto['showModal']).toHaveBeenCalledTimes(1);
     expect(dialog.hasAttribute('open')).toBe(true);
     typeInto(inputByLabel(dialog, 'Password'), 'correct horse battery');
+    typeInto(inputByLabel(dialog, 'Authentication code'), '246 810');
     await fixture.whenStable();
     buttonByText(dialog, 'Turn off two-factor authentication').click();
     const disable = http.expectOne('/auth/2fa/disable');
-    expect(disable.request.body).toEqual({ password: 'correct horse battery' });
+    expect(disable.request.body).toEqual({ password: 'correct horse battery', code: '246810' });
     disable.flush({ message: '2FA disabled' });
-    await fixture.whenStable();
-    flushEvents();
+    await flushLists({ devices: false });
+    expect(el.querySelector('[data-testid="trusted-devices-card"]')).toBeNull();
     expect(dialog.hasAttribute('open')).toBe(false);
     expect(statusText()).toBe('Off');
     expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
@@ -195,8 +212,7 @@ describe('ProfilePage', () => {
     const retry = http.expectOne('/auth/2fa/enable');
     expect(retry.request.body).toEqual({ token: '123456', password: 'pw pw pw pw pw' });
     retry.flush({ message: '2FA enabled', backupCodes: CODES });
-    await fixture.whenStable();
-    flushEvents();
+    await flushLists({ devices: true });
     expect(el.querySelectorAll('[data-testid="backup-codes"] li')).toHaveLength(10);
   });
 
@@ -232,40 +248,56 @@ describe('ProfilePage', () => {
     const second = http.expectOne('/auth/2fa/backup-codes');
     expect(second.request.body).toEqual({ code: '111222', password: 'my password' });
     second.flush({ backupCodes: CODES });
-    await fixture.whenStable();
-    flushEvents();
+    await flushLists({ devices: true });
     expect(el.querySelectorAll('[data-testid="backup-codes"] li')).toHaveLength(10);
     expect(el.textContent).toContain('the old ones no longer work');
     await click('I saved them');
     expect(el.textContent).toContain('Backup codes left: 10.');
   });
 
-  it('disables with a code instead of the password, and shows a wrong password', async () => {
+  it('disables with the password and a backup code, after a wrong password', async () => {
     await create({ enabled: true, backupCodesRemaining: 10 });
     await click('Disable');
     const dialog = el.querySelector('dialog')!;
+    buttonByText(dialog, 'Use a backup code instead').click();
+    await fixture.whenStable();
+    expect(inputByLabel(dialog, 'Authentication code')).toBeNull();
     typeInto(inputByLabel(dialog, 'Password'), 'wrong');
+    typeInto(inputByLabel(dialog, 'Backup code'), 'abcd efgh');
     await fixture.whenStable();
     buttonByText(dialog, 'Turn off two-factor authentication').click();
-    const wrong = errorResponse(401, 'INVALID_PASSWORD');
-    http.expectOne('/auth/2fa/disable').flush(wrong.body, wrong.opts);
+    const first = http.expectOne('/auth/2fa/disable');
+    expect(first.request.body).toEqual({ password: 'wrong', backupCode: 'abcd-efgh' });
+    const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 4 });
+    first.flush(wrong.body, wrong.opts);
     http.expectNone('/auth/refresh');
     await fixture.whenStable();
-    expect(alerts(dialog)).toEqual(['Incorrect password.']);
+    expect(alerts(dialog)).toEqual(['Incorrect password. 4 attempts remaining.']);
     expect(dialog.hasAttribute('open')).toBe(true);
 
-    buttonByText(dialog, 'Use a code from your app instead').click();
-    await fixture.whenStable();
-    expect(inputByLabel(dialog, 'Password')).toBeNull();
-    typeInto(inputByLabel(dialog, 'Authentication code'), '654 321');
+    typeInto(inputByLabel(dialog, 'Password'), 'right password');
     await fixture.whenStable();
     buttonByText(dialog, 'Turn off two-factor authentication').click();
     const disable = http.expectOne('/auth/2fa/disable');
-    expect(disable.request.body).toEqual({ code: '654321' });
+    expect(disable.request.body).toEqual({ password: 'right password', backupCode: 'abcd-efgh' });
     disable.flush({ message: '2FA disabled' });
-    await fixture.whenStable();
-    flushEvents();
+    await flushLists({ devices: false });
     expect(statusText()).toBe('Off');
+  });
+
+  it('does not claim a code is asked at every login when this browser is remembered', async () => {
+    await create({ enabled: true, backupCodesRemaining: 10 }, [], [
+      aTrustedDevice({ id: 'd1', current: true, expiresAt: '2026-12-20T08:00:00Z' }),
+    ]);
+    const hint = () => el.querySelector('[data-testid="twofa-login-hint"]')?.textContent?.replace(/\s+/g, ' ');
+    expect(hint()).toContain('This browser is remembered until Dec 20, 2026');
+    expect(hint()).not.toContain('each time you log in');
+    expect(el.querySelector('[data-testid="current-device"]')?.textContent?.trim()).toBe('This browser');
+
+    buttonByText(el, 'Forget').click();
+    http.expectOne('/auth/trusted-devices/d1').flush(null, { status: 204, statusText: 'No Content' });
+    await fixture.whenStable();
+    expect(hint()).toContain('You’ll be asked for a code from your authenticator app each time you log in.');
   });
 
   it('"Cancel" closes the dialog without calling the API', async () => {
@@ -310,8 +342,13 @@ describe('ProfilePage', () => {
     http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
     await fixture.whenStable();
     http.expectOne('/auth/security-events').flush(required.body, required.opts);
+    http.expectOne('/auth/sessions').flush(required.body, required.opts);
+    http.expectNone('/auth/trusted-devices');
     await fixture.whenStable();
     expect(statusText()).toBe('Off');
+    expect(el.querySelector('[data-testid="sessions-card"]')?.textContent).toContain(
+      'Your sessions are listed once two-factor authentication is on.',
+    );
     expect(el.textContent).toContain('Your account requires two-factor authentication');
     expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
   });

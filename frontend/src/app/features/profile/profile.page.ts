@@ -1,10 +1,11 @@
+import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, signal, viewChild } from '@angular/core';
 import { FormControl, NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { Router } from '@angular/router';
 import { QRCodeComponent } from 'angularx-qrcode';
 import { ApiError, attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
-import { TwoFactorSetupResponse } from '../../core/auth/api.types';
-import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { TrustedDevice, TwoFactorSetupResponse } from '../../core/auth/api.types';
+import { AuthService } from '../../core/auth/auth.service';
+import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
 import { groupInFours, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 import { CodeField } from '../../shared/code-field';
 import { copyText } from '../../shared/download';
@@ -12,7 +13,10 @@ import { showControlError } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
 import { BackupCodesPanel } from './backup-codes-panel';
 import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
+import { REAUTH_PROMPT, RegenerateBackupCodes } from './regenerate-backup-codes';
 import { SecurityActivity } from './security-activity';
+import { SessionsCard } from './sessions/sessions-card';
+import { TrustedDevicesCard } from './trusted-devices/trusted-devices-card';
 
 /**
  * The two-factor card is a small state machine:
@@ -20,22 +24,36 @@ import { SecurityActivity } from './security-activity';
  */
 export type TwoFactorStep = 'loading' | 'load-error' | 'off' | 'reauth' | 'setup' | 'codes' | 'on';
 
-export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
+export { REAUTH_PROMPT };
 
 @Component({
   selector: 'app-profile-page',
-  imports: [ReactiveFormsModule, QRCodeComponent, BackupCodesPanel, DisableTwoFactorDialog, SecurityActivity, CodeField, PasswordField],
+  imports: [
+    ReactiveFormsModule,
+    DatePipe,
+    QRCodeComponent,
+    BackupCodesPanel,
+    DisableTwoFactorDialog,
+    RegenerateBackupCodes,
+    SecurityActivity,
+    SessionsCard,
+    TrustedDevicesCard,
+    CodeField,
+    PasswordField,
+  ],
   templateUrl: './profile.page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ProfilePage {
   protected readonly auth = inject(AuthService);
-  private readonly router = inject(Router);
+  private readonly twoFactor = inject(TwoFactorApi);
   private readonly injector = inject(Injector);
   private readonly fb = inject(NonNullableFormBuilder);
 
   private readonly disableDialog = viewChild.required(DisableTwoFactorDialog);
   private readonly activity = viewChild(SecurityActivity);
+  private readonly sessions = viewChild(SessionsCard);
+  private readonly devices = viewChild(TrustedDevicesCard);
 
   readonly step = signal<TwoFactorStep>('loading');
   readonly enabled = signal(false);
@@ -51,8 +69,9 @@ export class ProfilePage {
   /** The API asked for the password during the current flow (REAUTH_REQUIRED). */
   protected readonly needsPassword = signal(false);
   protected readonly regenerateOpen = signal(false);
-  protected readonly sessionsError = signal<string | null>(null);
   protected readonly submitted = signal(false);
+  /** This browser's remembered-device entry (it skips the code step), from the devices card. */
+  protected readonly rememberedHere = signal<TrustedDevice | null>(null);
 
   /** The password given at the re-auth prompt, reused for the enable call of the same flow only. */
   private flowPassword: string | null = null;
@@ -60,10 +79,6 @@ export class ProfilePage {
   protected readonly reauthForm = this.fb.group({ password: ['', [Validators.required]] });
   protected readonly confirmForm = this.fb.group({
     token: ['', [Validators.required, totpCodeValidator]],
-    password: [{ value: '', disabled: true }, [Validators.required]],
-  });
-  protected readonly regenerateForm = this.fb.group({
-    code: ['', [Validators.required, totpCodeValidator]],
     password: [{ value: '', disabled: true }, [Validators.required]],
   });
 
@@ -78,7 +93,7 @@ export class ProfilePage {
   loadStatus(): void {
     this.step.set('loading');
     this.error.set(null);
-    this.auth.twoFactorStatus().subscribe({
+    this.twoFactor.status().subscribe({
       next: (status) => {
         this.enabled.set(status.enabled);
         this.backupCodesRemaining.set(status.backupCodesRemaining);
@@ -122,7 +137,7 @@ export class ProfilePage {
     if (this.busy()) return;
     this.busy.set(true);
     this.error.set(null);
-    this.auth.setupTwoFactor(password).subscribe({
+    this.twoFactor.setup(password).subscribe({
       next: (data) => {
         this.busy.set(false);
         this.flowPassword = password ?? null;
@@ -172,7 +187,7 @@ export class ProfilePage {
     const pw = this.needsPassword() && this.confirmForm.controls.password.enabled ? password : this.flowPassword;
     this.busy.set(true);
     this.error.set(null);
-    this.auth.enableTwoFactor(normalizeTotpCode(token), pw ?? undefined).subscribe({
+    this.twoFactor.enable(normalizeTotpCode(token), pw ?? undefined).subscribe({
       next: (res) => {
         this.busy.set(false);
         this.enabled.set(true);
@@ -222,7 +237,7 @@ export class ProfilePage {
     this.backupCodes.set(codes);
     this.codesReason.set(reason);
     this.step.set('codes');
-    this.activity()?.reload();
+    this.reloadLists();
   }
 
   protected acknowledgeCodes(): void {
@@ -236,57 +251,18 @@ export class ProfilePage {
 
   protected openRegenerate(): void {
     this.error.set(null);
-    this.submitted.set(false);
-    this.regenerateForm.reset();
-    this.syncPasswordControl(this.regenerateForm.controls.password);
     this.regenerateOpen.set(true);
-    this.focus('#regenerate-code');
   }
 
   protected cancelRegenerate(): void {
     this.regenerateOpen.set(false);
-    this.error.set(null);
     this.focus('#regenerate-open');
   }
 
-  protected submitRegenerate(): void {
-    this.submitted.set(true);
-    if (this.busy()) return;
-    if (this.regenerateForm.invalid) {
-      this.regenerateForm.markAllAsTouched();
-      this.focus(this.regenerateForm.controls.code.invalid ? '#regenerate-code' : '#regenerate-password');
-      return;
-    }
-    const { code, password } = this.regenerateForm.getRawValue();
-    const pw = this.regenerateForm.controls.password.enabled ? password : undefined;
-    this.busy.set(true);
-    this.error.set(null);
-    this.auth.regenerateBackupCodes(normalizeTotpCode(code), pw).subscribe({
-      next: (res) => {
-        this.busy.set(false);
-        this.regenerateOpen.set(false);
-        this.backupCodesRemaining.set(res.backupCodes.length);
-        this.showCodes(res.backupCodes, 'regenerated');
-      },
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.submitted.set(false);
-        const e = readApiError(err);
-        if (e.code === 'REAUTH_REQUIRED' || e.code === 'INVALID_PASSWORD') {
-          this.needsPassword.set(true);
-          this.regenerateForm.controls.password.enable();
-          this.regenerateForm.controls.password.reset();
-          this.error.set(pw ? 'Incorrect password.' : `${REAUTH_PROMPT} Enter a new code if the first one has changed.`);
-          this.focus('#regenerate-password');
-          return;
-        }
-        this.error.set(
-          e.code === 'INVALID_CODE' ? `That code didn’t work.${attemptsText(e.attemptsRemaining)}` : this.describe(e),
-        );
-        this.regenerateForm.controls.code.reset();
-        this.focus('#regenerate-code');
-      },
-    });
+  protected onRegenerated(codes: string[]): void {
+    this.regenerateOpen.set(false);
+    this.backupCodesRemaining.set(codes.length);
+    this.showCodes(codes, 'regenerated');
   }
 
   // ---------------------------------------------------------------- disable
@@ -301,28 +277,17 @@ export class ProfilePage {
     this.backupCodesRemaining.set(null);
     this.resetFlow();
     this.notice.set('Two-factor authentication is off.');
+    this.rememberedHere.set(null);
     this.step.set('off');
-    this.activity()?.reload();
+    this.reloadLists();
     this.focus('#twofa-title');
   }
 
-  // --------------------------------------------------------------- sessions
-
-  protected logoutEverywhere(): void {
-    if (this.busy()) return;
-    this.busy.set(true);
-    this.sessionsError.set(null);
-    this.auth.logoutAll().subscribe({
-      next: () => {
-        this.busy.set(false);
-        this.auth.setNotice(AUTH_MESSAGES.loggedOutEverywhere);
-        void this.router.navigateByUrl('/login');
-      },
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.sessionsError.set(readApiError(err).message);
-      },
-    });
+  /** Enable, disable and new backup codes end every other session and remembered device (DESIGN.md §4). */
+  private reloadLists(): void {
+    this.activity()?.reload();
+    this.sessions()?.reload();
+    if (this.enabled()) this.devices()?.reload(); // after "disable" the card goes away
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,46 +1,119 @@
-import { HttpTestingController } from '@angular/common/http/testing';
-import { TestBed } from '@angular/core/testing';
-import { buttonByText, provideTestApp } from '../../../testing/test-utils';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { anEvent } from '../../../testing/fixtures';
+import { alerts, buttonByText, provideTestApp } from '../../../testing/test-utils';
 import { SecurityActivity } from './security-activity';
 
-describe('SecurityActivity', () => {
-  beforeEach(() => TestBed.configureTestingModule({ providers: provideTestApp() }));
+function events(from: number, count: number) {
+  return Array.from({ length: count }, (_, i) =>
+    anEvent({
+      id: `e${from + i}`,
+      type: from + i === 0 ? 'TWOFA_LOCKED' : 'LOGIN_SUCCESS',
+      createdAt: new Date(Date.UTC(2026, 10, 25, 8, 0, 0) - (from + i) * 60_000).toISOString(),
+    }),
+  );
+}
 
-  it('shows the 10 latest events, then all on request', async () => {
-    const http = TestBed.inject(HttpTestingController);
-    const fixture = TestBed.createComponent(SecurityActivity);
-    const el: HTMLElement = fixture.nativeElement;
-    const events = Array.from({ length: 12 }, (_, i) => ({
-      id: `e${i}`,
-      type: i === 0 ? 'TWOFA_LOCKED' : 'LOGIN_SUCCESS',
-      ip: '127.0.0.1',
-      userAgent: null,
-      createdAt: new Date(Date.UTC(2026, 10, 25, 8, 60 - i)).toISOString(),
-      detail: null,
-    }));
-    http.expectOne('/auth/security-events').flush({ events });
+describe('SecurityActivity', () => {
+  let http: HttpTestingController;
+  let fixture: ComponentFixture<SecurityActivity>;
+  let el: HTMLElement;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({ providers: provideTestApp() });
+    http = TestBed.inject(HttpTestingController);
+    fixture = TestBed.createComponent(SecurityActivity);
+    el = fixture.nativeElement;
+  });
+
+  afterEach(() => http.verify());
+
+  const items = () => el.querySelectorAll('[data-testid="security-events"] li');
+  const moreButton = () => el.querySelector<HTMLButtonElement>('[data-testid="security-events-more"]');
+  const expectPage = (before: string | null): TestRequest =>
+    http.expectOne((r) => r.url === '/auth/security-events' && r.params.get('before') === before);
+
+  it('shows the 10 latest events, then the rest of the page, with no request while the page lasts', async () => {
+    http.expectOne('/auth/security-events').flush({ events: events(0, 12), nextCursor: null });
     await fixture.whenStable();
-    const items = () => el.querySelectorAll('[data-testid="security-events"] li');
     expect(items()).toHaveLength(10);
     expect(items()[0].getAttribute('data-event-type')).toBe('TWOFA_LOCKED');
-    expect(items()[0].querySelector('time')?.getAttribute('datetime')).toBe(events[0].createdAt);
-    buttonByText(el, 'Show all 12 events').click();
+    expect(items()[0].querySelector('time')?.getAttribute('datetime')).toBe(events(0, 1)[0].createdAt);
+    buttonByText(el, 'Load more').click();
     await fixture.whenStable();
     expect(items()).toHaveLength(12);
-    http.verify();
+    expect(moreButton()).toBeNull(); // nextCursor null and everything shown
+    expect(el.querySelector('[role="status"]')?.textContent).toContain('Showing 12 events.');
+  });
+
+  it('"Load more" asks for ?before=<nextCursor> and appends; hidden when nextCursor is null', async () => {
+    http.expectOne('/auth/security-events').flush({ events: events(0, 10), nextCursor: 'cursor-1' });
+    await fixture.whenStable();
+    expect(items()).toHaveLength(10);
+    expect(moreButton()).not.toBeNull();
+
+    moreButton()!.click();
+    await fixture.whenStable();
+    expect(moreButton()!.disabled).toBe(true);
+    expect(moreButton()!.getAttribute('aria-busy')).toBe('true');
+    // The next page overlaps by one (an event written meanwhile): it is not shown twice.
+    expectPage('cursor-1').flush({ events: events(9, 6), nextCursor: null });
+    await fixture.whenStable();
+    expect(items()).toHaveLength(15);
+    expect(new Set(Array.from(items()).map((li) => li.querySelector('time')?.getAttribute('datetime'))).size).toBe(15);
+    expect(moreButton()).toBeNull();
+  });
+
+  it('keeps what it has when an older page fails, and can try again', async () => {
+    http.expectOne('/auth/security-events').flush({ events: events(0, 10), nextCursor: 'c1' });
+    await fixture.whenStable();
+    moreButton()!.click();
+    expectPage('c1').flush({ message: 'x', code: 'INTERNAL_ERROR' }, { status: 500, statusText: 'x' });
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual(['Could not load older activity. x']);
+    expect(items()).toHaveLength(10);
+    moreButton()!.click();
+    expectPage('c1').flush({ events: events(10, 10), nextCursor: 'c2' });
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual([]);
+    expect(items()).toHaveLength(20);
+    expect(moreButton()).not.toBeNull();
+  });
+
+  it('reload() goes back to the newest page', async () => {
+    http.expectOne('/auth/security-events').flush({ events: events(0, 10), nextCursor: 'c1' });
+    await fixture.whenStable();
+    moreButton()!.click();
+    expectPage('c1').flush({ events: events(10, 10), nextCursor: null });
+    await fixture.whenStable();
+    expect(items()).toHaveLength(20);
+    fixture.componentInstance.reload();
+    http.expectOne('/auth/security-events').flush({ events: events(0, 3), nextCursor: null });
+    await fixture.whenStable();
+    expect(items()).toHaveLength(3);
+  });
+
+  it('shows new event types in words and how a login was verified', async () => {
+    http.expectOne('/auth/security-events').flush({
+      events: [
+        anEvent({ id: '1', type: 'REFRESH_TOKEN_REUSE' }),
+        anEvent({ id: '2', type: 'LOGIN_SUCCESS', detail: { method: 'trusted_device' } }),
+      ],
+      nextCursor: null,
+    });
+    await fixture.whenStable();
+    expect(items()[0].className).toContain('activity-warn');
+    expect(items()[0].textContent).toContain('that session was ended');
+    expect(items()[1].textContent).toContain('Logged in (remembered device)');
   });
 
   it('says so when there is nothing yet, and when loading fails', async () => {
-    const http = TestBed.inject(HttpTestingController);
-    const fixture = TestBed.createComponent(SecurityActivity);
-    const el: HTMLElement = fixture.nativeElement;
     http.expectOne('/auth/security-events').flush({ message: 'x', code: 'INTERNAL_ERROR' }, { status: 500, statusText: 'x' });
     await fixture.whenStable();
     expect(el.querySelector('[role="alert"]')?.textContent).toContain('Could not load your security activity.');
     buttonByText(el, 'Try again').click();
-    http.expectOne('/auth/security-events').flush({ events: [] });
+    http.expectOne('/auth/security-events').flush({ events: [], nextCursor: null });
     await fixture.whenStable();
     expect(el.textContent).toContain('No activity yet.');
-    http.verify();
   });
 });

@@ -2,17 +2,22 @@ import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { readApiError } from '../../core/auth/api-error';
 import { SecurityEvent } from '../../core/auth/api.types';
-import { AuthService } from '../../core/auth/auth.service';
-import { describeSecurityEvent, eventMeta, isWarningEvent } from './security-event-text';
+import { SecurityEventsApi } from '../../core/security-events/security-events.api';
+import { describeEvent, eventMeta, isWarningEvent } from './security-event-text';
 
-const INITIALLY_SHOWN = 10;
+/** Shown at first; each "Load more" shows this many more (fetching the next page when needed). */
+export const ACTIVITY_STEP = 10;
 
+/**
+ * The user's audit log, newest first. The API pages with a cursor (`nextCursor`, null on the last
+ * page); the card shows ten events at a time and asks for the next page only when it needs it.
+ */
 @Component({
   selector: 'app-security-activity',
   imports: [DatePipe],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="activity-title">
+    <section class="card" aria-labelledby="activity-title" data-testid="security-activity-card">
       <h2 id="activity-title">Recent security activity</h2>
       @if (error(); as message) {
         <p class="form-error" role="alert">{{ message }}</p>
@@ -21,10 +26,10 @@ const INITIALLY_SHOWN = 10;
         @if (list.length === 0) {
           <p class="muted">No activity yet.</p>
         } @else {
-          <ul class="activity" data-testid="security-events">
+          <ul class="activity" data-testid="security-events" aria-labelledby="activity-title">
             @for (event of visible(); track event.id) {
               <li class="activity-item" [class.activity-warn]="warn(event.type)" [attr.data-event-type]="event.type">
-                <span class="activity-text">{{ describe(event.type) }}</span>
+                <span class="activity-text">{{ describe(event) }}</span>
                 <span class="activity-meta">
                   <time [attr.datetime]="event.createdAt">{{ event.createdAt | date: 'medium' }}</time>
                   @for (part of meta(event); track $index) {
@@ -34,9 +39,22 @@ const INITIALLY_SHOWN = 10;
               </li>
             }
           </ul>
-          @if (list.length > visible().length) {
-            <button type="button" class="btn btn-link" (click)="showAll.set(true)">Show all {{ list.length }} events</button>
+          @if (moreError(); as message) {
+            <p class="form-error" role="alert">{{ message }}</p>
           }
+          @if (hasMore()) {
+            <button
+              type="button"
+              class="btn"
+              data-testid="security-events-more"
+              (click)="loadMore()"
+              [disabled]="loadingMore()"
+              [attr.aria-busy]="loadingMore()"
+            >
+              {{ loadingMore() ? 'Loading…' : 'Load more' }}
+            </button>
+          }
+          <p class="status-text muted" role="status" aria-live="polite">{{ shownText() }}</p>
         }
       } @else {
         <p class="muted" aria-live="polite">Loading activity…</p>
@@ -45,29 +63,49 @@ const INITIALLY_SHOWN = 10;
   `,
 })
 export class SecurityActivity {
-  private readonly auth = inject(AuthService);
+  private readonly api = inject(SecurityEventsApi);
 
+  /** Every event fetched so far (pages appended in order). */
   protected readonly events = signal<SecurityEvent[] | null>(null);
+  protected readonly nextCursor = signal<string | null>(null);
+  protected readonly shown = signal(ACTIVITY_STEP);
   protected readonly error = signal<string | null>(null);
-  protected readonly showAll = signal(false);
-  protected readonly visible = computed(() => {
-    const list = this.events() ?? [];
-    return this.showAll() ? list : list.slice(0, INITIALLY_SHOWN);
-  });
+  protected readonly moreError = signal<string | null>(null);
+  protected readonly loadingMore = signal(false);
 
-  protected readonly describe = describeSecurityEvent;
+  protected readonly visible = computed(() => (this.events() ?? []).slice(0, this.shown()));
+  /** Hidden once everything fetched is shown and the server has no next page. */
+  protected readonly hasMore = computed(() => (this.events() ?? []).length > this.shown() || this.nextCursor() !== null);
+  /** Announced after "Load more" (the button keeps the focus). */
+  protected readonly shownText = signal('');
+
+  protected readonly describe = describeEvent;
   protected readonly warn = isWarningEvent;
   protected readonly meta = eventMeta;
+
+  /** Ignores answers to a load that a newer reload() replaced. */
+  private generation = 0;
 
   constructor() {
     this.reload();
   }
 
+  /** Back to the newest page (after a change that adds events). */
   reload(): void {
+    const generation = ++this.generation;
     this.error.set(null);
-    this.auth.securityEvents().subscribe({
-      next: (res) => this.events.set(res.events ?? []),
+    this.moreError.set(null);
+    this.loadingMore.set(false);
+    this.api.page().subscribe({
+      next: (page) => {
+        if (generation !== this.generation) return;
+        this.events.set(page.events);
+        this.nextCursor.set(page.nextCursor);
+        this.shown.set(ACTIVITY_STEP);
+        this.shownText.set('');
+      },
       error: (err: unknown) => {
+        if (generation !== this.generation) return;
         const e = readApiError(err);
         this.error.set(
           e.code === 'TWOFA_SETUP_REQUIRED'
@@ -76,5 +114,39 @@ export class SecurityActivity {
         );
       },
     });
+  }
+
+  protected loadMore(): void {
+    if (this.loadingMore()) return;
+    const target = this.shown() + ACTIVITY_STEP;
+    const cursor = this.nextCursor();
+    if ((this.events() ?? []).length >= target || cursor === null) {
+      this.show(target);
+      return;
+    }
+    const generation = this.generation;
+    this.loadingMore.set(true);
+    this.moreError.set(null);
+    this.api.page({ before: cursor }).subscribe({
+      next: (page) => {
+        if (generation !== this.generation) return;
+        this.loadingMore.set(false);
+        const seen = new Set((this.events() ?? []).map((e) => e.id));
+        this.events.update((list) => [...(list ?? []), ...page.events.filter((e) => !seen.has(e.id))]);
+        this.nextCursor.set(page.nextCursor);
+        this.show(target);
+      },
+      error: (err: unknown) => {
+        if (generation !== this.generation) return;
+        this.loadingMore.set(false);
+        this.moreError.set(`Could not load older activity. ${readApiError(err).message}`);
+      },
+    });
+  }
+
+  private show(count: number): void {
+    this.shown.set(count);
+    const n = this.visible().length;
+    this.shownText.set(`Showing ${n} ${n === 1 ? 'event' : 'events'}.`);
   }
 }

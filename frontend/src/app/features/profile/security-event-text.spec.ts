@@ -1,5 +1,6 @@
 import { SecurityEventType } from '../../core/auth/api.types';
-import { describeSecurityEvent, describeUserAgent, eventMeta, isWarningEvent } from './security-event-text';
+import { anEvent } from '../../../testing/fixtures';
+import { authMethodText, describeEvent, describeSecurityEvent, describeUserAgent, eventMeta, isWarningEvent } from './security-event-text';
 
 const ALL_TYPES: SecurityEventType[] = [
   'REGISTERED',
@@ -15,6 +16,11 @@ const ALL_TYPES: SecurityEventType[] = [
   'BACKUP_CODES_REGENERATED',
   'TWOFA_LOCKED',
   'SESSIONS_REVOKED',
+  'REFRESH_TOKEN_REUSE',
+  'SESSION_REVOKED',
+  'LOGOUT',
+  'TRUSTED_DEVICE_REMOVED',
+  'PASSWORD_PROOF_FAILURE',
 ];
 
 describe('security event text', () => {
@@ -31,6 +37,33 @@ describe('security event text', () => {
     );
     expect(isWarningEvent('TOTP_REPLAY')).toBe(true);
     expect(isWarningEvent('LOGIN_SUCCESS')).toBe(false);
+  });
+
+  it('flags a reused refresh token and a wrong password proof, not a plain logout', () => {
+    expect(isWarningEvent('REFRESH_TOKEN_REUSE')).toBe(true);
+    expect(isWarningEvent('PASSWORD_PROOF_FAILURE')).toBe(true);
+    expect(isWarningEvent('LOGOUT')).toBe(false);
+    expect(isWarningEvent('SESSION_REVOKED')).toBe(false);
+    expect(describeSecurityEvent('REFRESH_TOKEN_REUSE')).toContain('that session was ended');
+    expect(describeSecurityEvent('TRUSTED_DEVICE_REMOVED')).toBe('A remembered device was forgotten (it will ask for a code again)');
+  });
+
+  it('says how a login was verified when the event tells', () => {
+    expect(describeEvent(anEvent({ type: 'LOGIN_SUCCESS', detail: { method: 'backup_code' } }))).toBe('Logged in (backup code)');
+    expect(describeEvent(anEvent({ type: 'LOGIN_SUCCESS', detail: { method: 'trusted_device' } }))).toBe('Logged in (remembered device)');
+    expect(describeEvent(anEvent({ type: 'LOGIN_SUCCESS', detail: null }))).toBe('Logged in');
+    expect(describeEvent(anEvent({ type: 'LOGOUT', detail: { method: 'totp' } }))).toBe('Logged out');
+  });
+
+  it.each([
+    ['password', 'Password'],
+    ['totp', 'Authenticator code'],
+    ['backup_code', 'Backup code'],
+    ['trusted_device', 'Remembered device'],
+    ['passkey', 'Passkey'],
+    ['security_key', 'Security key'],
+  ])('auth method %s reads "%s"', (method, text) => {
+    expect(authMethodText(method)).toBe(text);
   });
 
   it('humanises unknown future types', () => {

@@ -14,17 +14,58 @@ const TEXT: Record<string, string> = {
   BACKUP_CODES_REGENERATED: 'New backup codes were created (the old ones no longer work)',
   TWOFA_LOCKED: 'Code entry locked for a while after too many wrong codes',
   SESSIONS_REVOKED: 'Logged out on every device',
+  REFRESH_TOKEN_REUSE:
+    'An old sign-in token of a session was used again, so that session was ended — if you didn\u2019t expect this, change your password',
+  SESSION_REVOKED: 'A session was signed out from your sessions list',
+  LOGOUT: 'Logged out',
+  TRUSTED_DEVICE_REMOVED: 'A remembered device was forgotten (it will ask for a code again)',
+  PASSWORD_PROOF_FAILURE: 'Wrong password given to confirm a security change',
+};
+
+/** How a login was verified (sessions list, LOGIN_SUCCESS detail.method). */
+const AUTH_METHOD_TEXT: Record<string, string> = {
+  password: 'Password',
+  totp: 'Authenticator code',
+  backup_code: 'Backup code',
+  trusted_device: 'Remembered device',
+  passkey: 'Passkey',
 };
 
 /** Events a user should look at twice. */
-const WARNINGS = new Set(['LOGIN_FAILURE', 'TWOFA_VERIFY_FAILURE', 'TOTP_REPLAY', 'TWOFA_LOCKED', 'TWOFA_DISABLED']);
+const WARNINGS = new Set([
+  'LOGIN_FAILURE',
+  'TWOFA_VERIFY_FAILURE',
+  'TOTP_REPLAY',
+  'TWOFA_LOCKED',
+  'TWOFA_DISABLED',
+  'REFRESH_TOKEN_REUSE',
+  'PASSWORD_PROOF_FAILURE',
+]);
+
+function humanise(code: string, fallback: string): string {
+  const words = code.toLowerCase().replace(/_+/g, ' ').trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : fallback;
+}
 
 /** Readable words for an audit event type; unknown types are humanised rather than hidden. */
 export function describeSecurityEvent(type: string): string {
-  const known = TEXT[type];
-  if (known) return known;
-  const words = type.toLowerCase().replace(/_+/g, ' ').trim();
-  return words ? words.charAt(0).toUpperCase() + words.slice(1) : 'Security event';
+  return TEXT[type] ?? humanise(type, 'Security event');
+}
+
+/** "Authenticator code" for `totp`, and so on; unknown methods are humanised. */
+export function authMethodText(method: string | null | undefined): string {
+  if (!method) return 'Unknown';
+  return AUTH_METHOD_TEXT[method] ?? humanise(method, 'Unknown');
+}
+
+/** The event's words, with how a login was verified when the server says so ("Logged in (backup code)"). */
+export function describeEvent(event: Pick<SecurityEvent, 'type' | 'detail'>): string {
+  const text = describeSecurityEvent(event.type);
+  const method = event.detail?.['method'];
+  if (event.type === 'LOGIN_SUCCESS' && typeof method === 'string' && method) {
+    return `${text} (${authMethodText(method).toLowerCase()})`;
+  }
+  return text;
 }
 
 export function isWarningEvent(type: string): boolean {

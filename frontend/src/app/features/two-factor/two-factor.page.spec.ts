@@ -104,6 +104,15 @@ describe('TwoFactorPage (the code form)', () => {
     expect(codeInput()!.value).toBe('');
   });
 
+  it('says when a right code was already used (replay): wait for the next one', async () => {
+    await submitCode('123456');
+    const { body, opts } = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4, reason: 'replay' });
+    expectVerify().flush(body, opts);
+    await fixture.whenStable();
+    expect(alerts(el).join(' ')).toContain('That code was already used. Wait for the next code in your app');
+    expect(alerts(el).join(' ')).toContain('4 attempts remaining.');
+  });
+
   it('shows the wait after too many attempts and blocks the button meanwhile', async () => {
     await submitCode('000000');
     const { body, opts } = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 120 });

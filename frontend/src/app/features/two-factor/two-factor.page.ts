@@ -10,7 +10,7 @@ import {
 } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
-import { ApiError, attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
+import { ApiError, describeProofError, readApiError, tooManyAttemptsText } from '../../core/auth/api-error';
 import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
 import { CodeField } from '../../shared/code-field';
 import { showControlError } from '../../shared/form-state';
@@ -117,14 +117,14 @@ export class TwoFactorPage {
       return;
     }
     if (err.status === 429 || err.code === 'TOO_MANY_ATTEMPTS') {
-      this.error.set(`Too many attempts. Please wait ${formatWait(err.retryAfterSeconds)} before trying again.`);
+      this.error.set(tooManyAttemptsText(err.retryAfterSeconds));
       this.lockFor(err.retryAfterSeconds);
       return;
     }
     if (err.code === 'INVALID_CODE') {
-      const what = this.mode() === 'totp' ? 'That code didn’t work.' : 'That backup code didn’t work.';
+      // Says why when the server knows: a replayed code, a phone clock that is off, a spent backup code.
       const hint = err.attemptsRemaining === 0 ? ' Please go back and log in again.' : '';
-      this.error.set(`${what}${attemptsText(err.attemptsRemaining)}${hint}`);
+      this.error.set(`${describeProofError(err, this.mode() === 'totp' ? 'code' : 'backupCode')}${hint}`);
     } else {
       this.error.set(err.message);
     }

@@ -1,0 +1,51 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { Observable, tap } from 'rxjs';
+import {
+  BackupCodesRequest,
+  BackupCodesResponse,
+  MessageResponse,
+  TwoFactorDisableRequest,
+  TwoFactorEnableResponse,
+  TwoFactorSetupResponse,
+  TwoFactorStatus,
+} from '../auth/api.types';
+import { AuthService } from '../auth/auth.service';
+
+/**
+ * Managing two-factor authentication from the profile (DESIGN.md §5 /auth/2fa/*, except the login
+ * step, which belongs to AuthService). Keeps `AuthService.user().twoFactorEnabled` in step.
+ */
+@Injectable({ providedIn: 'root' })
+export class TwoFactorApi {
+  private readonly http = inject(HttpClient);
+  private readonly auth = inject(AuthService);
+
+  status(): Observable<TwoFactorStatus> {
+    return this.http.get<TwoFactorStatus>('/auth/2fa/status');
+  }
+
+  /** `{}`, or `{password}` once the API answered REAUTH_REQUIRED (login over 10 minutes old). */
+  setup(password?: string): Observable<TwoFactorSetupResponse> {
+    return this.http.post<TwoFactorSetupResponse>('/auth/2fa/setup', password ? { password } : {});
+  }
+
+  enable(token: string, password?: string): Observable<TwoFactorEnableResponse> {
+    const body = password ? { token, password } : { token };
+    return this.http
+      .post<TwoFactorEnableResponse>('/auth/2fa/enable', body)
+      .pipe(tap(() => this.auth.updateUser({ twoFactorEnabled: true })));
+  }
+
+  /** Both factors: `{password, code}` or `{password, backupCode}`. */
+  disable(body: TwoFactorDisableRequest): Observable<MessageResponse> {
+    return this.http
+      .post<MessageResponse>('/auth/2fa/disable', body)
+      .pipe(tap(() => this.auth.updateUser({ twoFactorEnabled: false })));
+  }
+
+  /** `{code}` or `{backupCode}`, plus `{password}` after REAUTH_REQUIRED; the old codes stop working. */
+  regenerateBackupCodes(body: BackupCodesRequest): Observable<BackupCodesResponse> {
+    return this.http.post<BackupCodesResponse>('/auth/2fa/backup-codes', body);
+  }
+}
