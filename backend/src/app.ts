@@ -9,6 +9,7 @@ import { pinoHttp } from "pino-http";
 import { authRoutes } from "./auth/auth.routes";
 import { systemClock, type Clock } from "./auth/clock";
 import { createCookieWriter } from "./auth/cookies";
+import { configurePasswordHashing } from "./auth/password";
 import { createTokenService } from "./auth/tokens";
 import type { Config } from "./config";
 import type { Context } from "./context";
@@ -19,6 +20,7 @@ import { createSecretBox } from "./security/encryption";
 import { createRateLimiters } from "./security/rate-limit";
 import type { RedisLike } from "./security/redis";
 import { securityEventRoutes } from "./security/security-events.routes";
+import { sessionRoutes } from "./sessions/sessions.routes";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
 
 export interface AppDeps {
@@ -53,17 +55,22 @@ export function createLogger(config: Config): Logger {
 export function createApp(deps: AppDeps) {
   const { config, db } = deps;
   const logger = deps.logger ?? createLogger(config);
+  // argon2 admission control is process-wide (auth/password.ts): sized here from the config.
+  configurePasswordHashing(config.passwordHashing);
+  const clock = deps.clock ?? systemClock;
+  const tokens = createTokenService(config, clock);
+  const csrf = createCsrf(config, tokens);
   const ctx: Context = {
     config,
     db,
     logger,
-    clock: deps.clock ?? systemClock,
-    tokens: createTokenService(config, deps.clock ?? systemClock),
+    clock,
+    tokens,
     cookies: createCookieWriter(config),
     secretBox: createSecretBox(config.encryptionKeys),
+    csrf,
   };
   const limits = createRateLimiters(config, deps.redis);
-  const csrf = createCsrf(config);
 
   const app = express();
   app.disable("x-powered-by");
@@ -123,9 +130,16 @@ export function createApp(deps: AppDeps) {
       res.status(503).json({ status: "unavailable", db: "down", message: "The database is unreachable", code: "SERVICE_UNAVAILABLE" });
     }
   });
+  // Nothing under /auth may be cached by a browser or a proxy (user data, tokens in Set-Cookie).
+  app.use("/auth", (_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
   app.get("/auth/csrf", csrf.csrfEndpoint);
   app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx));
+  app.post("/auth/register", limits.registerPerIp);
   app.use("/auth", authRoutes(ctx, limits));
+  app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));
 
   // The built SPA on the same origin as the API; client-side routes fall back to index.html.

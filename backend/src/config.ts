@@ -1,6 +1,7 @@
 // The only module that reads process.env. Everything else receives a parsed Config.
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -15,6 +16,23 @@ const secret = (name: string) =>
   z.string({ error: `${name} is required` }).min(MIN_SECRET_LENGTH, `${name} must be at least ${MIN_SECRET_LENGTH} characters`);
 
 const intFrom = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+/**
+ * The app's PostgreSQL pool (db/prisma.ts). Why these values:
+ * - max 10 connections: PostgreSQL allows 100 by default (3 reserved); 10 per process leaves
+ *   room for several WEB_CONCURRENCY workers, migrations and an operator's psql. The hot paths
+ *   spend ~0.25 ms per query (bench/), so 10 connections already keep a 2-core PostgreSQL busy:
+ *   more would only add contention, not throughput.
+ * - connectionTimeoutMs 3000: how long a request may wait for a connection (pool full, or
+ *   PostgreSQL down). Past it the request fails fast with 503 + Retry-After instead of hanging;
+ *   3 s is far above a normal wait under load (bench: p99 130 ms at 64 connections).
+ * - statementTimeoutMs 5000 (PostgreSQL statement_timeout, set per connection): every statement
+ *   of the app takes milliseconds; one still running after 5 s is stuck behind a lock or on a
+ *   runaway plan and holds one of only 10 connections. PostgreSQL cancels it (SQLSTATE 57014),
+ *   the request answers 503 with Retry-After, and the connection is free again. Migrations use
+ *   their own connection (db/migrate.ts) and are not limited by it. 0 turns it off.
+ */
+export const DATABASE_POOL_DEFAULTS = { max: 10, connectionTimeoutMs: 3000, statementTimeoutMs: 5000 } as const;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -39,12 +57,25 @@ const envSchema = z.object({
   PENDING_SETUP_TTL_SECONDS: intFrom(900).pipe(z.number().min(1)),
   RATE_LIMIT_IP_MAX: intFrom(100),
   RATE_LIMIT_EMAIL_FAILURES: intFrom(10),
+  /** registrations per IP per hour (DESIGN §6.13) */
+  RATE_LIMIT_REGISTER_IP_MAX: intFrom(20),
+  /** argon2 hashes/verifies run at once; default: see passwordHashing below */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** argon2 jobs allowed to wait for a slot; past it 503 at once */
+  PASSWORD_HASH_QUEUE_MAX: z.coerce.number().int().nonnegative().optional(),
+  /** libuv's thread pool, where argon2 runs (Node reads it itself; read here only to size the queue) */
+  UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).default(4),
+  DB_POOL_MAX: intFrom(DATABASE_POOL_DEFAULTS.max).pipe(z.number().min(1).max(1000)),
+  DB_CONNECTION_TIMEOUT_MS: intFrom(DATABASE_POOL_DEFAULTS.connectionTimeoutMs).pipe(z.number().min(1)),
+  DB_STATEMENT_TIMEOUT_MS: intFrom(DATABASE_POOL_DEFAULTS.statementTimeoutMs),
   COOKIE_SAMESITE: z.enum(["lax", "strict", "none"]).default("lax"),
   COOKIE_SECURE: z.enum(["true", "false"]).optional(),
   CORS_ORIGIN: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
   FRONTEND_DIST: z.string().optional(),
   EMBEDDED_PG_PORT: intFrom(54320),
+  /** data folder of the embedded PostgreSQL (relative to the repository root); default .data/pg */
+  EMBEDDED_PG_DIR: z.string().optional(),
   /** HTTP worker processes (node:cluster). 1 = a single process, no cluster. */
   WEB_CONCURRENCY: intFrom(1).pipe(z.number().min(1).max(64)),
 });
@@ -70,17 +101,38 @@ export interface Config {
   loginChallengeTtlSeconds: number;
   reauthMaxAgeSeconds: number;
   pendingSetupTtlSeconds: number;
-  rateLimit: { ipMax: number; emailFailures: number; windowMs: number };
+  rateLimit: { ipMax: number; emailFailures: number; windowMs: number; registerIpMax: number; registerWindowMs: number };
+  /** admission control for argon2 (auth/password.ts) */
+  passwordHashing: { concurrency: number; maxQueue: number };
+  /** the app's PostgreSQL pool (db/prisma.ts); see DATABASE_POOL_DEFAULTS */
+  database: { max: number; connectionTimeoutMs: number; statementTimeoutMs: number };
   cookies: { sameSite: "lax" | "strict" | "none"; secure: boolean };
   corsOrigin?: string[];
   trustProxy?: string;
   frontendDist: string;
   embeddedPgPort: number;
+  /** absolute; undefined = .data/pg */
+  embeddedPgDir?: string;
   /** number of HTTP worker processes; > 1 runs a node:cluster primary that forks them */
   webConcurrency: number;
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Admission control for argon2id (DESIGN §6.13). Each hash or verify holds ~19 MiB and one
+ * libuv thread for ~25 ms (measured here, one core). Defaults:
+ * - concurrency: the core count, but at most one less than libuv's thread pool, so file system,
+ *   DNS and zlib work always find a free thread; more than the cores does not finish hashes
+ *   sooner, it only makes every one of them slower;
+ * - queue: 32 waiting jobs per running slot, i.e. a wait of at most ~32 × 25 ms ≈ 0.8 s before
+ *   a hash starts; past that a new one is refused with 503 at once rather than queued behind
+ *   seconds of work (a flood of logins cannot make everyone's login slow).
+ */
+function passwordHashingLimits(env: z.infer<typeof envSchema>) {
+  const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.min(os.availableParallelism(), env.UV_THREADPOOL_SIZE - 1));
+  return { concurrency, maxQueue: env.PASSWORD_HASH_QUEUE_MAX ?? 32 * concurrency };
+}
 
 function parseKey(raw: string, name: string): Buffer {
   const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
@@ -156,7 +208,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     loginChallengeTtlSeconds: env.LOGIN_CHALLENGE_TTL_SECONDS,
     reauthMaxAgeSeconds: env.REAUTH_MAX_AGE_SECONDS,
     pendingSetupTtlSeconds: env.PENDING_SETUP_TTL_SECONDS,
-    rateLimit: { ipMax: env.RATE_LIMIT_IP_MAX, emailFailures: env.RATE_LIMIT_EMAIL_FAILURES, windowMs: 15 * 60 * 1000 },
+    rateLimit: {
+      ipMax: env.RATE_LIMIT_IP_MAX,
+      emailFailures: env.RATE_LIMIT_EMAIL_FAILURES,
+      windowMs: 15 * 60 * 1000,
+      registerIpMax: env.RATE_LIMIT_REGISTER_IP_MAX,
+      registerWindowMs: 60 * 60 * 1000,
+    },
+    passwordHashing: passwordHashingLimits(env),
+    database: { max: env.DB_POOL_MAX, connectionTimeoutMs: env.DB_CONNECTION_TIMEOUT_MS, statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS },
     cookies: {
       sameSite: env.COOKIE_SAMESITE,
       secure: env.COOKIE_SECURE ? env.COOKIE_SECURE === "true" : env.NODE_ENV === "production" || env.COOKIE_SAMESITE === "none",
@@ -165,6 +225,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     trustProxy: env.TRUST_PROXY,
     frontendDist: env.FRONTEND_DIST ?? path.join(REPO_ROOT, "frontend/dist/browser"),
     embeddedPgPort: env.EMBEDDED_PG_PORT,
+    embeddedPgDir: env.EMBEDDED_PG_DIR ? path.resolve(REPO_ROOT, env.EMBEDDED_PG_DIR) : undefined,
     webConcurrency: env.WEB_CONCURRENCY,
   };
 }

@@ -4,6 +4,7 @@ import type { Db } from "./db/prisma";
 import type { Clock } from "./auth/clock";
 import type { CookieWriter } from "./auth/cookies";
 import type { TokenService } from "./auth/tokens";
+import type { Csrf } from "./security/csrf";
 import type { SecretBox } from "./security/encryption";
 
 /** What every service needs; built once by createApp. */
@@ -15,4 +16,5 @@ export interface Context {
   tokens: TokenService;
   cookies: CookieWriter;
   secretBox: SecretBox;
+  csrf: Csrf;
 }

@@ -193,7 +193,8 @@ describe("bad input never gives a 500", () => {
   });
 
   test("a non-JSON body → 400 VALIDATION_FAILED", async () => {
-    const res = await request(env.app).post("/auth/login").set("Content-Type", "text/plain").send("email=a");
+    const client = await new Client(env.app).init();
+    const res = await client.post("/auth/login").set("Content-Type", "text/plain").send("email=a");
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("VALIDATION_FAILED");
   });

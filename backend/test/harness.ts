@@ -75,9 +75,16 @@ export class Client {
     this.xsrf = readCookie(res.headers["set-cookie"], "XSRF-TOKEN") ?? this.xsrf;
     return this;
   }
+  /** Like Angular: echo the XSRF-TOKEN cookie as it is now (login and logout re-issue it). */
+  private currentXsrf() {
+    return this.cookie("XSRF-TOKEN") ?? this.xsrf;
+  }
   post(path: string, body?: Body) {
-    const req = this.agent.post(path).set("X-XSRF-TOKEN", this.xsrf).set("X-Forwarded-For", this.ip);
+    const req = this.agent.post(path).set("X-XSRF-TOKEN", this.currentXsrf()).set("X-Forwarded-For", this.ip);
     return body === undefined ? req : req.send(body);
+  }
+  delete(path: string) {
+    return this.agent.delete(path).set("X-XSRF-TOKEN", this.currentXsrf()).set("X-Forwarded-For", this.ip);
   }
   get(path: string) {
     return this.agent.get(path);
@@ -85,6 +92,20 @@ export class Client {
   cookie(name: string): string | undefined {
     return this.agent.jar.getCookie(name, { domain: "127.0.0.1", path: cookiePath(name), secure: false, script: false })?.value;
   }
+}
+
+/**
+ * Every cookie of `client` copied into a new client (another browser, another IP by default, or
+ * another app instance): a stolen set of cookies, or the same browser behind a load balancer.
+ */
+export function copyBrowser(client: Client, app: Express = client.app, ip?: string): Client {
+  const copy = new Client(app, ip);
+  copy.xsrf = client.xsrf;
+  for (const name of ["twofa_token", "access_token", "refresh_token", "trusted_device", "XSRF-TOKEN"]) {
+    const value = client.cookie(name);
+    if (value) copy.agent.jar.setCookie(`${name}=${value}; Path=${cookiePath(name)}`, "127.0.0.1", "/");
+  }
+  return copy;
 }
 
 /** The Path each cookie is set with (DESIGN §4), as a browser's jar needs it. */

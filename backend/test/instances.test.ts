@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import pino from "pino";
 import { connectRedis, type RedisLike } from "../src/security/redis";
-import { Client, clientWith2FA, cookiePath, codeAt, startLogin, startTestApp, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, copyBrowser, startLogin, startTestApp, type TestEnv } from "./harness";
 
 const REDIS_URL = process.env.TWOFA_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -19,15 +19,7 @@ afterAll(async () => {
 });
 
 /** The same browser (cookies, XSRF token) talking to instance B. */
-function moveTo(client: Client, target: TestEnv): Client {
-  const moved = new Client(target.app, client.ip);
-  moved.xsrf = client.xsrf;
-  for (const name of ["twofa_token", "access_token", "refresh_token", "XSRF-TOKEN"]) {
-    const value = client.cookie(name);
-    if (value) moved.agent.jar.setCookie(`${name}=${value}; Path=${cookiePath(name)}`, "127.0.0.1", "/");
-  }
-  return moved;
-}
+const moveTo = (client: Client, target: TestEnv) => copyBrowser(client, target.app, client.ip);
 
 test("two instances: a challenge consumed on one is dead on the other", async () => {
   const { email, secret } = await clientWith2FA(a);

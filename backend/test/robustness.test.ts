@@ -51,7 +51,7 @@ describe("bad input on every 2FA endpoint → 400 JSON, nothing changed", () => 
 
     const { client, userId } = await clientWith2FA(env);
     const before = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
-    for (const [path, body] of [["/auth/2fa/disable", { code }], ["/auth/2fa/backup-codes", { code }]] as const) {
+    for (const [path, body] of [["/auth/2fa/disable", { password: PASSWORD, code }], ["/auth/2fa/backup-codes", { code }]] as const) {
       const res = await client.post(path, body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe("VALIDATION_FAILED");

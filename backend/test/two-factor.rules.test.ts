@@ -182,9 +182,10 @@ describe("token types: no token works in another's place", () => {
 
   test("right secret but wrong type claim is refused (type is checked, not only the key)", async () => {
     const { client, userId } = await registeredClient(env);
-    const forged = sign({ sub: userId, tv: 0, type: "refresh", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET);
+    const sid = (JSON.parse(Buffer.from(client.cookie("access_token")!.split(".")[1], "base64url").toString()) as { sid: string }).sid;
+    const forged = sign({ sub: userId, sid, tv: 0, type: "refresh", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET);
     expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${forged}`)).status).toBe(401);
-    const good = sign({ sub: userId, tv: 0, type: "access", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET);
+    const good = sign({ sub: userId, sid, tv: 0, type: "access", auth_time: 0 }, TEST_ENV.JWT_ACCESS_SECRET);
     expect((await request(env.app).get("/auth/me").set("Cookie", `access_token=${good}`)).status).toBe(200);
     expect(client).toBeDefined();
   });
@@ -275,7 +276,7 @@ describe("rule 4: flood limits (express-rate-limit)", () => {
     expect(res.body.code).toBe("TOO_MANY_REQUESTS");
     expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
     // another IP is not affected
-    expect((await new Client(limited.app, "10.77.0.2").post("/auth/login", { email: "x@example.com", password: "nope" })).status).toBe(401);
+    expect((await (await new Client(limited.app, "10.77.0.2").init()).post("/auth/login", { email: "x@example.com", password: "nope" })).status).toBe(401);
     await limited.close();
   });
 
@@ -292,9 +293,9 @@ describe("rule 4: flood limits (express-rate-limit)", () => {
     const limited = await startTestApp({ env: { RATE_LIMIT_EMAIL_FAILURES: "3" }, share: env });
     const { email } = await registeredClient(limited);
     for (let i = 0; i < 3; i++) {
-      expect((await new Client(limited.app, `10.79.0.${i}`).post("/auth/login", { email, password: "wrong password" })).status).toBe(401);
+      expect((await (await new Client(limited.app, `10.79.0.${i}`).init()).post("/auth/login", { email, password: "wrong password" })).status).toBe(401);
     }
-    const res = await new Client(limited.app, "10.79.1.1").post("/auth/login", { email: email.toUpperCase(), password: PASSWORD });
+    const res = await (await new Client(limited.app, "10.79.1.1").init()).post("/auth/login", { email: email.toUpperCase(), password: PASSWORD });
     expect(res.status).toBe(429);
     await limited.close();
   });
@@ -404,21 +405,25 @@ describe("rule 6: backup codes", () => {
 });
 
 describe("rule 7: proof before 2FA changes", () => {
-  test("disable: no proof → 400; wrong password → 401; wrong code → 400; nothing changes", async () => {
-    const { client, userId } = await clientWith2FA(env);
-    expect((await client.post("/auth/2fa/disable", {})).status).toBe(400);
-    const wrongPw = await client.post("/auth/2fa/disable", { password: "not my password" });
+  test("disable needs both factors: a missing part → 400; wrong password → 401; wrong code → 400; nothing changes", async () => {
+    const { client, userId, secret } = await clientWith2FA(env);
+    for (const body of [{}, { password: PASSWORD }, { code: codeAt(secret, env) }, { backupCode: "abcd-efgh" }]) {
+      const res = await client.post("/auth/2fa/disable", body);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_FAILED");
+    }
+    const wrongPw = await client.post("/auth/2fa/disable", { password: "not my password", code: codeAt(secret, env) });
     expect(wrongPw.status).toBe(401);
     expect(wrongPw.body.code).toBe("INVALID_PASSWORD");
-    const wrongCode = await client.post("/auth/2fa/disable", { code: "000000" });
+    const wrongCode = await client.post("/auth/2fa/disable", { password: PASSWORD, code: "000000" });
     expect(wrongCode.status).toBe(400);
     expect(wrongCode.body.code).toBe("INVALID_CODE");
     expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(true);
   });
 
-  test("disable with the password turns 2FA off, deletes secret and backup codes; login needs no code", async () => {
-    const { client, email, userId } = await clientWith2FA(env);
-    const res = await client.post("/auth/2fa/disable", { password: PASSWORD });
+  test("disable with the password and a current code turns 2FA off, deletes secret and backup codes; login needs no code", async () => {
+    const { client, email, userId, secret } = await clientWith2FA(env);
+    const res = await client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ message: "2FA disabled" });
     const row = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
@@ -429,12 +434,10 @@ describe("rule 7: proof before 2FA changes", () => {
     expect(await env.db.auditEvent.count({ where: { userId, type: "TWOFA_DISABLED" } })).toBe(1);
   });
 
-  test("disable with a current code works; the code's step is spent (no replay)", async () => {
-    const { client, email, secret } = await clientWith2FA(env);
-    const code = codeAt(secret, env);
-    expect((await client.post("/auth/2fa/disable", { code })).status).toBe(200);
+  test("disable with the password and a backup code works (lost phone)", async () => {
+    const { client, backupCodes } = await clientWith2FA(env);
+    expect((await client.post("/auth/2fa/disable", { password: PASSWORD, backupCode: backupCodes[0] })).status).toBe(200);
     expect((await client.get("/auth/me")).body.twoFactorEnabled).toBe(false);
-    expect(email).toBeDefined();
   });
 
   test("disable with a replayed code is refused", async () => {
@@ -442,7 +445,7 @@ describe("rule 7: proof before 2FA changes", () => {
     const code = codeAt(secret, env);
     const other = await startLogin(env, email);
     expect((await verify(other, { code })).status).toBe(200);
-    const res = await client.post("/auth/2fa/disable", { code });
+    const res = await client.post("/auth/2fa/disable", { password: PASSWORD, code });
     expect(res.status).toBe(400);
     expect(res.body.reason).toBe("replay");
   });
@@ -457,6 +460,11 @@ describe("rule 7: proof before 2FA changes", () => {
     expect((await client.post("/auth/2fa/setup", { password: "wrong password" })).body.code).toBe("INVALID_PASSWORD");
     const setup = await client.post("/auth/2fa/setup", { password: PASSWORD });
     expect(setup.status).toBe(200);
+    // the password renewed this session's auth_time (like a login): enable needs no password now…
+    env.clock.advance(9 * 60);
+    expect((await client.post("/auth/2fa/enable", { token: "000000" })).body.code).toBe("INVALID_CODE");
+    // …but 10 minutes after it, it does again
+    env.clock.advance(2 * 60);
     const enableStale = await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) });
     expect(enableStale.body.code).toBe("REAUTH_REQUIRED");
     const enabled = await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env), password: PASSWORD });
@@ -488,14 +496,16 @@ describe("rule 8: tokenVersion kills every other session when 2FA changes", () =
     const other = await startLogin(env, email);
     expect((await verify(other, { code: codeAt(secret, env) })).status).toBe(200);
     const oldRefresh = client.cookie("refresh_token");
-    expect((await client.post("/auth/2fa/disable", { password: PASSWORD })).status).toBe(200);
+    const oldXsrf = client.cookie("XSRF-TOKEN");
+    env.clock.advance(30);
+    expect((await client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(200);
     expect((await client.get("/auth/me")).status).toBe(200);
     expect((await other.get("/auth/me")).status).toBe(401);
     expect((await other.post("/auth/refresh")).status).toBe(401);
     const replayOldRefresh = await request(env.app)
       .post("/auth/refresh")
-      .set("Cookie", `refresh_token=${oldRefresh}; XSRF-TOKEN=${client.xsrf}`)
-      .set("X-XSRF-TOKEN", client.xsrf);
+      .set("Cookie", `refresh_token=${oldRefresh}; XSRF-TOKEN=${oldXsrf}`)
+      .set("X-XSRF-TOKEN", oldXsrf!);
     expect(replayOldRefresh.status).toBe(401);
   });
 });

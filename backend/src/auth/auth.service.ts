@@ -4,15 +4,19 @@ import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { recordAuditEvent, type RequestMeta } from "../security/audit";
 import { burnPasswordVerification, hashPassword, verifyPassword } from "./password";
-import { findSessionUser, SESSION_USER_SELECT, type SessionUser } from "./session";
+import { createSession, type SessionState } from "../sessions/sessions";
+import { useTrustedDevice, type DeviceCookie } from "../sessions/trusted-devices";
+import { SESSION_USER_SELECT, type SessionUser } from "./session";
 
-export async function registerUser(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<SessionUser> {
+export async function registerUser(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<{ user: SessionUser; session: SessionState }> {
   const passwordHash = await hashPassword(input.password);
   try {
+    // Every statement on tx: this transaction never needs a second pooled connection.
     return await ctx.db.$transaction(async (tx) => {
       const user = await tx.user.create({ data: { email: input.email, passwordHash }, select: SESSION_USER_SELECT });
       await recordAuditEvent(tx, { userId: user.id, type: "REGISTERED", meta });
-      return user;
+      const session = await createSession(tx, user.id, { authMethod: "password", nowMs: ctx.clock.now(), meta });
+      return { user, session };
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw new AppError("EMAIL_TAKEN");
@@ -20,18 +24,19 @@ export async function registerUser(ctx: Context, input: { email: string; passwor
   }
 }
 
-export type LoginOutcome = { kind: "session"; user: SessionUser } | { kind: "twoFactor"; userId: string; challengeId: string };
+export type LoginOutcome =
+  | { kind: "session"; user: SessionUser; session: SessionState; deviceCookie?: DeviceCookie }
+  | { kind: "twoFactor"; userId: string; challengeId: string };
 
 /**
- * @param trustedDevice claims of a valid "remember this device" cookie, if any: it replaces the
- *   code step only for its own user and only while tokenVersion is unchanged (any 2FA change or
- *   "log out everywhere" forgets every remembered device).
+ * @param deviceCookie the trusted_device cookie, if any: a live remembered device of THIS user
+ *   replaces the code step (and is rotated); anything else is ignored and the code is asked.
  */
 export async function loginWithPassword(
   ctx: Context,
   input: { email: string; password: string },
   meta: RequestMeta,
-  trustedDevice?: { sub: string; tv: number } | null,
+  deviceCookie?: unknown,
 ): Promise<LoginOutcome> {
   const user = await ctx.db.user.findUnique({ where: { email: input.email }, select: { ...SESSION_USER_SELECT, passwordHash: true } });
   if (!user) {
@@ -44,13 +49,23 @@ export async function loginWithPassword(
     throw new AppError("INVALID_CREDENTIALS");
   }
   const { passwordHash: _omit, ...sessionUser } = user;
+  const now = ctx.clock.now();
   if (!user.twoFactorEnabled) {
-    await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_SUCCESS", meta });
-    return { kind: "session", user: sessionUser };
+    const session = await createSession(ctx.db, user.id, { authMethod: "password", nowMs: now, meta });
+    await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_SUCCESS", meta, detail: { method: "password" } });
+    return { kind: "session", user: sessionUser, session };
   }
-  if (trustedDevice && trustedDevice.sub === user.id && trustedDevice.tv === user.tokenVersion) {
-    await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_SUCCESS", meta, detail: { trustedDevice: true } });
-    return { kind: "session", user: sessionUser };
+  if (deviceCookie !== undefined) {
+    // One transaction (every statement on tx): the device's secret is rotated only together with
+    // the session that the new cookie value is sent with.
+    const remembered = await ctx.db.$transaction(async (tx) => {
+      const rotated = await useTrustedDevice(tx, user.id, deviceCookie, now, meta);
+      if (!rotated) return null;
+      const session = await createSession(tx, user.id, { authMethod: "trusted_device", nowMs: now, meta, trustedDeviceId: rotated.id });
+      await recordAuditEvent(tx, { userId: user.id, type: "LOGIN_SUCCESS", meta, detail: { method: "trusted_device" } });
+      return { session, deviceCookie: rotated };
+    });
+    if (remembered) return { kind: "session", user: sessionUser, ...remembered };
   }
   // The challenge is the server side of the twofa_token: without a row here the token is
   // worthless, and the row can be consumed exactly once (two-factor/verify-login.ts).
@@ -59,19 +74,4 @@ export async function loginWithPassword(
     data: { id: challengeId, userId: user.id, expiresAt: new Date(ctx.clock.now() + ctx.config.loginChallengeTtlSeconds * 1000) },
   });
   return { kind: "twoFactor", userId: user.id, challengeId };
-}
-
-/** Refresh: the token must still match tokenVersion; the user may have been revoked since. */
-export async function findUserForRefresh(ctx: Context, userId: string, tokenVersion: number): Promise<SessionUser> {
-  const user = await findSessionUser(ctx.db, userId);
-  if (!user || user.tokenVersion !== tokenVersion) throw new AppError("UNAUTHENTICATED");
-  return user;
-}
-
-/** Ends every session of the user (this one included, unless the caller re-issues it). */
-export async function invalidateUserSessions(ctx: Context, userId: string, meta: RequestMeta): Promise<void> {
-  await ctx.db.$transaction([
-    ctx.db.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } }),
-    ctx.db.auditEvent.create({ data: { userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent } }),
-  ]);
 }

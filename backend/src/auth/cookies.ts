@@ -10,11 +10,12 @@ export const AUTH_COOKIE_NAMES = Object.values(COOKIE);
 const PATHS = { access: "/", refresh: "/auth", twoFactor: "/auth/2fa", device: "/auth/login" } as const;
 
 export interface CookieWriter {
-  setSession(res: Response, tokens: { access: string; refresh: string }): void;
+  /** refreshTtlSeconds: the refresh token's own lifetime (never past the Session's expiry) */
+  setSession(res: Response, tokens: { access: string; refresh: string; refreshTtlSeconds: number }): void;
   clearSession(res: Response): void;
   setTwoFactor(res: Response, token: string, ttlSeconds: number): void;
   clearTwoFactor(res: Response): void;
-  setDevice(res: Response, token: string): void;
+  setDevice(res: Response, value: string, ttlSeconds: number): void;
   clearDevice(res: Response): void;
 }
 
@@ -23,7 +24,7 @@ export function createCookieWriter(config: Config): CookieWriter {
   return {
     setSession(res, tokens) {
       res.cookie(COOKIE.access, tokens.access, { ...base(PATHS.access), maxAge: TOKEN_TTL_SECONDS.access * 1000 });
-      res.cookie(COOKIE.refresh, tokens.refresh, { ...base(PATHS.refresh), maxAge: TOKEN_TTL_SECONDS.refresh * 1000 });
+      res.cookie(COOKIE.refresh, tokens.refresh, { ...base(PATHS.refresh), maxAge: Math.min(tokens.refreshTtlSeconds, TOKEN_TTL_SECONDS.refresh) * 1000 });
     },
     clearSession(res) {
       res.clearCookie(COOKIE.access, base(PATHS.access));
@@ -35,8 +36,8 @@ export function createCookieWriter(config: Config): CookieWriter {
     clearTwoFactor(res) {
       res.clearCookie(COOKIE.twoFactor, base(PATHS.twoFactor));
     },
-    setDevice(res, token) {
-      res.cookie(COOKIE.device, token, { ...base(PATHS.device), maxAge: TOKEN_TTL_SECONDS.device * 1000 });
+    setDevice(res, value, ttlSeconds) {
+      res.cookie(COOKIE.device, value, { ...base(PATHS.device), maxAge: ttlSeconds * 1000 });
     },
     clearDevice(res) {
       res.clearCookie(COOKIE.device, base(PATHS.device));

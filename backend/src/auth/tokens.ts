@@ -5,10 +5,12 @@ import jwt from "jsonwebtoken";
 import type { Config } from "../config";
 import type { Clock } from "./clock";
 
-export const TOKEN_TTL_SECONDS = { access: 15 * 60, refresh: 7 * 24 * 60 * 60, device: 30 * 24 * 60 * 60 } as const;
+export const TOKEN_TTL_SECONDS = { access: 15 * 60, refresh: 7 * 24 * 60 * 60 } as const;
 
 export interface AccessClaims {
   sub: string;
+  /** Session id: every request checks the Session row, so revoking it ends the session at once */
+  sid: string;
   tv: number;
   type: "access";
   /** time of the last full login (password, + code when 2FA is on), seconds */
@@ -16,10 +18,11 @@ export interface AccessClaims {
 }
 export interface RefreshClaims {
   sub: string;
+  sid: string;
+  /** the Session's refreshGeneration when this token was issued (rotation, reuse detection) */
+  gen: number;
   tv: number;
   type: "refresh";
-  jti: string;
-  auth_time: number;
 }
 export interface TwoFactorClaims {
   sub: string;
@@ -28,26 +31,17 @@ export interface TwoFactorClaims {
   type: "twofa";
 }
 
-/** "Remember this device": skips the code step for this user until tokenVersion changes. */
-export interface DeviceClaims {
-  sub: string;
-  tv: number;
-  type: "device";
-  jti: string;
-}
-
-type Claims = AccessClaims | RefreshClaims | TwoFactorClaims | DeviceClaims;
+type Claims = AccessClaims | RefreshClaims | TwoFactorClaims;
 type TokenType = Claims["type"];
 
 export interface TokenService {
   signAccess(c: Omit<AccessClaims, "type">): string;
-  signRefresh(c: Omit<RefreshClaims, "type" | "jti">): string;
+  /** ttlSeconds: never past the Session's absolute expiry */
+  signRefresh(c: Omit<RefreshClaims, "type">, ttlSeconds: number): string;
   signTwoFactor(c: Omit<TwoFactorClaims, "type">, ttlSeconds: number): string;
   verifyAccess(token: string): AccessClaims | null;
   verifyRefresh(token: string): RefreshClaims | null;
   verifyTwoFactor(token: string): TwoFactorClaims | null;
-  signDevice(c: Omit<DeviceClaims, "type" | "jti">): string;
-  verifyDevice(token: string): DeviceClaims | null;
 }
 
 export function createTokenService(config: Config, clock: Clock): TokenService {
@@ -58,8 +52,6 @@ export function createTokenService(config: Config, clock: Clock): TokenService {
     access: key(config.jwt.accessSecret),
     refresh: key(config.jwt.refreshSecret),
     twofa: key(config.jwt.twoFactorSecret),
-    // Its own key, derived (HKDF) from the 2FA secret so no extra variable is needed.
-    device: key(Buffer.from(crypto.hkdfSync("sha256", config.jwt.twoFactorSecret, "", "twofa trusted device token", 32))),
   };
   const nowSeconds = () => Math.floor(clock.now() / 1000);
 
@@ -79,6 +71,9 @@ export function createTokenService(config: Config, clock: Clock): TokenService {
         audience: config.jwt.audience,
         clockTimestamp: nowSeconds(),
       }) as jwt.JwtPayload;
+      // jsonwebtoken accepts a token without `exp` as never expiring: every token we sign has
+      // one, so a token without a numeric exp was not made by us as we make them. Refuse it.
+      if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) return null;
       if (claims.type !== type || typeof claims.sub !== "string") return null;
       return claims as unknown as T;
     } catch {
@@ -88,12 +83,10 @@ export function createTokenService(config: Config, clock: Clock): TokenService {
 
   return {
     signAccess: (c) => sign({ ...c, type: "access" }, TOKEN_TTL_SECONDS.access),
-    signRefresh: (c) => sign({ ...c, type: "refresh", jti: crypto.randomUUID() }, TOKEN_TTL_SECONDS.refresh),
+    signRefresh: (c, ttl) => sign({ ...c, type: "refresh" }, Math.max(1, Math.min(ttl, TOKEN_TTL_SECONDS.refresh))),
     signTwoFactor: (c, ttl) => sign({ ...c, type: "twofa" }, ttl),
     verifyAccess: (t) => verify<AccessClaims>(t, "access"),
     verifyRefresh: (t) => verify<RefreshClaims>(t, "refresh"),
     verifyTwoFactor: (t) => verify<TwoFactorClaims>(t, "twofa"),
-    signDevice: (c) => sign({ ...c, type: "device", jti: crypto.randomUUID() }, TOKEN_TTL_SECONDS.device),
-    verifyDevice: (t) => verify<DeviceClaims>(t, "device"),
   };
 }

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: { status: 401, message: "Invalid email or password" },
   UNAUTHENTICATED: { status: 401, message: "You are not logged in" },
   SESSION_EXPIRED: { status: 401, message: "Your login attempt expired. Please log in again" },
+  SESSION_REVOKED: { status: 401, message: "This session was ended for your security. Please log in again" },
   REAUTH_REQUIRED: { status: 401, message: "Please confirm your password to continue" },
   INVALID_PASSWORD: { status: 401, message: "The password is incorrect" },
   INVALID_CODE: { status: 400, message: "The code is invalid" },

@@ -1,22 +1,10 @@
+import crypto from "node:crypto";
+import { Prisma, type AuditEventType } from "@prisma/client";
 import type { Request } from "express";
 import type { Db } from "../db/prisma";
 
-export const AUDIT_EVENT_TYPES = [
-  "REGISTERED",
-  "LOGIN_SUCCESS",
-  "LOGIN_FAILURE",
-  "TWOFA_SETUP_STARTED",
-  "TWOFA_ENABLED",
-  "TWOFA_DISABLED",
-  "TWOFA_VERIFY_SUCCESS",
-  "TWOFA_VERIFY_FAILURE",
-  "TOTP_REPLAY",
-  "BACKUP_CODE_USED",
-  "BACKUP_CODES_REGENERATED",
-  "TWOFA_LOCKED",
-  "SESSIONS_REVOKED",
-] as const;
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+// The event types are a Prisma enum (schema.prisma AuditEventType): a typo cannot be stored.
+export { AuditEventType } from "@prisma/client";
 
 export interface RequestMeta {
   ip: string | null;
@@ -27,7 +15,17 @@ export function requestMeta(req: Request): RequestMeta {
   return { ip: req.ip ?? null, userAgent: req.get("user-agent")?.slice(0, 512) ?? null };
 }
 
-/** Never put secrets, codes or passwords in `detail`. */
+// The two ways to write an event, both here: recordAuditEvent through Prisma (inside a
+// transaction when the event belongs to a change), and sqlAuditInsert as a data-modifying CTE
+// when a hot path folds the event into the statement that makes the change (saves a round trip).
+// Never put secrets, codes or passwords in `detail`.
+
+/** An INSERT of one audit row, to be used as a data-modifying CTE: `a AS (${sqlAuditInsert(...)})`. */
+export function sqlAuditInsert(userIdExpr: Prisma.Sql, type: AuditEventType, meta: RequestMeta, detail?: Record<string, unknown>) {
+  return Prisma.sql`INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
+    SELECT ${crypto.randomUUID()}, ${userIdExpr}, ${type}::"AuditEventType", ${meta.ip}, ${meta.userAgent}, ${detail ? JSON.stringify(detail) : null}::jsonb`;
+}
+
 export async function recordAuditEvent(
   db: Pick<Db, "auditEvent">,
   event: { userId: string | null; type: AuditEventType; meta: RequestMeta; detail?: Record<string, unknown> },
@@ -37,11 +35,45 @@ export async function recordAuditEvent(
   });
 }
 
-export async function listAuditEvents(db: Db, userId: string, limit = 50) {
-  return db.auditEvent.findMany({
-    where: { userId },
-    orderBy: { createdAt: "desc" },
-    take: limit,
+/** Where a page of security events ends: the last event's (createdAt, id). */
+export interface AuditCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** Opaque to clients: base64url of "<createdAt ms>:<id>". */
+export function encodeAuditCursor(event: AuditCursor): string {
+  return Buffer.from(`${event.createdAt.getTime()}:${event.id}`, "utf8").toString("base64url");
+}
+
+/** null when the text is not a cursor this server made (the caller answers 400). */
+export function decodeAuditCursor(cursor: string): AuditCursor | null {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return null;
+  const match = /^(\d{1,15}):([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match) return null;
+  const createdAt = new Date(Number(match[1]));
+  return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id: match[2] };
+}
+
+/**
+ * One page of a user's events, newest first, and the cursor of the next (older) page or null.
+ * Keyset pagination on (createdAt DESC, id DESC): the id breaks ties between events written in
+ * the same millisecond (createdAt is TIMESTAMP(3)), so every event is on exactly one page, and
+ * new events arriving meanwhile never shift older pages (an attacker's flood of failed logins
+ * cannot push older events out of reach).
+ */
+export async function listAuditEvents(db: Db, userId: string, page: { limit?: number; before?: AuditCursor } = {}) {
+  const limit = page.limit ?? 50;
+  const before = page.before;
+  const rows = await db.auditEvent.findMany({
+    where: {
+      userId,
+      ...(before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1, // one more tells whether an older page exists
     select: { id: true, type: true, ip: true, userAgent: true, detail: true, createdAt: true },
   });
+  const events = rows.slice(0, limit);
+  return { events, nextCursor: rows.length > limit ? encodeAuditCursor(events[events.length - 1]) : null };
 }

@@ -1,28 +1,57 @@
 // Angular's XSRF convention as a signed double-submit (csrf-csrf): the server sets a readable
-// XSRF-TOKEN cookie (an HMAC-signed random value), the SPA echoes it in X-XSRF-TOKEN.
-// Only requests that carry one of our auth cookies need it: without them a forged request has
-// no authority to abuse (login/register bodies come from the attacker anyway).
-import type { RequestHandler } from "express";
+// XSRF-TOKEN cookie (an HMAC over a random value AND the session id), the SPA echoes it in
+// X-XSRF-TOKEN. Every state-changing request needs it, with or without auth cookies: login and
+// logout too (a cross-site form can neither log a user out nor into the attacker's account).
+// Bound to the session id, a token planted through a sibling subdomain (cookie tossing) is
+// worthless once the victim logs in: login, verify-login and logout issue a new one.
+import type { Request, RequestHandler, Response } from "express";
 import { doubleCsrf } from "csrf-csrf";
 import type { Config } from "../config";
-import { AUTH_COOKIE_NAMES } from "../auth/cookies";
+import { COOKIE } from "../auth/cookies";
+import type { TokenService } from "../auth/tokens";
 import { AppError } from "../http/errors";
 
 export const CSRF_COOKIE = "XSRF-TOKEN";
 export const CSRF_HEADER = "x-xsrf-token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function createCsrf(config: Config) {
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** set when this response starts or ends a session: the new token binds to it */
+      csrfSessionId?: string;
+    }
+  }
+}
+
+export interface Csrf {
+  issueToken: RequestHandler;
+  requireToken: RequestHandler;
+  csrfEndpoint: RequestHandler;
+  /** A new token bound to the session this response starts ("" when it ends one). */
+  rebind(req: Request, res: Response, sessionId: string): void;
+}
+
+export function createCsrf(config: Config, tokens: TokenService): Csrf {
+  /** The session the request belongs to, from its (signature-checked) access or refresh token. */
+  const sessionIdOf = (req: Request): string => {
+    if (req.csrfSessionId !== undefined) return req.csrfSessionId;
+    const access = req.cookies?.[COOKIE.access];
+    const fromAccess = typeof access === "string" ? tokens.verifyAccess(access)?.sid : undefined;
+    if (typeof fromAccess === "string") return fromAccess;
+    const refresh = req.cookies?.[COOKIE.refresh];
+    const fromRefresh = typeof refresh === "string" ? tokens.verifyRefresh(refresh)?.sid : undefined;
+    return typeof fromRefresh === "string" ? fromRefresh : "";
+  };
+
   const { generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => config.csrfSecret,
-    // No server-side session exists before login; the token is bound to the server secret only.
-    getSessionIdentifier: () => "",
+    getSessionIdentifier: sessionIdOf,
     cookieName: CSRF_COOKIE,
     cookieOptions: { httpOnly: false, sameSite: config.cookies.sameSite, secure: config.cookies.secure, path: "/" },
     getCsrfTokenFromRequest: (req) => req.get(CSRF_HEADER),
   });
-
-  const carriesAuthCookie = (cookies: Record<string, string> | undefined) =>
-    !!cookies && AUTH_COOKIE_NAMES.some((name) => cookies[name] !== undefined);
 
   /** Any GET without the cookie gets one (so the SPA's first page load is enough). */
   const issueToken: RequestHandler = (req, res, next) => {
@@ -34,16 +63,21 @@ export function createCsrf(config: Config) {
   };
 
   const requireToken: RequestHandler = (req, _res, next) => {
-    if (["GET", "HEAD", "OPTIONS"].includes(req.method) || !carriesAuthCookie(req.cookies)) return next();
+    if (SAFE_METHODS.has(req.method)) return next();
     if (!validateRequest(req)) return next(new AppError("CSRF_FAILED"));
     next();
   };
 
-  /** Keeps a valid token, replaces a missing or invalid one. */
+  /** Keeps a valid token (for this session), replaces a missing or invalid one. */
   const csrfEndpoint: RequestHandler = (req, res) => {
     if (!res.locals.csrfIssued) generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
     res.status(204).end();
   };
 
-  return { issueToken, requireToken, csrfEndpoint };
+  const rebind = (req: Request, res: Response, sessionId: string) => {
+    req.csrfSessionId = sessionId;
+    generateCsrfToken(req, res, { overwrite: true });
+  };
+
+  return { issueToken, requireToken, csrfEndpoint, rebind };
 }

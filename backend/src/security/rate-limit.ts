@@ -12,6 +12,18 @@ export interface RateLimiters {
   loginPerIp: RequestHandler;
   loginFailuresPerEmail: RequestHandler;
   twoFactorPerIp: RequestHandler;
+  /** RATE_LIMIT_REGISTER_IP_MAX registrations per IP per hour (DESIGN §6.13) */
+  registerPerIp: RequestHandler;
+}
+
+export interface RateLimitOptions {
+  /**
+   * DESIGN §6.15: true when the request may not be refused by the per-email failed-login limit
+   * (a valid trusted-device cookie for this account), so an attacker who spends an account's
+   * failure budget cannot lock its owner out of the device they use. Such a request is neither
+   * refused nor counted. An error in it counts as false (the limit applies).
+   */
+  exemptFromEmailLimit?: (req: Request) => Promise<boolean>;
 }
 
 function storeFor(redis: RedisLike | undefined, prefix: string): Store | undefined {
@@ -24,7 +36,15 @@ const emailOf = (req: Request) => {
   return typeof email === "string" ? email.trim().toLowerCase() : undefined;
 };
 
-export function createRateLimiters(config: Config, redis?: RedisLike): RateLimiters {
+/** 429 TOO_MANY_REQUESTS with Retry-After (seconds until the window resets). */
+const tooManyRequests = (windowMs: number): RequestHandler => (req, res) => {
+  const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
+  const retryAfterSeconds = Math.max(1, Math.ceil(((reset ?? Date.now() + windowMs) - Date.now()) / 1000));
+  res.setHeader("Retry-After", String(retryAfterSeconds));
+  res.status(429).json(errorBody("TOO_MANY_REQUESTS", { retryAfterSeconds }));
+};
+
+export function createRateLimiters(config: Config, redis?: RedisLike, options: RateLimitOptions = {}): RateLimiters {
   const common = {
     windowMs: config.rateLimit.windowMs,
     standardHeaders: "draft-7" as const,
@@ -32,24 +52,43 @@ export function createRateLimiters(config: Config, redis?: RedisLike): RateLimit
     // Fail-safe when Redis is down: let the request through (logged) rather than locking every
     // user out; the per-account code budget in PostgreSQL still applies.
     passOnStoreError: true,
-    handler: ((req, res) => {
-      const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
-      const retryAfterSeconds = Math.max(1, Math.ceil(((reset ?? Date.now() + config.rateLimit.windowMs) - Date.now()) / 1000));
-      res.setHeader("Retry-After", String(retryAfterSeconds));
-      res.status(429).json(errorBody("TOO_MANY_REQUESTS", { retryAfterSeconds }));
-    }) as RequestHandler,
+    handler: tooManyRequests(config.rateLimit.windowMs),
+  };
+  const exempt = async (req: Request) => {
+    if (!options.exemptFromEmailLimit) return false;
+    try {
+      return (await options.exemptFromEmailLimit(req)) === true;
+    } catch (err) {
+      req.log?.warn({ err: { message: (err as Error)?.message } }, "exemptFromEmailLimit failed: the per-email limit applies");
+      return false;
+    }
   };
   return {
     loginPerIp: rateLimit({ ...common, limit: config.rateLimit.ipMax, store: storeFor(redis, "login-ip") }),
     twoFactorPerIp: rateLimit({ ...common, limit: config.rateLimit.ipMax, store: storeFor(redis, "2fa-ip") }),
-    // Counts only failed logins (status >= 400) per email, whatever the IP.
+    // Counts only failed logins (status >= 400) per email, whatever the IP. No RateLimit headers
+    // (DESIGN §6.15): they would tell anyone how many more failures lock this account's owner
+    // out; a blocked request still gets Retry-After with its 429.
     loginFailuresPerEmail: rateLimit({
       ...common,
+      standardHeaders: false,
       limit: config.rateLimit.emailFailures,
       skipSuccessfulRequests: true,
-      skip: (req) => emailOf(req) === undefined,
+      // A 5xx (e.g. 503 while the password-hashing queue is full) is not a wrong guess: counting
+      // it would let a flood that overloads the server lock the account's owner out.
+      requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode >= 500,
+      skip: async (req) => emailOf(req) === undefined || (await exempt(req)),
       keyGenerator: (req) => emailOf(req)!,
       store: storeFor(redis, "login-email"),
+    }),
+    // Every registration attempt counts (a 409 or a 400 too): accounts are cheap to ask for and
+    // each one costs an argon2 hash.
+    registerPerIp: rateLimit({
+      ...common,
+      windowMs: config.rateLimit.registerWindowMs,
+      handler: tooManyRequests(config.rateLimit.registerWindowMs),
+      limit: config.rateLimit.registerIpMax,
+      store: storeFor(redis, "register-ip"),
     }),
   };
 }

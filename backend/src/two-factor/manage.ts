@@ -1,15 +1,23 @@
-// Turning 2FA on and off, and replacing backup codes, for a logged-in user. Every change bumps
-// tokenVersion (every other session dies at once) and is written in one transaction.
+// Turning 2FA on and off, and replacing backup codes, for a signed-in user. Proofs go through
+// security/proof.ts. Every change bumps tokenVersion and ends every other session and every
+// remembered device in the same transaction; the caller re-issues its own session.
+import type { Prisma } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { recordAuditEvent, type RequestMeta } from "../security/audit";
-import { verifyPassword } from "../auth/password";
+import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked } from "../security/budget";
+import { spendProofs, type Proof } from "../security/proof";
 import { SESSION_USER_SELECT, type SessionUser } from "../auth/session";
+import { endEverythingElse } from "../sessions/sessions.service";
 import { BACKUP_CODE_COUNT, generateBackupCodes, hashBackupCode } from "./backup-codes/backup-codes";
-import { assertNotLocked, failureError, recordCodeFailure } from "./budget";
 import { buildOtpauthUrl, generateTotpSecret, verifyTotp } from "./totp/totp";
 
-type Tx = Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0];
+/** Who is making the change: the user and the session that survives it. */
+export interface Actor {
+  user: SessionUser;
+  sessionId: string;
+  meta: RequestMeta;
+}
 
 export async function startTwoFactorSetup(ctx: Context, user: SessionUser, meta: RequestMeta) {
   if (user.twoFactorEnabled) throw new AppError("TWOFA_ALREADY_ENABLED");
@@ -28,33 +36,19 @@ export async function startTwoFactorSetup(ctx: Context, user: SessionUser, meta:
   return { secret, otpauthUrl: buildOtpauthUrl(secret, user.email, ctx.config.totp.issuer) };
 }
 
-async function replaceBackupCodes(ctx: Context, tx: Tx, userId: string): Promise<string[]> {
+function newBackupCodeRows(ctx: Context, userId: string) {
   const codes = generateBackupCodes();
-  await tx.backupCode.deleteMany({ where: { userId } });
-  await tx.backupCode.createMany({ data: codes.map((code) => ({ userId, codeHash: hashBackupCode(ctx.config.backupCodeKey, code) })) });
-  return codes;
+  return { codes, rows: codes.map((code) => ({ userId, codeHash: hashBackupCode(ctx.config.backupCodeKey, code) })) };
 }
 
-/** Loads the 2FA state and refuses at once while the account is locked. */
-async function loadTwoFactorState(ctx: Context, userId: string) {
-  const state = await ctx.db.user.findUniqueOrThrow({
-    where: { id: userId },
-    select: {
-      twoFactorEnabled: true,
-      twoFactorSecret: true,
-      twoFactorPendingSecret: true,
-      twoFactorPendingExpiresAt: true,
-      twoFactorLastStep: true,
-      twoFactorLockedUntil: true,
-    },
-  });
-  assertNotLocked(state.twoFactorLockedUntil, ctx.clock.now());
-  return state;
-}
-
-export async function enableTwoFactor(ctx: Context, user: SessionUser, input: { token: string; secret?: string }, meta: RequestMeta) {
+export async function enableTwoFactor(ctx: Context, actor: Actor, input: { token: string; secret?: string }) {
+  const { user, meta } = actor;
   const now = ctx.clock.now();
-  const state = await loadTwoFactorState(ctx, user.id);
+  const state = await ctx.db.user.findUniqueOrThrow({
+    where: { id: user.id },
+    select: { twoFactorEnabled: true, twoFactorPendingSecret: true, twoFactorPendingExpiresAt: true, twoFactorLockedUntil: true },
+  });
+  assertNotLocked(state.twoFactorLockedUntil, now);
   if (state.twoFactorEnabled) throw new AppError("TWOFA_ALREADY_ENABLED");
   if (!state.twoFactorPendingSecret || !state.twoFactorPendingExpiresAt || state.twoFactorPendingExpiresAt.getTime() <= now) {
     throw new AppError("NO_PENDING_SETUP");
@@ -66,64 +60,44 @@ export async function enableTwoFactor(ctx: Context, user: SessionUser, input: { 
   }
   const accepted = verifyTotp(pending, input.token, now, ctx.config.totp.window);
   if (!accepted) {
-    throw failureError(await recordCodeFailure(ctx, { userId: user.id, type: "TWOFA_VERIFY_FAILURE", meta, detail: { during: "enable" } }), now);
+    const result = await recordProofFailure(ctx, { userId: user.id, type: "TWOFA_VERIFY_FAILURE", meta, detail: { during: "enable" } });
+    throw failureError(result, now);
   }
+  const { codes, rows } = newBackupCodeRows(ctx, user.id);
+  // Every statement on tx (one connection). The first one is guarded on the pending value we
+  // verified AND on the lock: a concurrent setup, enable or budget-spending guess makes it
+  // match nothing, and then nothing else is written.
   return ctx.db.$transaction(async (tx) => {
-    // Guarded on the pending value we verified: a concurrent setup or enable makes this match
-    // nothing, and nothing is half-written.
-    const updated = await tx.user.updateMany({
-      where: { id: user.id, twoFactorEnabled: false, twoFactorPendingSecret: state.twoFactorPendingSecret },
-      data: {
-        twoFactorEnabled: true,
-        twoFactorSecret: ctx.secretBox.encrypt(pending),
-        twoFactorPendingSecret: null,
-        twoFactorPendingExpiresAt: null,
-        twoFactorLastStep: accepted.step,
-        twoFactorFailedAttempts: 0,
-        twoFactorFailureWindowAt: null,
-        twoFactorLockedUntil: null,
-        tokenVersion: { increment: 1 },
-      },
-    });
-    if (updated.count !== 1) throw new AppError("NO_PENDING_SETUP");
-    const backupCodes = await replaceBackupCodes(ctx, tx, user.id);
+    const enabled = await tx.$executeRaw`
+      UPDATE "User" SET "twoFactorEnabled" = true, "twoFactorSecret" = ${ctx.secretBox.encrypt(pending)},
+        "twoFactorPendingSecret" = NULL, "twoFactorPendingExpiresAt" = NULL, "twoFactorLastStep" = ${accepted.step},
+        "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL,
+        "tokenVersion" = "tokenVersion" + 1, "updatedAt" = now()
+      WHERE "id" = ${user.id} AND NOT "twoFactorEnabled" AND "twoFactorPendingSecret" = ${state.twoFactorPendingSecret}
+        AND ${sqlNotLocked(now)}`;
+    if (enabled !== 1) {
+      const locked = await tx.user.findUnique({ where: { id: user.id }, select: { twoFactorLockedUntil: true } });
+      assertNotLocked(locked?.twoFactorLockedUntil ?? null, now);
+      throw new AppError("NO_PENDING_SETUP");
+    }
+    await tx.backupCode.deleteMany({ where: { userId: user.id } });
+    await tx.backupCode.createMany({ data: rows });
+    for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, "twofa_enabled")) await op;
     await recordAuditEvent(tx, { userId: user.id, type: "TWOFA_ENABLED", meta });
     const fresh = await tx.user.findUniqueOrThrow({ where: { id: user.id }, select: SESSION_USER_SELECT });
-    return { user: fresh, backupCodes };
+    return { user: fresh, backupCodes: codes };
   });
 }
 
-/**
- * Checks a current TOTP code of an enabled account and spends it (its step becomes the last
- * accepted one, atomically), counting failures against the account budget.
- */
-async function spendCurrentCode(ctx: Context, tx: Tx, userId: string, code: string, meta: RequestMeta, purpose: string) {
-  const now = ctx.clock.now();
-  const state = await loadTwoFactorState(ctx, userId);
-  if (!state.twoFactorEnabled || !state.twoFactorSecret) throw new AppError("TWOFA_NOT_ENABLED");
-  const accepted = verifyTotp(ctx.secretBox.decrypt(state.twoFactorSecret), code, now, ctx.config.totp.window);
-  const replay = accepted && state.twoFactorLastStep !== null && accepted.step <= state.twoFactorLastStep;
-  if (accepted && !replay) {
-    const spent = await tx.user.updateMany({
-      where: { id: userId, twoFactorEnabled: true, OR: [{ twoFactorLastStep: null }, { twoFactorLastStep: { lt: accepted.step } }] },
-      data: { twoFactorLastStep: accepted.step, twoFactorFailedAttempts: 0, twoFactorFailureWindowAt: null },
-    });
-    if (spent.count === 1) return;
-  }
-  const type = accepted ? "TOTP_REPLAY" : "TWOFA_VERIFY_FAILURE";
-  // Recorded outside the caller's transaction (which is about to roll back).
-  throw failureError(await recordCodeFailure(ctx, { userId, type, meta, detail: { during: purpose } }), now, accepted ? "replay" : undefined);
-}
-
-export async function disableTwoFactor(ctx: Context, user: SessionUser, proof: { password: string } | { code: string }, meta: RequestMeta) {
+/** Both factors (OWASP ASVS 7.5.1): the password AND a current code or an unused backup code. */
+export async function disableTwoFactor(ctx: Context, actor: Actor, proof: { password: string } & ({ code: string } | { backupCode: string })) {
+  const { user, meta } = actor;
   if (!user.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
-  if ("password" in proof) {
-    const row = await ctx.db.user.findUniqueOrThrow({ where: { id: user.id }, select: { passwordHash: true } });
-    if (!(await verifyPassword(row.passwordHash, proof.password))) throw new AppError("INVALID_PASSWORD");
-  }
-  return ctx.db.$transaction(async (tx) => {
-    if ("code" in proof) await spendCurrentCode(ctx, tx, user.id, proof.code, meta, "disable");
-    const updated = await tx.user.update({
+  const second: Proof = "code" in proof ? { code: proof.code } : { backupCode: proof.backupCode };
+  await spendProofs(ctx, { userId: user.id, meta, purpose: "disable" }, [{ password: proof.password }, second]);
+  const now = ctx.clock.now();
+  const [updated] = await ctx.db.$transaction([
+    ctx.db.user.update({
       where: { id: user.id },
       data: {
         twoFactorEnabled: false,
@@ -134,24 +108,29 @@ export async function disableTwoFactor(ctx: Context, user: SessionUser, proof: {
         tokenVersion: { increment: 1 },
       },
       select: SESSION_USER_SELECT,
-    });
-    await tx.backupCode.deleteMany({ where: { userId: user.id } });
+    }),
+    ctx.db.backupCode.deleteMany({ where: { userId: user.id } }),
     // Open login challenges die with the secret they were meant for.
-    await tx.loginChallenge.deleteMany({ where: { userId: user.id } });
-    await recordAuditEvent(tx, { userId: user.id, type: "TWOFA_DISABLED", meta, detail: { proof: "password" in proof ? "password" : "code" } });
-    return updated;
-  });
+    ctx.db.loginChallenge.deleteMany({ where: { userId: user.id } }),
+    ...endEverythingElse(ctx.db, user.id, actor.sessionId, now, "twofa_disabled"),
+    ctx.db.auditEvent.create({ data: { userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: "code" in proof ? "password+code" : "password+backup_code" } } }),
+  ]);
+  return updated;
 }
 
-export async function regenerateBackupCodes(ctx: Context, user: SessionUser, code: string, meta: RequestMeta) {
+export async function regenerateBackupCodes(ctx: Context, actor: Actor, proof: { code: string } | { backupCode: string }) {
+  const { user, meta } = actor;
   if (!user.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
-  return ctx.db.$transaction(async (tx) => {
-    await spendCurrentCode(ctx, tx, user.id, code, meta, "backup_codes");
-    const backupCodes = await replaceBackupCodes(ctx, tx, user.id);
-    const updated = await tx.user.update({ where: { id: user.id }, data: { tokenVersion: { increment: 1 } }, select: SESSION_USER_SELECT });
-    await recordAuditEvent(tx, { userId: user.id, type: "BACKUP_CODES_REGENERATED", meta });
-    return { user: updated, backupCodes };
-  });
+  await spendProofs(ctx, { userId: user.id, meta, purpose: "backup_codes" }, [proof]);
+  const { codes, rows } = newBackupCodeRows(ctx, user.id);
+  const [, , updated] = await ctx.db.$transaction([
+    ctx.db.backupCode.deleteMany({ where: { userId: user.id } }),
+    ctx.db.backupCode.createMany({ data: rows }),
+    ctx.db.user.update({ where: { id: user.id }, data: { tokenVersion: { increment: 1 } }, select: SESSION_USER_SELECT }),
+    ...endEverythingElse(ctx.db, user.id, actor.sessionId, ctx.clock.now(), "backup_codes_regenerated"),
+    ctx.db.auditEvent.create({ data: { userId: user.id, type: "BACKUP_CODES_REGENERATED", ip: meta.ip, userAgent: meta.userAgent } }),
+  ] as Prisma.PrismaPromise<unknown>[]);
+  return { user: updated as SessionUser, backupCodes: codes };
 }
 
 export async function getTwoFactorStatus(ctx: Context, user: SessionUser) {

@@ -19,9 +19,14 @@ export const enableSchema = z.object({
   password: passwordSchema.optional(),
 });
 
+// Both factors: the password AND one of a current code or a backup code.
 export const disableSchema = z.union([
-  z.object({ password: passwordSchema, code: z.undefined().optional() }),
-  z.object({ code: totpCodeSchema, password: z.undefined().optional() }),
+  z.object({ password: passwordSchema, code: totpCodeSchema, backupCode: z.undefined().optional() }),
+  z.object({ password: passwordSchema, backupCode: backupCodeSchema, code: z.undefined().optional() }),
 ]);
 
-export const regenerateBackupCodesSchema = z.object({ code: totpCodeSchema, password: passwordSchema.optional() });
+// A current code or a backup code; the password only when the login is over 10 minutes old.
+export const regenerateBackupCodesSchema = z.union([
+  z.object({ code: totpCodeSchema, backupCode: z.undefined().optional(), password: passwordSchema.optional() }),
+  z.object({ backupCode: backupCodeSchema, code: z.undefined().optional(), password: passwordSchema.optional() }),
+]);

@@ -6,9 +6,12 @@ import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import type { RequestMeta } from "../security/audit";
 import type { SessionUser } from "../auth/session";
+import { insertedSessionState, newSessionId, sqlInsertSession, type SessionState } from "../sessions/sessions";
+import { rememberDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { hashBackupCode, normalizeBackupCode } from "./backup-codes/backup-codes";
-import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordCodeFailure } from "./budget";
-import { sqlAuditInsert, sqlTime } from "./sql";
+import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordProofFailure } from "../security/budget";
+import { sqlTime } from "../db/sql";
+import { sqlAuditInsert } from "../security/audit";
 import { verifyTotp } from "./totp/totp";
 
 export type LoginProof = { code: string } | { backupCode: string };
@@ -24,12 +27,26 @@ interface ChallengeRow {
   twoFactorLockedUntil: Date | null;
 }
 
+/** The code step of a login; with rememberDevice, this browser skips it for 30 days. */
+export async function completeTwoFactorLogin(
+  ctx: Context,
+  token: { sub: string; n: string },
+  proof: LoginProof,
+  remember: boolean,
+  meta: RequestMeta,
+): Promise<{ user: SessionUser; session: SessionState; deviceCookie?: DeviceCookie }> {
+  const { user, session } = await verifyLoginChallenge(ctx, token, proof, meta);
+  if (!remember) return { user, session };
+  const deviceCookie = await rememberDevice(ctx.db, user.id, session.id, ctx.clock.now(), meta);
+  return { user, session: { ...session, trustedDeviceId: deviceCookie.id }, deviceCookie };
+}
+
 export async function verifyLoginChallenge(
   ctx: Context,
   token: { sub: string; n: string },
   proof: LoginProof,
   meta: RequestMeta,
-): Promise<{ user: SessionUser; authTime: number }> {
+): Promise<{ user: SessionUser; session: SessionState }> {
   const now = ctx.clock.now();
   const [challenge] = await ctx.db.$queryRaw<ChallengeRow[]>`
     SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
@@ -51,7 +68,7 @@ export async function verifyLoginChallenge(
   assertNotLocked(challenge.twoFactorLockedUntil, now);
 
   const fail = async (type: "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY", detail: Record<string, unknown>) => {
-    const result = await recordCodeFailure(ctx, { userId: challenge.userId, challengeId: token.n, type, meta, detail });
+    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: token.n, type, meta, detail });
     return failureError(result, now, type === "TOTP_REPLAY" ? "replay" : undefined);
   };
 
@@ -73,9 +90,9 @@ export async function verifyLoginChallenge(
       // the same statement, so two requests with one code cannot both pass.
       userGuard: Prisma.sql`("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < ${accepted.step})`,
       userSet: Prisma.sql`"twoFactorLastStep" = ${accepted.step}, ${reencrypt}`,
-      method: "totp",
+      session: { id: newSessionId(), authMethod: "totp", nowMs: now, meta },
     });
-    if (user) return { user, authTime: Math.floor(now / 1000) };
+    if (user) return user;
     throw await explainLostRace(ctx, token.n, now, () => fail("TOTP_REPLAY", { method: "totp", step: accepted.step, race: true }));
   }
 
@@ -90,10 +107,14 @@ export async function verifyLoginChallenge(
         UPDATE "BackupCode" SET "usedAt" = ${sqlTime(now)}
         WHERE "userId" = ${challenge.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NULL`;
       if (burned !== 1) return "wrong-code" as const;
-      const user = await consumeChallenge(tx, token.n, challenge.userId, now, meta, { userGuard: Prisma.sql`TRUE`, userSet: Prisma.empty, method: "backup_code" });
-      if (!user) throw LOST_RACE;
-      await tx.auditEvent.create({ data: { userId: user.id, type: "BACKUP_CODE_USED", ip: meta.ip, userAgent: meta.userAgent } });
-      return user;
+      const consumed = await consumeChallenge(tx, token.n, challenge.userId, now, meta, {
+        userGuard: Prisma.sql`TRUE`,
+        userSet: Prisma.empty,
+        session: { id: newSessionId(), authMethod: "backup_code", nowMs: now, meta },
+      });
+      if (!consumed) throw LOST_RACE;
+      await tx.auditEvent.create({ data: { userId: consumed.user.id, type: "BACKUP_CODE_USED", ip: meta.ip, userAgent: meta.userAgent } });
+      return consumed;
     })
     .catch((err) => {
       if (err === LOST_RACE) return "lost-race" as const;
@@ -101,7 +122,7 @@ export async function verifyLoginChallenge(
     });
   if (outcome === "wrong-code") throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" });
   if (outcome === "lost-race") throw await explainLostRace(ctx, token.n, now, () => fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" }));
-  return { user: outcome, authTime: Math.floor(now / 1000) };
+  return outcome;
 }
 
 const LOST_RACE = Symbol("lost-race");
@@ -109,8 +130,8 @@ const LOST_RACE = Symbol("lost-race");
 /**
  * Consumes the challenge and updates the user in ONE statement. The challenge UPDATE takes
  * its row lock first: of N concurrent requests only the first sees consumedAt IS NULL, the
- * others re-check after it commits and match nothing. A session is issued only when both the
- * challenge and the user rows were updated.
+ * others re-check after it commits and match nothing. The Session row is inserted by the same
+ * statement, only when both the challenge and the user rows were updated.
  */
 async function consumeChallenge(
   db: Pick<Context["db"], "$queryRaw">,
@@ -118,8 +139,9 @@ async function consumeChallenge(
   userId: string,
   now: number,
   meta: RequestMeta,
-  parts: { userGuard: Prisma.Sql; userSet: Prisma.Sql; method: string },
-): Promise<SessionUser | null> {
+  parts: { userGuard: Prisma.Sql; userSet: Prisma.Sql; session: Parameters<typeof sqlInsertSession>[1] },
+): Promise<{ user: SessionUser; session: SessionState } | null> {
+  const method = parts.session.authMethod;
   const rows = await db.$queryRaw<SessionUser[]>`
     WITH c AS (
       UPDATE "LoginChallenge" SET "consumedAt" = ${sqlTime(now)}
@@ -133,11 +155,12 @@ async function consumeChallenge(
         AND ("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ${sqlTime(now)})
         AND ${parts.userGuard}
       RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
-    ), a1 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "TWOFA_VERIFY_SUCCESS", meta, { method: parts.method })} WHERE EXISTS (SELECT 1 FROM u)),
-    a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u))
+    ), s AS (${sqlInsertSession(Prisma.sql`(SELECT "id" FROM u)`, parts.session)} WHERE EXISTS (SELECT 1 FROM u)),
+    a1 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "TWOFA_VERIFY_SUCCESS", meta, { method })} WHERE EXISTS (SELECT 1 FROM u)),
+    a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u))
     SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
   const row = rows[0];
-  return row ? { ...row, role: row.role as Role } : null;
+  return row ? { user: { ...row, role: row.role as Role }, session: insertedSessionState(row.id, parts.session) } : null;
 }
 
 /** The consume statement matched nothing although the first read looked fine: say why. */

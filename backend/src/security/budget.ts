@@ -1,11 +1,12 @@
-// The guessing budget (DESIGN §6.4), counted in PostgreSQL so it holds across IPs, challenges
-// and server instances: at most 5 wrong codes (TOTP or backup) per account per 15 minutes,
-// and at most 5 per login challenge. Past either, even a right code is refused.
+// The guessing budget (DESIGN §6.4, §6.12), counted in PostgreSQL so it holds across IPs,
+// challenges and server instances: at most 5 wrong proofs (TOTP code, backup code, or a password
+// given to confirm a change) per account per 15 minutes, and at most 5 per login challenge.
+// Past either, even a right answer is refused.
 import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
-import type { AuditEventType, RequestMeta } from "../security/audit";
-import { sqlAuditInsert, sqlTime } from "./sql";
+import { sqlTime } from "../db/sql";
+import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
 
 export const MAX_ACCOUNT_FAILURES = 5;
 export const MAX_CHALLENGE_FAILURES = 5;
@@ -18,6 +19,9 @@ export function retryAfterSeconds(lockedUntil: Date, nowMs: number) {
 export function tooManyAttempts(lockedUntil: Date, nowMs: number) {
   return new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: retryAfterSeconds(lockedUntil, nowMs) });
 }
+
+/** The lock condition, for the WHERE clause of every statement that accepts a proof. */
+export const sqlNotLocked = (nowMs: number) => Prisma.sql`("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ${sqlTime(nowMs)})`;
 
 /** Throws 429 when the account is locked at this moment. */
 export function assertNotLocked(lockedUntil: Date | null, nowMs: number) {
@@ -32,12 +36,13 @@ export interface FailureResult {
 }
 
 /**
- * Counts one wrong code against the account (and the challenge, when there is one) and audits
+ * Counts one wrong proof against the account (and the challenge, when there is one) and audits
  * it, in ONE statement: the increments are atomic, so concurrent guesses cannot slip past the
- * limit by reading a stale count. The window is fixed: it opens at the first failure and the
- * account is locked until it closes once MAX_ACCOUNT_FAILURES is reached.
+ * limit by reading a stale count, and a guess that arrives once the account is locked is not
+ * counted as evaluated (the caller answers 429, not "wrong"). The window is fixed: it opens at
+ * the first failure and the account is locked until it closes once MAX_ACCOUNT_FAILURES is reached.
  */
-export async function recordCodeFailure(
+export async function recordProofFailure(
   ctx: Context,
   args: { userId: string; challengeId?: string; type: AuditEventType; meta: RequestMeta; detail?: Record<string, unknown> },
 ): Promise<FailureResult> {
@@ -52,16 +57,22 @@ export async function recordCodeFailure(
           WHEN NOT ${fresh} AND "twoFactorFailedAttempts" + 1 >= ${MAX_ACCOUNT_FAILURES}
           THEN "twoFactorFailureWindowAt" + interval '15 minutes'
           ELSE "twoFactorLockedUntil" END
-      WHERE "id" = ${args.userId}
+      WHERE "id" = ${args.userId} AND ${sqlNotLocked(now)}
       RETURNING "twoFactorFailedAttempts" AS failures, "twoFactorLockedUntil" AS "lockedUntil"
     ), c AS (
       UPDATE "LoginChallenge" SET "failedAttempts" = "failedAttempts" + 1
-      WHERE "id" = ${args.challengeId ?? null} AND "userId" = ${args.userId}
+      WHERE "id" = ${args.challengeId ?? null} AND "userId" = ${args.userId} AND EXISTS (SELECT 1 FROM u)
       RETURNING "failedAttempts"
     ), a AS (${sqlAuditInsert(Prisma.sql`${args.userId}`, args.type, args.meta, args.detail)})
     SELECT u.failures, u."lockedUntil", (SELECT "failedAttempts" FROM c) AS "challengeFailures" FROM u`;
   const row = rows[0];
-  if (!row) throw new AppError("UNAUTHENTICATED");
+  if (!row) {
+    // Not counted: the account was locked meanwhile (a concurrent guess spent the budget) or is gone.
+    const user = await ctx.db.user.findUnique({ where: { id: args.userId }, select: { twoFactorLockedUntil: true } });
+    if (!user) throw new AppError("UNAUTHENTICATED");
+    assertNotLocked(user.twoFactorLockedUntil, now);
+    throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: 1 });
+  }
   const accountLeft = MAX_ACCOUNT_FAILURES - row.failures;
   const challengeLeft = row.challengeFailures === null ? Infinity : MAX_CHALLENGE_FAILURES - row.challengeFailures;
   const lockedUntil = row.lockedUntil && row.lockedUntil.getTime() > now ? row.lockedUntil : null;
@@ -76,12 +87,15 @@ export async function recordCodeFailure(
   };
 }
 
-/** Turns a recorded failure into the client's answer: 429 once locked, else 400 with what is left. */
-export function failureError(result: FailureResult, nowMs: number, reason?: "replay"): AppError {
+export type FailureReason = "replay" | "backup_code_used";
+
+const REASON_MESSAGES: Record<FailureReason, string> = {
+  replay: "This code was already used. Wait for the next code",
+  backup_code_used: "This backup code was already used",
+};
+
+/** Turns a recorded failure into the client's answer: 429 once locked, else 400/401 with what is left. */
+export function failureError(result: FailureResult, nowMs: number, reason?: FailureReason, code: "INVALID_CODE" | "INVALID_PASSWORD" = "INVALID_CODE"): AppError {
   if (result.lockedUntil) return tooManyAttempts(result.lockedUntil, nowMs);
-  return new AppError(
-    "INVALID_CODE",
-    { attemptsRemaining: result.attemptsRemaining, ...(reason ? { reason } : {}) },
-    reason === "replay" ? "This code was already used. Wait for the next code" : undefined,
-  );
+  return new AppError(code, { attemptsRemaining: result.attemptsRemaining, ...(reason ? { reason } : {}) }, reason ? REASON_MESSAGES[reason] : undefined);
 }

@@ -1,0 +1,140 @@
+// Every proof a signed-in user gives to change their security settings — a password, a TOTP
+// code, a backup code — is checked and spent here (DESIGN §6.7, §6.12). The rules, written once:
+//  - a locked account evaluates nothing (429 before any hashing);
+//  - a right answer is accepted by ONE statement whose WHERE clause holds the lock condition, so
+//    a guess that spent the budget a moment ago also stops the right answer racing it;
+//  - a TOTP code is accepted only for a step newer than the last accepted one (RFC 6238 §5.2,
+//    sqlStepIsNew — the login step uses the same fragment), and that step is stored by the same
+//    statement;
+//  - a wrong answer is counted in the per-account budget and audited by one statement
+//    (budget.recordProofFailure), and only while the budget lasts.
+// Each step is a single statement on the pool: no interactive transaction holds a connection
+// while another is needed, so a burst of requests from one account cannot starve the pool.
+import { Prisma } from "@prisma/client";
+import type { Context } from "../context";
+import { sqlTime } from "../db/sql";
+import { AppError } from "../http/errors";
+import { verifyPassword } from "../auth/password";
+import { hashBackupCode, normalizeBackupCode } from "../two-factor/backup-codes/backup-codes";
+import { verifyTotp } from "../two-factor/totp/totp";
+import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
+import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked, type FailureReason } from "./budget";
+
+export type Proof = { password: string } | { code: string } | { backupCode: string };
+
+/** RFC 6238 §5.2, the replay rule: a code's time step must be newer than the last accepted one. */
+export const sqlStepIsNew = (step: number) => Prisma.sql`("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < ${step})`;
+
+/** What a successful second factor resets: the failure window (the owner is evidently here). */
+export const SQL_RESET_FAILURES = Prisma.sql`"twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL`;
+
+export interface ProofContext {
+  userId: string;
+  meta: RequestMeta;
+  /** what the proof is for, kept in the audit detail ("disable", "backup_codes", "reauth", ...) */
+  purpose: string;
+}
+
+interface ProofState {
+  passwordHash: string;
+  twoFactorEnabled: boolean;
+  twoFactorSecret: string | null;
+  twoFactorLockedUntil: Date | null;
+}
+
+async function loadProofState(ctx: Context, userId: string): Promise<ProofState> {
+  const state = await ctx.db.user.findUnique({
+    where: { id: userId },
+    select: { passwordHash: true, twoFactorEnabled: true, twoFactorSecret: true, twoFactorLockedUntil: true },
+  });
+  if (!state) throw new AppError("UNAUTHENTICATED");
+  return state;
+}
+
+async function refuse(ctx: Context, pc: ProofContext, type: AuditEventType, reason?: FailureReason, code?: "INVALID_PASSWORD"): Promise<AppError> {
+  const result = await recordProofFailure(ctx, { userId: pc.userId, type, meta: pc.meta, detail: { during: pc.purpose, ...(reason ? { reason } : {}) } });
+  return failureError(result, ctx.clock.now(), reason, code);
+}
+
+/**
+ * Checks a proof and spends it; throws the client's answer when it is wrong (400 INVALID_CODE /
+ * 401 INVALID_PASSWORD with attemptsRemaining, or 429 TOO_MANY_ATTEMPTS with retryAfterSeconds).
+ * Several proofs (password AND code) are checked in order, each spent as it passes.
+ */
+export async function spendProofs(ctx: Context, pc: ProofContext, proofs: Proof[]): Promise<void> {
+  const state = await loadProofState(ctx, pc.userId);
+  assertNotLocked(state.twoFactorLockedUntil, ctx.clock.now());
+  for (const proof of proofs) {
+    if ("password" in proof) await spendPassword(ctx, pc, state, proof.password);
+    else if ("code" in proof) await spendTotpCode(ctx, pc, state, proof.code);
+    else await spendBackupCode(ctx, pc, state, proof.backupCode);
+  }
+}
+
+/** Refuses (429) when the account is locked now: read in a statement of its own, after the slow hash. */
+async function assertStillUnlocked(ctx: Context, userId: string) {
+  const now = ctx.clock.now();
+  const rows = await ctx.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "User" WHERE "id" = ${userId} AND ${sqlNotLocked(now)}`;
+  if (rows.length === 1) return;
+  const user = await ctx.db.user.findUnique({ where: { id: userId }, select: { twoFactorLockedUntil: true } });
+  assertNotLocked(user?.twoFactorLockedUntil ?? null, now);
+}
+
+async function spendPassword(ctx: Context, pc: ProofContext, state: ProofState, password: string) {
+  if (!(await verifyPassword(state.passwordHash, password))) throw await refuse(ctx, pc, "PASSWORD_PROOF_FAILURE", undefined, "INVALID_PASSWORD");
+  // A right password never resets the budget: whoever phished it could otherwise interleave it
+  // with code guesses forever. It must still not pass once concurrent guesses locked the account.
+  await assertStillUnlocked(ctx, pc.userId);
+}
+
+async function spendTotpCode(ctx: Context, pc: ProofContext, state: ProofState, code: string) {
+  if (!state.twoFactorEnabled || !state.twoFactorSecret) throw new AppError("TWOFA_NOT_ENABLED");
+  const now = ctx.clock.now();
+  const accepted = verifyTotp(ctx.secretBox.decrypt(state.twoFactorSecret), code, now, ctx.config.totp.window);
+  if (!accepted) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE");
+  const spent = await ctx.db.$executeRaw`
+    UPDATE "User" SET "twoFactorLastStep" = ${accepted.step}, ${SQL_RESET_FAILURES}
+    WHERE "id" = ${pc.userId} AND "twoFactorEnabled" AND ${sqlNotLocked(now)} AND ${sqlStepIsNew(accepted.step)}`;
+  if (spent === 1) return;
+  await assertStillUnlocked(ctx, pc.userId);
+  throw await refuse(ctx, pc, "TOTP_REPLAY", "replay");
+}
+
+async function spendBackupCode(ctx: Context, pc: ProofContext, state: ProofState, backupCode: string) {
+  if (!state.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
+  const normalized = normalizeBackupCode(backupCode);
+  if (!normalized) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE");
+  const codeHash = hashBackupCode(ctx.config.backupCodeKey, normalized);
+  const now = ctx.clock.now();
+  // Burn it atomically: of two requests with the same code only the first racer matches
+  // "usedAt" IS NULL. The audit row and the budget reset happen only if it was burned.
+  const [row] = await ctx.db.$queryRaw<{ burned: number; usedBefore: boolean }[]>`
+    WITH b AS (
+      UPDATE "BackupCode" SET "usedAt" = ${sqlTime(now)}
+      WHERE "userId" = ${pc.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NULL
+        AND EXISTS (SELECT 1 FROM "User" WHERE "id" = ${pc.userId} AND ${sqlNotLocked(now)})
+      RETURNING "id"
+    ), u AS (
+      UPDATE "User" SET ${SQL_RESET_FAILURES} WHERE "id" = ${pc.userId} AND EXISTS (SELECT 1 FROM b)
+    ), a AS (${sqlAuditInsert(Prisma.sql`${pc.userId}`, "BACKUP_CODE_USED", pc.meta, { during: pc.purpose })} WHERE EXISTS (SELECT 1 FROM b))
+    SELECT (SELECT count(*)::int FROM b) AS burned,
+      EXISTS (SELECT 1 FROM "BackupCode" WHERE "userId" = ${pc.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NOT NULL) AS "usedBefore"`;
+  if (row.burned === 1) return;
+  await assertStillUnlocked(ctx, pc.userId);
+  throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", row.usedBefore ? "backup_code_used" : undefined);
+}
+
+/**
+ * DESIGN §6.7: a change needs a login (auth_time) under REAUTH_MAX_AGE_SECONDS old, or the
+ * password now — which, when right, renews the session's authTime (returned).
+ */
+export async function requireRecentAuth(ctx: Context, pc: ProofContext & { sessionId: string; authTimeMs: number }, password: string | undefined): Promise<number> {
+  const now = ctx.clock.now();
+  if (password === undefined) {
+    if (now - pc.authTimeMs <= ctx.config.reauthMaxAgeSeconds * 1000) return pc.authTimeMs;
+    throw new AppError("REAUTH_REQUIRED");
+  }
+  await spendProofs(ctx, pc, [{ password }]);
+  await ctx.db.session.updateMany({ where: { id: pc.sessionId, userId: pc.userId }, data: { authTime: new Date(now) } });
+  return now;
+}
