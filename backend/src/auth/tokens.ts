@@ -42,6 +42,11 @@ export interface TokenService {
   verifyAccess(token: string): AccessClaims | null;
   verifyRefresh(token: string): RefreshClaims | null;
   verifyTwoFactor(token: string): TwoFactorClaims | null;
+  /**
+   * The session a token of ours names, its signature checked but not its expiry: what the CSRF
+   * token is bound to, which must not change when a token runs out (NEVER an authentication).
+   */
+  sessionIdOf(token: string, type: "access" | "refresh"): string | null;
 }
 
 export function createTokenService(config: Config, clock: Clock): TokenService {
@@ -63,13 +68,14 @@ export function createTokenService(config: Config, clock: Clock): TokenService {
       audience: config.jwt.audience,
     });
 
-  function verify<T extends Claims>(token: string, type: T["type"]): T | null {
+  function verify<T extends Claims>(token: string, type: T["type"], ignoreExpiration = false): T | null {
     try {
       const claims = jwt.verify(token, secrets[type], {
         algorithms: ["HS256"],
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
         clockTimestamp: nowSeconds(),
+        ignoreExpiration,
       }) as jwt.JwtPayload;
       // jsonwebtoken accepts a token without `exp` as never expiring: every token we sign has
       // one, so a token without a numeric exp was not made by us as we make them. Refuse it.
@@ -88,5 +94,9 @@ export function createTokenService(config: Config, clock: Clock): TokenService {
     verifyAccess: (t) => verify<AccessClaims>(t, "access"),
     verifyRefresh: (t) => verify<RefreshClaims>(t, "refresh"),
     verifyTwoFactor: (t) => verify<TwoFactorClaims>(t, "twofa"),
+    sessionIdOf: (t, type) => {
+      const sid = verify<AccessClaims | RefreshClaims>(t, type, true)?.sid;
+      return typeof sid === "string" ? sid : null;
+    },
   };
 }

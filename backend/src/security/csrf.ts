@@ -34,15 +34,16 @@ export interface Csrf {
 }
 
 export function createCsrf(config: Config, tokens: TokenService): Csrf {
-  /** The session the request belongs to, from its (signature-checked) access or refresh token. */
+  /** The session the request belongs to, from its (signature-checked, maybe expired) access or refresh token. */
   const sessionIdOf = (req: Request): string => {
     if (req.csrfSessionId !== undefined) return req.csrfSessionId;
     const access = req.cookies?.[COOKIE.access];
-    const fromAccess = typeof access === "string" ? tokens.verifyAccess(access)?.sid : undefined;
-    if (typeof fromAccess === "string") return fromAccess;
     const refresh = req.cookies?.[COOKIE.refresh];
-    const fromRefresh = typeof refresh === "string" ? tokens.verifyRefresh(refresh)?.sid : undefined;
-    return typeof fromRefresh === "string" ? fromRefresh : "";
+    return (
+      (typeof access === "string" ? tokens.sessionIdOf(access, "access") : null) ??
+      (typeof refresh === "string" ? tokens.sessionIdOf(refresh, "refresh") : null) ??
+      ""
+    );
   };
 
   const { generateCsrfToken, validateRequest } = doubleCsrf({
