@@ -3,10 +3,12 @@
 // that many HTTP workers sharing the port; each worker connects to the database the primary
 // opened (no second migration run) and to Redis, so the flood limits stay shared.
 import cluster, { type Worker } from "node:cluster";
+import path from "node:path";
 import type { Logger } from "pino";
 import { createApp, createLogger } from "./app";
-import { ConfigError, loadConfig, type Config } from "./config";
-import { openDatabase, type OpenDatabase } from "./db/open-database";
+import { describeError } from "./cli/errors";
+import { ConfigError, loadConfig, REPO_ROOT, type Config } from "./config";
+import { embeddedDataDir, openDatabase, type OpenDatabase } from "./db/open-database";
 import { createPrisma } from "./db/prisma";
 import { connectRedis, type RedisLike } from "./security/redis";
 import { pruneLoginChallenges } from "./two-factor/prune";
@@ -27,9 +29,29 @@ async function main() {
   return runServer(config, logger);
 }
 
+/** Signals that end the app gracefully (SIGHUP: the terminal closed; PostgreSQL would only reload). */
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+/** A worker that cannot listen exits with this; the primary then stops instead of restarting it. */
+const EXIT_LISTEN_FAILED = 78;
+
+/** Fatal boot problems are printed even with LOG_LEVEL=silent. */
+function fatal(logger: Logger, message: string) {
+  if (logger.isLevelEnabled("fatal")) logger.fatal(message);
+  else console.error(message);
+}
+
+function listenFailure(err: NodeJS.ErrnoException, config: Config): string {
+  if (err.code === "EADDRINUSE") return `port ${config.port} is already in use (another program listens on it): stop it or set PORT`;
+  if (err.code === "EACCES") return `no permission to listen on port ${config.port}: choose a port above 1023 with PORT`;
+  if (err.code === "EADDRNOTAVAIL") return `cannot listen on ${config.host}:${config.port}: no such address on this machine (HOST)`;
+  return `cannot listen on ${config.host}:${config.port}: ${describeError(err)}`;
+}
+
 async function bootDatabase(config: Config, logger: Logger): Promise<OpenDatabase> {
-  const database = await openDatabase(config, (m) => logger.warn(m));
-  if (database.embedded) logger.info("using embedded PostgreSQL in .data/pg (set DATABASE_URL to use your own server)");
+  const database = await openDatabase(config, (m) => logger.warn(m), { role: "app" });
+  if (database.embedded) {
+    logger.info(`using embedded PostgreSQL in ${path.relative(REPO_ROOT, embeddedDataDir(config))} (set DATABASE_URL to use your own server)`);
+  }
   if (database.migrations.applied.length) logger.info({ applied: database.migrations.applied }, "migrations applied");
   return database;
 }
@@ -38,7 +60,7 @@ async function bootDatabase(config: Config, logger: Logger): Promise<OpenDatabas
 async function runServer(config: Config, logger: Logger) {
   // A worker gets DATABASE_URL from the primary, which already migrated it.
   const database = cluster.isWorker ? undefined : await bootDatabase(config, logger);
-  const db = createPrisma(database?.url ?? config.databaseUrl!);
+  const db = createPrisma(database?.url ?? config.databaseUrl!, config.database);
   let redis: RedisLike | undefined;
   if (config.redisUrl) {
     redis = await connectRedis(config.redisUrl, logger).catch((err) => {
@@ -47,7 +69,13 @@ async function runServer(config: Config, logger: Logger) {
     });
   }
   const app = createApp({ config, db, logger, redis });
-  const server = app.listen(config.port, config.host, () => {
+  // Express 5 hands a listen error (port taken, ...) to this callback: never report it as listening.
+  const server = app.listen(config.port, config.host, (err?: Error) => {
+    if (err) {
+      fatal(logger, listenFailure(err, config));
+      void shutdown("listen failed", cluster.isWorker ? EXIT_LISTEN_FAILED : 1);
+      return;
+    }
     logger.info(cluster.isWorker ? `TwoFA worker ${process.pid} listening on port ${config.port}` : `TwoFA listening on http://localhost:${config.port}`);
   });
 
@@ -57,22 +85,24 @@ async function runServer(config: Config, logger: Logger) {
   }, 10 * 60 * 1000).unref();
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  async function shutdown(signal: string, exitCode = 0) {
     if (stopping) return;
     stopping = true;
     clearInterval(pruner);
     logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
-    server.close();
-    server.closeIdleConnections();
+    const force = setTimeout(() => process.exit(exitCode || 1), 10_000).unref();
+    if (server.listening) {
+      server.close();
+      server.closeIdleConnections();
+    }
     await db.$disconnect().catch(() => undefined);
-    await redis?.quit();
-    await database?.close().catch(() => undefined);
+    await redis?.quit().catch(() => undefined);
+    // stops the embedded PostgreSQL this process started (and waits for it)
+    await database?.close().catch((err) => logger.error(`stopping the embedded PostgreSQL failed: ${describeError(err)}`));
     clearTimeout(force);
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.exit(exitCode);
+  }
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(signal));
   // The primary went away (crash, kill -9): a worker must not live on as an orphan.
   if (cluster.isWorker) process.on("disconnect", () => void shutdown("primary disconnected"));
 }
@@ -89,6 +119,11 @@ async function runPrimary(config: Config, logger: Logger) {
   const fork = () => cluster.fork(workerEnv);
   cluster.on("exit", (worker: Worker, code: number | null, signal: string | null) => {
     if (stopping) return;
+    if (code === EXIT_LISTEN_FAILED) {
+      // the worker logged why (port in use, ...): restarting it would only fail again
+      void shutdown("worker could not listen", 1);
+      return;
+    }
     logger.error({ workerPid: worker.process.pid, code, signal }, "worker died; starting a new one");
     const now = Date.now();
     deaths.push(now);
@@ -118,15 +153,15 @@ async function runPrimary(config: Config, logger: Logger) {
           }),
       ),
     );
-    await database.close().catch(() => undefined);
+    await database.close().catch((err) => logger.error(`stopping the embedded PostgreSQL failed: ${describeError(err)}`));
     clearTimeout(force);
     process.exit(exitCode);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(signal));
 }
 
 main().catch((err) => {
-  console.error(err);
+  // exit runs the embedded database's exit hook: a server this process started is stopped
+  console.error(`TwoFA could not start: ${describeError(err)}`);
   process.exit(1);
 });

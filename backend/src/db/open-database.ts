@@ -1,26 +1,65 @@
 import path from "node:path";
 import { Config, DATA_DIR } from "../config";
 import { startEmbeddedPostgres } from "./embedded";
-import { migrate, MigrationResult } from "./migrate";
+import { migrate, MigrationError, MigrationResult } from "./migrate";
 
 export interface OpenDatabase {
   url: string;
   embedded: boolean;
+  /** embedded and run by another live process (the app): close() leaves it running */
+  joined?: { ownerPid: number; port: number };
+  /** embedded: the pid of a server a dead process had left running, stopped before this start */
+  stoppedOrphan?: number;
   migrations: MigrationResult;
   close(): Promise<void>;
 }
 
+export interface OpenDatabaseOptions {
+  /**
+   * "app" owns the embedded server and refuses a folder another live process runs; "cli" joins
+   * the server of a running app (and owns one only while no app runs).
+   */
+  role?: "app" | "cli";
+}
+
+export const embeddedDataDir = (config: Config) => config.embeddedPgDir ?? path.join(DATA_DIR, "pg");
+
 /** DATABASE_URL when set, else embedded PostgreSQL in .data/pg; then apply pending migrations. */
-export async function openDatabase(config: Config, log: (m: string) => void = () => {}): Promise<OpenDatabase> {
+export async function openDatabase(config: Config, log: (m: string) => void = () => {}, options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
   if (config.databaseUrl) {
-    return { url: config.databaseUrl, embedded: false, migrations: await migrate(config.databaseUrl), close: async () => {} };
+    return { url: config.databaseUrl, embedded: false, migrations: await migrateOrExplain(config.databaseUrl, "DATABASE_URL"), close: async () => {} };
   }
-  const embedded = await startEmbeddedPostgres(path.join(DATA_DIR, "pg"), config.embeddedPgPort, log);
+  const role = options.role ?? "app";
+  const embedded = await startEmbeddedPostgres(embeddedDataDir(config), config.embeddedPgPort, { log, join: role === "cli", role });
   try {
     const url = await embedded.ensureDatabase("twofa");
-    return { url, embedded: true, migrations: await migrate(url), close: () => embedded.stop() };
+    return {
+      url,
+      embedded: true,
+      joined: embedded.owned ? undefined : { ownerPid: embedded.ownerPid!, port: embedded.port },
+      stoppedOrphan: embedded.stoppedOrphan,
+      migrations: await migrateOrExplain(url, `the embedded PostgreSQL on port ${embedded.port}`),
+      close: () => embedded.stop(),
+    };
   } catch (err) {
     await embedded.stop();
     throw err;
+  }
+}
+
+/** Connection failures name the server (never its password): "cannot reach DATABASE_URL (host:port): ..." */
+async function migrateOrExplain(url: string, what: string): Promise<MigrationResult> {
+  try {
+    return await migrate(url);
+  } catch (err) {
+    if (err instanceof MigrationError) throw err;
+    let where = "";
+    try {
+      const u = new URL(url);
+      where = ` (${u.hostname}:${u.port || 5432}/${u.pathname.slice(1)})`;
+    } catch {
+      // not a URL: name nothing
+    }
+    throw new Error(`cannot use ${what}${where}`, { cause: err });
   }
 }
