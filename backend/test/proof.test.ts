@@ -22,50 +22,50 @@ const wrongCodes = (secret: string, n: number) => {
 };
 
 describe("rule 13: no one request pattern starves the server", () => {
-test("finding 1: 50 concurrent disable requests from one account: the attacker gets only 4xx, other users and /healthz only 200", async () => {
-  const attacker = await clientWith2FA(env);
-  const bystander = await registeredClient(env);
-  const burst = Array.from({ length: 50 }, (_, i) =>
-    attacker.client.post("/auth/2fa/disable", { password: i % 2 ? PASSWORD : "wrong password", code: String(100000 + i) }),
-  );
-  const polls = Array.from({ length: 20 }, (_, i) => (i % 2 ? bystander.client.get("/auth/me") : bystander.client.get("/healthz")));
-  const [attack, others] = await Promise.all([Promise.all(burst), Promise.all(polls)]);
-  for (const res of attack) {
-    const ok = (res.status >= 400 && res.status < 500) || (res.status === 503 && Number(res.headers["retry-after"]) > 0);
-    if (!ok) throw new Error(`attacker got ${res.status} ${JSON.stringify(res.body)}`);
-  }
-  expect(new Set(others.map((r) => r.status))).toEqual(new Set([200]));
-  expect((await env.db.user.findUniqueOrThrow({ where: { id: attacker.userId } })).twoFactorEnabled).toBe(true);
+  test("finding 1: 50 concurrent disable requests from one account: the attacker gets only 4xx, other users and /healthz only 200", async () => {
+    const attacker = await clientWith2FA(env);
+    const bystander = await registeredClient(env);
+    const burst = Array.from({ length: 50 }, (_, i) =>
+      attacker.client.post("/auth/2fa/disable", { password: i % 2 ? PASSWORD : "wrong password", code: String(100000 + i) }),
+    );
+    const polls = Array.from({ length: 20 }, (_, i) => (i % 2 ? bystander.client.get("/auth/me") : bystander.client.get("/healthz")));
+    const [attack, others] = await Promise.all([Promise.all(burst), Promise.all(polls)]);
+    for (const res of attack) {
+      const ok = (res.status >= 400 && res.status < 500) || (res.status === 503 && Number(res.headers["retry-after"]) > 0);
+      if (!ok) throw new Error(`attacker got ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    expect(new Set(others.map((r) => r.status))).toEqual(new Set([200]));
+    expect((await env.db.user.findUniqueOrThrow({ where: { id: attacker.userId } })).twoFactorEnabled).toBe(true);
 });
 });
 
 describe("rule 12: every proof is budgeted", () => {
-test("finding 2: a burst of 11 wrong codes + the right one on disable: at most 5 codes evaluated as wrong, no 200 once the budget is spent", async () => {
-  const { client, userId, secret } = await clientWith2FA(env);
-  const right = codeAt(secret, env);
-  const bodies = [...wrongCodes(secret, 11).map((code) => ({ password: PASSWORD, code })), { password: PASSWORD, code: right }];
-  const res = await Promise.all(bodies.map((b) => client.post("/auth/2fa/disable", b)));
-  const wrong = res.filter((r) => r.status === 400 && r.body.code === "INVALID_CODE");
-  expect(wrong.length).toBeLessThanOrEqual(5);
-  const user = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
-  const rightAnswer = res[res.length - 1];
-  if (rightAnswer.status === 200) {
-    // it won the race before the budget was spent: then fewer than 5 wrong codes came before it
-    expect(user.twoFactorEnabled).toBe(false);
-  } else {
-    expect(rightAnswer.status).toBe(429);
-    expect(user.twoFactorEnabled).toBe(true);
-  }
-  expect(statuses(res).filter((s) => s !== 400 && s !== 429 && s !== 200)).toEqual([]);
-  // sequential, the same rule: 5 wrong codes lock; then the right code is a 429 and changes nothing
-  const next = await clientWith2FA(env);
-  const five = wrongCodes(next.secret, 5);
-  for (const code of five.slice(0, 4)) expect((await next.client.post("/auth/2fa/disable", { password: PASSWORD, code })).status).toBe(400);
-  expect((await next.client.post("/auth/2fa/disable", { password: PASSWORD, code: five[4] })).status).toBe(429); // the 5th locks
-  const late = await next.client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(next.secret, env) });
-  expect(late.status).toBe(429);
-  expect(Number(late.headers["retry-after"])).toBeGreaterThan(0);
-  expect((await env.db.user.findUniqueOrThrow({ where: { id: next.userId } })).twoFactorEnabled).toBe(true);
+  test("finding 2: a burst of 11 wrong codes + the right one on disable: at most 5 codes evaluated as wrong, no 200 once the budget is spent", async () => {
+    const { client, userId, secret } = await clientWith2FA(env);
+    const right = codeAt(secret, env);
+    const bodies = [...wrongCodes(secret, 11).map((code) => ({ password: PASSWORD, code })), { password: PASSWORD, code: right }];
+    const res = await Promise.all(bodies.map((b) => client.post("/auth/2fa/disable", b)));
+    const wrong = res.filter((r) => r.status === 400 && r.body.code === "INVALID_CODE");
+    expect(wrong.length).toBeLessThanOrEqual(5);
+    const user = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
+    const rightAnswer = res[res.length - 1];
+    if (rightAnswer.status === 200) {
+      // it won the race before the budget was spent: then fewer than 5 wrong codes came before it
+      expect(user.twoFactorEnabled).toBe(false);
+    } else {
+      expect(rightAnswer.status).toBe(429);
+      expect(user.twoFactorEnabled).toBe(true);
+    }
+    expect(statuses(res).filter((s) => s !== 400 && s !== 429 && s !== 200)).toEqual([]);
+    // sequential, the same rule: 5 wrong codes lock; then the right code is a 429 and changes nothing
+    const next = await clientWith2FA(env);
+    const five = wrongCodes(next.secret, 5);
+    for (const code of five.slice(0, 4)) expect((await next.client.post("/auth/2fa/disable", { password: PASSWORD, code })).status).toBe(400);
+    expect((await next.client.post("/auth/2fa/disable", { password: PASSWORD, code: five[4] })).status).toBe(429); // the 5th locks
+    const late = await next.client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(next.secret, env) });
+    expect(late.status).toBe(429);
+    expect(Number(late.headers["retry-after"])).toBeGreaterThan(0);
+    expect((await env.db.user.findUniqueOrThrow({ where: { id: next.userId } })).twoFactorEnabled).toBe(true);
 });
 
 test("finding 2 (enable): a burst of wrong confirmation codes + the right one: at most 5 evaluated, no enable once the budget is spent", async () => {
