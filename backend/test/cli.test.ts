@@ -288,18 +288,28 @@ describe("user:create on DATABASE_URL (real processes)", () => {
     expect(await row(email)).toEqual(before);
   });
 
-  test("--reset-password sets a new password (printed once) and bumps tokenVersion", async () => {
+  test("--reset-password sets a new password (printed once), bumps tokenVersion, ends every session and remembered device", async () => {
     const email = uniqueEmail("reset");
     await run(USER_CREATE, [email], env());
     const before = await row(email);
+    const { id: userId } = (await pg.query<{ id: string }>(`SELECT id FROM "User" WHERE email = $1`, [email])).rows[0];
+    await pg.query(
+      `INSERT INTO "Session" (id, "userId", "expiresAt", "authMethod", "authTime") VALUES ($1, $2, now() + interval '1 day', 'password', now())`,
+      [`s-${userId}`, userId],
+    );
+    await pg.query(`INSERT INTO "TrustedDevice" (id, "userId", "secretHash", "expiresAt") VALUES ($1, $2, 'x', now() + interval '1 day')`, [`d-${userId}`, userId]);
+
     const res = await run(USER_CREATE, [email, "--reset-password"], env());
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("already exists");
-    expect(res.stdout).toContain("password reset; every session of this account has ended");
+    expect(res.stdout).toContain("password reset; every session and remembered device of this account has ended");
     const [password] = generated(res.stdout);
     const after = await row(email);
     expect(after.tokenVersion).toBe(before.tokenVersion + 1);
     expect(await verifyPassword(after.passwordHash, password)).toBe(true);
+    const sessions = await pg.query(`SELECT "revokedReason" FROM "Session" WHERE "userId" = $1`, [userId]);
+    expect(sessions.rows).toEqual([{ revokedReason: "password_reset" }]);
+    expect((await pg.query(`SELECT 1 FROM "TrustedDevice" WHERE "userId" = $1`, [userId])).rowCount).toBe(0);
 
     const chosen = "my own long admin passphrase 7";
     const fromStdin = await run(USER_CREATE, [email, "--reset-password", "--password-stdin"], env(), `${chosen}\n`);

@@ -61,7 +61,7 @@ runCli(async () => {
       if (user.promoted) console.log("role changed to ADMIN");
       console.log(
         user.passwordReset
-          ? "password reset; every session of this account has ended"
+          ? "password reset; every session and remembered device of this account has ended"
           : "password not changed (add --reset-password to set a new one)",
       );
     }

@@ -1,5 +1,7 @@
 import type { Role } from "@prisma/client";
 import type { Db } from "../db/prisma";
+import { revokeOtherSessions } from "../sessions/sessions";
+import { forgetTrustedDevices } from "../sessions/trusted-devices";
 import { hashPassword } from "./password";
 
 export interface CreateUserInput {
@@ -7,8 +9,10 @@ export interface CreateUserInput {
   /** used for a new account, and for an existing one only with resetPassword */
   password: string;
   role: Role;
-  /** existing account: set this password and bump tokenVersion (every session ends) */
+  /** existing account: set this password; every session and remembered device of it ends */
   resetPassword?: boolean;
+  /** for the revocation timestamps (tests inject a clock) */
+  nowMs?: number;
 }
 
 export interface CreateUserResult {
@@ -44,15 +48,23 @@ export async function createUser(db: Db, input: CreateUserInput): Promise<Create
     }
   }
   const promoted = input.role === "ADMIN" && existing.role !== "ADMIN";
-  if (!promoted && !input.resetPassword) return { ...existing, outcome: "exists", promoted, passwordReset: false };
-  const user = await db.user.update({
-    where: { email },
-    data: {
-      ...(promoted ? { role: "ADMIN" as const } : {}),
-      // tokenVersion++ ends every session of the account at once (DESIGN §4)
-      ...(input.resetPassword ? { passwordHash: await hashPassword(input.password), tokenVersion: { increment: 1 } } : {}),
-    },
-    select: SELECT,
-  });
-  return { ...user, outcome: "exists", promoted, passwordReset: !!input.resetPassword };
+  if (!input.resetPassword) {
+    const user = promoted ? await db.user.update({ where: { id: existing.id }, data: { role: "ADMIN" }, select: SELECT }) : existing;
+    return { ...user, outcome: "exists", promoted, passwordReset: false };
+  }
+  // An admin reset (DESIGN §4): tokenVersion++ kills every token already issued, and every
+  // session row and remembered device of the account ends with it — one batch transaction.
+  const now = input.nowMs ?? Date.now();
+  const passwordHash = await hashPassword(input.password);
+  const [user] = await db.$transaction([
+    db.user.update({
+      where: { id: existing.id },
+      data: { passwordHash, tokenVersion: { increment: 1 }, ...(promoted ? { role: "ADMIN" as const } : {}) },
+      select: SELECT,
+    }),
+    revokeOtherSessions(db, existing.id, null, now, "password_reset"),
+    forgetTrustedDevices(db, existing.id),
+    db.auditEvent.create({ data: { userId: existing.id, type: "SESSIONS_REVOKED", detail: { scope: "all", reason: "password_reset" } } }),
+  ]);
+  return { ...user, outcome: "exists", promoted, passwordReset: true };
 }
