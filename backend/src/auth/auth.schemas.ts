@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { passwordSchema } from "../http/validate";
+import { refineNewPassword } from "./password-policy";
 
 const email = z
   .string()
@@ -8,10 +9,9 @@ const email = z
   .max(254)
   .pipe(z.email({ error: "must be a valid email address" }));
 
-export const registerSchema = z.object({
-  email,
-  password: z.string().min(12, "must be at least 12 characters").max(1024),
-});
+// The password rule needs the email (a password must not contain its local part): checked on
+// the whole body once both fields are strings (auth/password-policy.ts).
+export const registerSchema = z.object({ email, password: z.string() }).superRefine(refineNewPassword);
 
 // Login does not apply the registration rules: a wrong-looking password is just a wrong password.
 export const loginSchema = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: passwordSchema });

@@ -1,18 +1,33 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
+import { DATABASE_POOL_DEFAULTS } from "../config";
 
 export type Db = PrismaClient;
 
+export interface DatabasePoolOptions {
+  /** connections in the pool */
+  max?: number;
+  /** wait for a connection (pool full or server down) before failing: the request answers 503 */
+  connectionTimeoutMs?: number;
+  /** PostgreSQL statement_timeout for every connection of the pool; 0 = none */
+  statementTimeoutMs?: number;
+}
+
 /**
- * Prisma through the pg driver adapter (no Rust engine). connectionTimeoutMillis keeps a request
- * from hanging when PostgreSQL is down: it fails fast and the error middleware answers 503.
+ * Prisma through the pg driver adapter (no Rust engine). The values and the reasons for them
+ * are in config.ts (DATABASE_POOL_DEFAULTS); a request never hangs on the database: it waits
+ * at most connectionTimeoutMs for a connection and statementTimeoutMs for a statement, and the
+ * error middleware turns either failure into a 503.
  */
-export function createPrisma(databaseUrl: string, options: { max?: number } = {}): Db {
+export function createPrisma(databaseUrl: string, options: DatabasePoolOptions = {}): Db {
+  const { max, connectionTimeoutMs, statementTimeoutMs } = { ...DATABASE_POOL_DEFAULTS, ...options };
   const adapter = new PrismaPg({
     connectionString: databaseUrl,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: 3000,
+    max,
+    connectionTimeoutMillis: connectionTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // Sent in the startup packet: the server enforces it per connection (SQLSTATE 57014 when hit).
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
   });
   return new PrismaClient({ adapter });
 }
