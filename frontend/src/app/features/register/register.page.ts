@@ -1,13 +1,20 @@
-import { ChangeDetectionStrategy, Component, ElementRef, inject, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
 import { Router, RouterLink } from '@angular/router';
+import type { PasswordCheck } from '@twofa/password-policy';
+import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { formatWait, readApiError } from '../../core/auth/api-error';
 import { AuthService } from '../../core/auth/auth.service';
 import { EmailField } from '../../shared/email-field';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
 
-export const MIN_PASSWORD_LENGTH = 12;
+/** The password rule the server applies (DESIGN §6.14), from the module the API uses too. */
+type PasswordPolicy = typeof import('@twofa/password-policy');
+
+export const MIN_PASSWORD_LENGTH = PASSWORD_MIN_LENGTH;
+const DEFAULT_HINT = `At least ${MIN_PASSWORD_LENGTH} characters. A passphrase of a few words works well.`;
 
 @Component({
   selector: 'app-register-page',
@@ -26,10 +33,63 @@ export class RegisterPage {
   protected readonly busy = signal(false);
   protected readonly submitted = signal(false);
 
+  /**
+   * The rule with its dictionaries (~1.6 MB) loads in the background: the page works without it
+   * (the server applies the same rule), it only adds the live hint and the check before sending.
+   */
+  private readonly policy = signal<PasswordPolicy | null>(null);
+  private lastCheck: { password: string; email: string; result: PasswordCheck } | null = null;
+
   protected readonly form = inject(NonNullableFormBuilder).group({
     email: ['', [Validators.required, Validators.email]],
-    password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH)]],
+    password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), (c: AbstractControl) => this.policyErrors(c)]],
   });
+
+  constructor() {
+    const password = this.form.controls.password;
+    // The rule depends on the email too (a password must not contain its name part).
+    this.form.controls.email.valueChanges.pipe(takeUntilDestroyed(inject(DestroyRef))).subscribe(() => password.updateValueAndValidity());
+    import('@twofa/password-policy').then(
+      (policy) => {
+        this.policy.set(policy);
+        password.updateValueAndValidity();
+      },
+      () => undefined, // offline or blocked: the server still checks
+    );
+  }
+
+  /** zxcvbn runs once per distinct (password, email), not once per change detection. */
+  private check(password: string): PasswordCheck | null {
+    const policy = this.policy();
+    if (!policy || !password) return null;
+    const email = this.form?.controls.email.value.trim() ?? '';
+    if (this.lastCheck?.password !== password || this.lastCheck.email !== email) {
+      this.lastCheck = { password, email, result: policy.checkPassword(password, email) };
+    }
+    return this.lastCheck.result;
+  }
+
+  private policyErrors(control: AbstractControl): ValidationErrors | null {
+    const result = this.check(String(control.value ?? ''));
+    return result && !result.ok ? { passwordPolicy: result.message } : null;
+  }
+
+  /** Under the field while typing: how strong it is, or why it would be refused. */
+  protected passwordHint(): string {
+    const result = this.check(this.form.controls.password.value);
+    if (!result || result.reason === 'too_short') return DEFAULT_HINT;
+    if (result.ok) return result.score === 4 ? 'Strong password.' : 'Good password.';
+    // once the error is shown it carries this message: the hint goes back to the advice
+    return this.showError('password') ? DEFAULT_HINT : `Password ${result.message}.`;
+  }
+
+  protected passwordError(): string {
+    const control = this.form.controls.password;
+    if (control.hasError('required')) return 'Choose a password.';
+    if (control.hasError('minlength')) return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+    const policy = control.getError('passwordPolicy') as string | null;
+    return policy ? `Password ${policy}.` : `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+  }
 
   protected showError(name: 'email' | 'password'): boolean {
     return showControlError(this.form.controls[name], this.submitted());
