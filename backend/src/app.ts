@@ -8,7 +8,7 @@ import pino, { type Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { authRoutes } from "./auth/auth.routes";
 import { systemClock, type Clock } from "./auth/clock";
-import { createCookieWriter } from "./auth/cookies";
+import { COOKIE, createCookieWriter } from "./auth/cookies";
 import { configurePasswordHashing } from "./auth/password";
 import { createTokenService } from "./auth/tokens";
 import type { Config } from "./config";
@@ -21,6 +21,7 @@ import { createRateLimiters } from "./security/rate-limit";
 import type { RedisLike } from "./security/redis";
 import { securityEventRoutes } from "./security/security-events.routes";
 import { sessionRoutes } from "./sessions/sessions.routes";
+import { isTrustedDeviceOf } from "./sessions/trusted-devices";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
 
 export interface AppDeps {
@@ -70,7 +71,13 @@ export function createApp(deps: AppDeps) {
     secretBox: createSecretBox(config.encryptionKeys),
     csrf,
   };
-  const limits = createRateLimiters(config, deps.redis);
+  // DESIGN §6.15: the owner's remembered device is never locked out by someone else's wrong passwords.
+  const limits = createRateLimiters(config, deps.redis, {
+    exemptFromEmailLimit: (req) => {
+      const email = (req.body as { email?: unknown } | undefined)?.email;
+      return typeof email === "string" ? isTrustedDeviceOf(db, email.trim().toLowerCase(), req.cookies?.[COOKIE.device], clock.now()) : Promise.resolve(false);
+    },
+  });
 
   const app = express();
   app.disable("x-powered-by");

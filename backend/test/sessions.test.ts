@@ -323,3 +323,34 @@ describe("remembered devices", () => {
     expect((await browser.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true });
   });
 });
+
+describe("rule 15: lockout without denial of service", () => {
+  test("someone else's wrong passwords lock the email out everywhere except on the owner's remembered device", async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_EMAIL_FAILURES: "3" } });
+    try {
+      const { email, secret } = await clientWith2FA(limited);
+      const owner = await startLogin(limited, email);
+      expect((await owner.post("/auth/2fa/verify-login", { code: codeAt(secret, limited), rememberDevice: true })).status).toBe(200);
+      await owner.post("/auth/logout");
+      const stolenEarlier = copyBrowser(owner); // a copy of the device cookie, rotated below
+      for (let i = 0; i < 3; i++) {
+        const attacker = await new Client(limited.app, `10.99.0.${i}`).init();
+        const res = await attacker.post("/auth/login", { email, password: "guessing" });
+        expect(res.status).toBe(401);
+        // only the per-IP limiter (the attacker's own count) speaks; the per-email count stays hidden
+        expect(res.headers["ratelimit"] ?? "").not.toMatch(/limit=3\b/);
+        expect(res.headers["ratelimit-policy"] ?? "").not.toMatch(/^3;/);
+      }
+      const elsewhere = await new Client(limited.app).init();
+      expect((await elsewhere.post("/auth/login", { email, password: PASSWORD })).status).toBe(429);
+      // the owner's remembered browser is not refused, and the login skips the code as usual
+      const mine = await owner.post("/auth/login", { email, password: PASSWORD });
+      expect(mine.status).toBe(200);
+      expect(mine.body.user.email).toBe(email);
+      // a device cookie that is no longer valid (rotated by that login) is no pass
+      expect((await stolenEarlier.post("/auth/login", { email, password: PASSWORD })).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});

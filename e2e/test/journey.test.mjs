@@ -79,7 +79,7 @@ async function tabTo(page, selector, max = 20) {
   throw new Error(`${selector} never received the focus after ${max} Tab presses`);
 }
 
-describe("browser journey: register → 2FA on → logins (code, backup code, remembered device) → expiry → keyboard login → disable", () => {
+describe("browser journey: register → 2FA on → logins (code, backup code, remembered device) → expiry → keyboard login → sessions → disable", () => {
   let db;
   let app;
   let shortTtlApp;
@@ -338,15 +338,56 @@ describe("browser journey: register → 2FA on → logins (code, backup code, re
     assert.equal((await page.getByTestId("user-email").textContent()).trim(), EMAIL);
   });
 
-  step("disable 2FA with the password; the next login goes straight to the dashboard", async () => {
+  step("sessions: the profile lists both browsers; “Sign out” on the other one ends it at once; a remembered device can be forgotten", async () => {
+    // Browser B logs in again (its session died when 2FA was turned on).
+    await b.page.goto("/login");
+    await fillLogin(b.page, app.url);
+    await expectPath(b.page, "/two-factor");
+    const { code, step: used } = await codes.next();
+    await b.page.getByLabel("Authentication code", { exact: true }).fill(code);
+    await b.page.getByRole("button", { name: "Verify", exact: true }).click();
+    await expectPath(b.page, "/dashboard");
+    codes.used(used);
+
+    const { page } = a;
+    await page.getByRole("link", { name: "Profile", exact: true }).click();
+    await expectPath(page, "/profile");
+    const card = page.getByTestId("sessions-card");
+    const rows = card.getByTestId("session");
+    await rows.nth(1).waitFor({ timeout: T.ui });
+    const current = rows.filter({ has: page.getByTestId("current-session") });
+    assert.equal(await current.count(), 1, "exactly one session is marked as this device");
+    assert.match(await current.textContent(), / on Linux/);
+    await shot(page, "profile-sessions", { docs: "profile-sessions" });
+    const others = rows.filter({ hasNot: page.getByTestId("current-session") });
+    const before = await rows.count();
+    await others.first().getByRole("button", { name: /^Sign out/ }).click();
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=session]").length === n - 1, before, { timeout: T.ui });
+
+    // B's very next API call is refused: it lands on /login
+    await b.page.getByRole("link", { name: "Profile", exact: true }).click();
+    await expectPath(b.page, "/login");
+
+    // The device remembered earlier (another browser context) is listed and can be forgotten.
+    const devices = page.getByTestId("trusted-devices-card");
+    await devices.getByTestId("trusted-device").first().waitFor({ timeout: T.ui });
+    const deviceCount = await devices.getByTestId("trusted-device").count();
+    await devices.getByTestId("trusted-device").first().getByRole("button", { name: /Forget/ }).click();
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=trusted-device]").length === n - 1, deviceCount, { timeout: T.ui });
+  });
+
+  step("disable 2FA with the password and a code; the next login goes straight to the dashboard", async () => {
     const { page } = a;
     await page.getByRole("link", { name: "Profile", exact: true }).click();
     await expectPath(page, "/profile");
     await page.getByRole("button", { name: "Disable", exact: true }).click();
     const dialog = page.getByTestId("disable-dialog");
     await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    const { code, step: used } = await codes.next();
+    await dialog.getByLabel("Authentication code", { exact: true }).fill(code);
     await shot(page, "profile-disable-dialog");
     await dialog.getByRole("button", { name: "Turn off two-factor authentication" }).click();
+    codes.used(used);
     await page.getByTestId("twofa-status").filter({ hasText: "Off" }).waitFor({ timeout: T.ui });
     await page.getByRole("button", { name: "Enable two-factor authentication" }).waitFor();
 
