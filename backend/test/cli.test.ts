@@ -332,14 +332,19 @@ describe("user:create on DATABASE_URL (real processes)", () => {
     expect(await row(email)).toEqual({ ...before, role: "ADMIN" });
   });
 
-  test("bad input is refused before anything is written (exit 2)", async () => {
+  test("bad input is refused before anything is written (exit 2); --password-stdin follows the registration password rule", async () => {
     const email = uniqueEmail("bad");
     const typo = await run(USER_CREATE, [email, "--reset"], env());
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain("unknown option --reset");
-    const short = await run(USER_CREATE, [email, "--password-stdin"], env(), "short\n");
-    expect(short.code).toBe(2);
-    expect(short.stderr).toContain("the password must be 12 to 1024 characters");
+    for (const [password, message] of [
+      ["short", "Password must be at least 12 characters"],
+      ["password1234", "Password is too easy to guess"],
+      [`${email.split("@")[0]}-horse-battery`, "Password must not contain your email address"],
+    ]) {
+      const res = await run(USER_CREATE, [email, "--password-stdin"], env(), `${password}\n`);
+      expect({ password, code: res.code, said: res.stderr.includes(message) }).toEqual({ password, code: 2, said: true });
+    }
     expect(await row(email)).toBeUndefined();
   });
 

@@ -2,19 +2,19 @@
 // Creates the account, or says it already exists and changes nothing — except with
 // --reset-password (new password, tokenVersion++ so every session of it ends) and --admin on an
 // existing USER (made ADMIN). Without --password-stdin a strong random password is generated and
-// printed once — only when it was actually set. An ADMIN must turn on 2FA at first login.
+// printed once — only when it was actually set; a password given on stdin must pass the same
+// rule as registration (auth/password-policy). An ADMIN must turn on 2FA at first login.
 // While `npm start` runs on the embedded database this joins that server and leaves it running.
 import crypto from "node:crypto";
 import { describeError, runCli } from "../cli/errors";
 import { loadConfig } from "../config";
 import { openDatabase } from "../db/open-database";
 import { createPrisma } from "../db/prisma";
+import { checkPassword } from "./password-policy";
 import { createUser } from "./users";
 
 const USAGE = "usage: npm run user:create -- [--admin] EMAIL [--password-stdin] [--reset-password]";
 const FLAGS = new Set(["--admin", "--password-stdin", "--reset-password"]);
-const MIN_LENGTH = 12;
-const MAX_LENGTH = 1024;
 
 async function readStdin(): Promise<string> {
   let data = "";
@@ -42,10 +42,11 @@ runCli(async () => {
 
   const fromStdin = args.includes("--password-stdin");
   const resetPassword = args.includes("--reset-password");
-  // A generated password: 144 random bits, far beyond any strength rule.
+  // A generated password: 144 random bits, far beyond the strength rule.
   const password = fromStdin ? await readStdin() : crypto.randomBytes(18).toString("base64url");
-  if (fromStdin && (password.length < MIN_LENGTH || password.length > MAX_LENGTH)) {
-    usage(`the password must be ${MIN_LENGTH} to ${MAX_LENGTH} characters (got ${password.length})`);
+  if (fromStdin) {
+    const check = checkPassword(password, email);
+    if (!check.ok) usage(`Password ${check.message} (the rule of registration: 12–1024 characters, hard to guess, not the email)`);
   }
 
   const database = await openDatabase(loadConfig(), (m) => console.error(m), { role: "cli" });
