@@ -129,8 +129,13 @@ export class ConfigError extends Error {}
  *   a hash starts; past that a new one is refused with 503 at once rather than queued behind
  *   seconds of work (a flood of logins cannot make everyone's login slow).
  */
+export function passwordHashingDefaults(threadPoolSize = 4, cores = os.availableParallelism()) {
+  const concurrency = Math.max(1, Math.min(cores, threadPoolSize - 1));
+  return { concurrency, maxQueue: 32 * concurrency };
+}
+
 function passwordHashingLimits(env: z.infer<typeof envSchema>) {
-  const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.min(os.availableParallelism(), env.UV_THREADPOOL_SIZE - 1));
+  const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? passwordHashingDefaults(env.UV_THREADPOOL_SIZE).concurrency;
   return { concurrency, maxQueue: env.PASSWORD_HASH_QUEUE_MAX ?? 32 * concurrency };
 }
 

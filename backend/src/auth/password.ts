@@ -14,6 +14,7 @@
 import { normalizePassword } from "@twofa/password-policy";
 import argon2 from "argon2";
 import fastq from "fastq";
+import { passwordHashingDefaults } from "../config";
 import { AppError } from "../http/errors";
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
@@ -33,8 +34,10 @@ export interface PasswordHashingLimits {
 export const PASSWORD_QUEUE_RETRY_AFTER_SECONDS = 1;
 
 type Job<T> = () => Promise<T>;
-const queue = fastq.promise((job: Job<unknown>) => job(), 1);
-let maxQueue = 32;
+// Until createApp configures it (scripts such as bench/ use this module without an app).
+const initial = passwordHashingDefaults();
+const queue = fastq.promise((job: Job<unknown>) => job(), initial.concurrency);
+let maxQueue = initial.maxQueue;
 
 /** Sizes the process-wide gate (createApp calls it with config.passwordHashing). */
 export function configurePasswordHashing(limits: PasswordHashingLimits): void {
