@@ -56,6 +56,7 @@ const PASSWORD = "postgres";
 const STOP_GRACE_MS = 20_000; // fast shutdown (SIGINT), then immediate shutdown (SIGQUIT)
 const QUIT_GRACE_MS = 5_000;
 const JOIN_READY_MS = 30_000; // a joined server that is still starting up
+const ROLE_NAMES: Record<string, string> = { app: "the running TwoFA app", cli: "a running TwoFA command: db:migrate or user:create" };
 
 const loadEmbeddedPostgres = (): EmbeddedPostgresCtor => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -316,7 +317,7 @@ export async function startEmbeddedPostgres(
         );
       }
       if (owner) {
-        const who = `process ${owner.pid}${owner.role ? ` (${owner.role === "app" ? "the running TwoFA app" : owner.role})` : ""}`;
+        const who = `process ${owner.pid}${owner.role ? ` (${ROLE_NAMES[owner.role] ?? owner.role})` : ""}`;
         if (!options.join) {
           throw new EmbeddedPostgresError(
             `the embedded PostgreSQL in ${dataDir} is already in use by ${who} on port ${server.port}: stop that first, or set DATABASE_URL to use another server`,
@@ -437,7 +438,7 @@ async function startOwned(dataDir: string, port: number, log: (m: string) => voi
         if (child.exitCode === null && child.signalCode === null) {
           const exited = once(child, "exit");
           child.kill("SIGINT");
-          const done = await Promise.race([exited.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
+          const done = await Promise.race([exited.then(() => true), delay(STOP_GRACE_MS, false, { ref: false })]);
           if (!done) await stopPostmaster(pid, 0);
         }
         handle.process = undefined; // the library's own stop() must not wait for it again
