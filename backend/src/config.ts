@@ -78,6 +78,15 @@ const envSchema = z.object({
   EMBEDDED_PG_DIR: z.string().optional(),
   /** HTTP worker processes (node:cluster). 1 = a single process, no cluster. */
   WEB_CONCURRENCY: intFrom(1).pipe(z.number().min(1).max(64)),
+  /** smtp://user:pass@host:587 or smtps://...; unset: each message is written to MAIL_DIR as an .eml file */
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().min(3).max(200).default("TwoFA <no-reply@localhost>"),
+  /** where the development mailer writes messages (relative to the repository root); default .data/mail */
+  MAIL_DIR: z.string().optional(),
+  /** how often the mail worker looks for due messages */
+  MAIL_POLL_INTERVAL_MS: intFrom(2000).pipe(z.number().min(50)),
+  /** the SPA's public address, for links in emails */
+  APP_URL: z.string().url().default("http://localhost:3000"),
 });
 
 export interface EncryptionKey {
@@ -115,6 +124,10 @@ export interface Config {
   embeddedPgDir?: string;
   /** number of HTTP worker processes; > 1 runs a node:cluster primary that forks them */
   webConcurrency: number;
+  /** outgoing mail (backend/src/mail): SMTP when smtpUrl is set, else .eml files in `dir` */
+  mail: { smtpUrl?: string; from: string; dir: string; pollIntervalMs: number };
+  /** the SPA's public address (no trailing slash), for links in emails */
+  appUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -232,5 +245,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     embeddedPgDir: env.EMBEDDED_PG_DIR ? path.resolve(REPO_ROOT, env.EMBEDDED_PG_DIR) : undefined,
     webConcurrency: env.WEB_CONCURRENCY,
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      dir: path.resolve(REPO_ROOT, env.MAIL_DIR ?? ".data/mail"),
+      pollIntervalMs: env.MAIL_POLL_INTERVAL_MS,
+    },
+    appUrl: env.APP_URL.replace(/\/+$/, ""),
   };
 }

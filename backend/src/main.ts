@@ -10,6 +10,10 @@ import { describeError } from "./cli/errors";
 import { ConfigError, loadConfig, REPO_ROOT, type Config } from "./config";
 import { embeddedDataDir, openDatabase, type OpenDatabase } from "./db/open-database";
 import { createPrisma } from "./db/prisma";
+import { createMailer } from "./mail/mailer";
+import { createMailWorker } from "./mail/worker";
+import { systemClock } from "./auth/clock";
+import { createSecretBox } from "./security/encryption";
 import { connectRedis, type RedisLike } from "./security/redis";
 import { pruneLoginChallenges } from "./two-factor/prune";
 
@@ -79,6 +83,21 @@ async function runServer(config: Config, logger: Logger) {
     logger.info(cluster.isWorker ? `TwoFA worker ${process.pid} listening on port ${config.port}` : `TwoFA listening on http://localhost:${config.port}`);
   });
 
+  // Security emails: the worker sends what the outbox holds (every instance runs one; claims
+  // never overlap). Without SMTP_URL each message is written to .data/mail as an .eml file.
+  const mailer = createMailer(config, logger);
+  const mailWorker = createMailWorker({
+    db,
+    mailer,
+    clock: systemClock,
+    logger,
+    secretBox: createSecretBox(config.encryptionKeys),
+    appUrl: config.appUrl,
+    pollIntervalMs: config.mail.pollIntervalMs,
+  });
+  mailWorker.start();
+  if (!cluster.isWorker) logger.info(`mail: ${mailer.description}`);
+
   // Expired login challenges pile up otherwise (idempotent: harmless when several workers run it).
   const pruner = setInterval(() => {
     pruneLoginChallenges(db, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning login challenges failed"));
@@ -89,6 +108,7 @@ async function runServer(config: Config, logger: Logger) {
     if (stopping) return;
     stopping = true;
     clearInterval(pruner);
+    await mailWorker.stop().catch(() => undefined);
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(exitCode || 1), 10_000).unref();
     if (server.listening) {

@@ -1,0 +1,64 @@
+// A real SMTP server on 127.0.0.1 for the tests (smtp-server), and what arrives parsed with
+// mailparser. `stop()` and `listen()` again on the same port simulate an outage.
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+export interface TestSmtp {
+  url: string;
+  port: number;
+  messages: ParsedMail[];
+  /** messages sent to this address */
+  to(address: string): ParsedMail[];
+  stop(): Promise<void>;
+  /** listens again on the same port after stop() */
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function newServer(messages: ParsedMail[]) {
+  return new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          messages.push(mail);
+          callback();
+        })
+        .catch((err) => callback(err));
+    },
+  });
+}
+
+export async function startSmtp(port = 0): Promise<TestSmtp> {
+  const messages: ParsedMail[] = [];
+  let server: SMTPServer | undefined;
+  const listen = (p: number) =>
+    new Promise<number>((resolve, reject) => {
+      server = newServer(messages);
+      server.on("error", reject);
+      server.listen(p, "127.0.0.1", () => resolve((server!.server.address() as AddressInfo).port));
+    });
+  const actual = await listen(port);
+  const stop = () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  return {
+    url: `smtp://127.0.0.1:${actual}`,
+    port: actual,
+    messages,
+    to: (address) => messages.filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.value.some((v) => v.address === address))),
+    stop,
+    listen: async () => {
+      await listen(actual);
+    },
+    close: stop,
+  };
+}
+
+/** A port nothing listens on (for "SMTP is down" from the start). */
+export async function unusedPort(): Promise<number> {
+  const smtp = await startSmtp();
+  await smtp.close();
+  return smtp.port;
+}
