@@ -2,7 +2,8 @@ import crypto from "node:crypto";
 import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
-import { recordAuditEvent, type RequestMeta } from "../security/audit";
+import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
+import { eventData, sqlEnqueueMail, sqlUnseenDevice } from "../mail/outbox";
 import { burnPasswordVerification, hashPassword, verifyPassword } from "./password";
 import { createSession, type SessionState } from "../sessions/sessions";
 import { useTrustedDevice, type DeviceCookie } from "../sessions/trusted-devices";
@@ -52,7 +53,9 @@ export async function loginWithPassword(
   const now = ctx.clock.now();
   if (!user.twoFactorEnabled) {
     const session = await createSession(ctx.db, user.id, { authMethod: "password", nowMs: now, meta });
-    await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_SUCCESS", meta, detail: { method: "password" } });
+    // The audit event and, from a browser this account never used, the security email: one statement.
+    await ctx.db.$executeRaw`WITH a AS (${sqlAuditInsert(Prisma.sql`${user.id}`, "LOGIN_SUCCESS", meta, { method: "password" })})
+      ${sqlEnqueueMail(Prisma.sql`${user.id}`, "new_device_sign_in", { ...eventData(meta, now), method: "password" }, now, { when: sqlUnseenDevice(user.id, meta.userAgent, session.id) })}`;
     return { kind: "session", user: sessionUser, session };
   }
   if (deviceCookie !== undefined) {

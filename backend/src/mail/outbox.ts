@@ -47,18 +47,34 @@ export function enqueueMail<T extends MailTemplate>(db: Pick<Db, "mailOutbox">, 
 
 /**
  * The same row as an INSERT ... SELECT to be used as a data-modifying CTE: the address is read
- * from the user row (`userIdExpr` may be a sub-select of an earlier CTE), and `when` adds a
- * condition (e.g. `EXISTS (SELECT 1 FROM u)`) so the mail exists only if the event happened.
+ * from the user row (`userIdExpr` may be a sub-select of an earlier CTE); `when` adds a
+ * condition (e.g. `EXISTS (SELECT 1 FROM u)`) so the mail exists only if the event happened;
+ * `extra` is a jsonb expression merged into the data (values only SQL knows, e.g. a count).
  */
 export function sqlEnqueueMail<T extends MailTemplate>(
   userIdExpr: Prisma.Sql,
   template: T,
-  data: Omit<TemplateData[T], "token">,
+  data: Partial<TemplateData[T]> & EventData,
   nowMs: number,
-  when: Prisma.Sql = Prisma.sql`TRUE`,
+  opts: { when?: Prisma.Sql; extra?: Prisma.Sql } = {},
 ): Prisma.Sql {
   const at = sqlTime(nowMs);
+  const json = opts.extra ? Prisma.sql`(${JSON.stringify(data)}::jsonb || ${opts.extra})` : Prisma.sql`${JSON.stringify(data)}::jsonb`;
   return Prisma.sql`INSERT INTO "MailOutbox" ("id", "userId", "to", "template", "data", "createdAt", "nextAttemptAt")
-    SELECT ${crypto.randomUUID()}, u."id", u."email", ${template}, ${JSON.stringify(data)}::jsonb, ${at}, ${at}
-    FROM "User" u WHERE u."id" = ${userIdExpr} AND ${when}`;
+    SELECT ${crypto.randomUUID()}, mu."id", mu."email", ${template}, ${json}, ${at}, ${at}
+    FROM "User" mu WHERE mu."id" = ${userIdExpr} AND ${opts.when ?? Prisma.sql`TRUE`}`;
+}
+
+/** A timestamp column as the ISO text the templates expect (for `extra`). */
+export const sqlIsoTime = (expr: Prisma.Sql) => Prisma.sql`to_char(${expr}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * "A sign-in from a device not seen before": no earlier session of this user came from the same
+ * browser (the exact User-Agent, so a browser update counts as new once). Evaluated inside the
+ * statement that inserts the new session, whose snapshot does not contain it yet — or give
+ * `exceptSessionId` when the new session was inserted by an earlier statement.
+ */
+export function sqlUnseenDevice(userId: string, userAgent: string | null, exceptSessionId?: string): Prisma.Sql {
+  return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} AND "userAgent" IS NOT DISTINCT FROM ${userAgent}
+    ${exceptSessionId ? Prisma.sql`AND "id" <> ${exceptSessionId}` : Prisma.empty})`;
 }

@@ -84,7 +84,7 @@ export function createMailWorker(deps: MailWorkerDeps): MailWorker {
   let lastPrune = 0;
 
   async function claim(now: number): Promise<ClaimedRow[]> {
-    return db.$queryRaw<ClaimedRow[]>`
+    const rows = await db.$queryRaw<(ClaimedRow & { createdAt: Date })[]>`
       UPDATE "MailOutbox" SET "lockedUntil" = ${sqlTime(now + LEASE_MS)}, "attempts" = "attempts" + 1
       WHERE "id" IN (
         SELECT "id" FROM "MailOutbox"
@@ -93,7 +93,9 @@ export function createMailWorker(deps: MailWorkerDeps): MailWorker {
         ORDER BY "nextAttemptAt", "createdAt"
         LIMIT ${BATCH_SIZE}
         FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "to", "template", "data", "attempts"`;
+      RETURNING "id", "to", "template", "data", "attempts", "createdAt"`;
+    // RETURNING does not keep the sub-select's order: oldest event first
+    return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
   function render(row: ClaimedRow) {

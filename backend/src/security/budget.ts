@@ -6,6 +6,7 @@ import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { sqlTime } from "../db/sql";
+import { eventData, sqlEnqueueMail, sqlIsoTime } from "../mail/outbox";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
 
 export const MAX_ACCOUNT_FAILURES = 5;
@@ -63,7 +64,12 @@ export async function recordProofFailure(
       UPDATE "LoginChallenge" SET "failedAttempts" = "failedAttempts" + 1
       WHERE "id" = ${args.challengeId ?? null} AND "userId" = ${args.userId} AND EXISTS (SELECT 1 FROM u)
       RETURNING "failedAttempts"
-    ), a AS (${sqlAuditInsert(Prisma.sql`${args.userId}`, args.type, args.meta, args.detail)})
+    ), a AS (${sqlAuditInsert(Prisma.sql`${args.userId}`, args.type, args.meta, args.detail)}),
+    -- the failure that locks the account emails its owner (whoever guesses may know the password)
+    m AS (${sqlEnqueueMail(Prisma.sql`${args.userId}`, "account_locked", eventData(args.meta, now), now, {
+      when: Prisma.sql`EXISTS (SELECT 1 FROM u WHERE u.failures = ${MAX_ACCOUNT_FAILURES} AND u."lockedUntil" > ${sqlTime(now)})`,
+      extra: Prisma.sql`jsonb_build_object('until', (SELECT ${sqlIsoTime(Prisma.sql`"lockedUntil"`)} FROM u))`,
+    })})
     SELECT u.failures, u."lockedUntil", (SELECT "failedAttempts" FROM c) AS "challengeFailures" FROM u`;
   const row = rows[0];
   if (!row) {

@@ -17,6 +17,7 @@ import { AppError } from "../http/errors";
 import { verifyPassword } from "../auth/password";
 import { hashBackupCode, normalizeBackupCode } from "../two-factor/backup-codes/backup-codes";
 import { verifyTotp } from "../two-factor/totp/totp";
+import { eventData, sqlEnqueueMail } from "../mail/outbox";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
 import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked, type FailureReason } from "./budget";
 
@@ -116,12 +117,25 @@ async function spendBackupCode(ctx: Context, pc: ProofContext, state: ProofState
       RETURNING "id"
     ), u AS (
       UPDATE "User" SET ${SQL_RESET_FAILURES} WHERE "id" = ${pc.userId} AND EXISTS (SELECT 1 FROM b)
-    ), a AS (${sqlAuditInsert(Prisma.sql`${pc.userId}`, "BACKUP_CODE_USED", pc.meta, { during: pc.purpose })} WHERE EXISTS (SELECT 1 FROM b))
+    ), a AS (${sqlAuditInsert(Prisma.sql`${pc.userId}`, "BACKUP_CODE_USED", pc.meta, { during: pc.purpose })} WHERE EXISTS (SELECT 1 FROM b))${sqlBackupCodeMail(pc, now)}
     SELECT (SELECT count(*)::int FROM b) AS burned,
       EXISTS (SELECT 1 FROM "BackupCode" WHERE "userId" = ${pc.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NOT NULL) AS "usedBefore"`;
   if (row.burned === 1) return;
   await assertStillUnlocked(ctx, pc.userId);
   throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", row.usedBefore ? "backup_code_used" : undefined);
+}
+
+/** Proofs for changes that replace every backup code anyway: their own email says so. */
+const REPLACES_BACKUP_CODES = new Set(["disable", "backup_codes"]);
+
+/**
+ * "A backup code was used (N left)", a CTE of the burn statement: the snapshot still counts the
+ * code being burned as unused, hence the - 1.
+ */
+function sqlBackupCodeMail(pc: ProofContext, now: number): Prisma.Sql {
+  if (REPLACES_BACKUP_CODES.has(pc.purpose)) return Prisma.empty;
+  const remaining = Prisma.sql`jsonb_build_object('remaining', (SELECT count(*)::int - 1 FROM "BackupCode" WHERE "userId" = ${pc.userId} AND "usedAt" IS NULL))`;
+  return Prisma.sql`, m AS (${sqlEnqueueMail(Prisma.sql`${pc.userId}`, "backup_code_used", eventData(pc.meta, now), now, { when: Prisma.sql`EXISTS (SELECT 1 FROM b)`, extra: remaining })})`;
 }
 
 /**

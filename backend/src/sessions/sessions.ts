@@ -8,6 +8,7 @@ import { sqlTime } from "../db/sql";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "../security/audit";
 import type { SessionUser } from "../auth/session";
 import { describeDevice } from "./device-label";
+import { eventData, sqlEnqueueMail } from "../mail/outbox";
 
 /** Absolute lifetime: refreshing never extends a session past 30 days after its login. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
@@ -158,26 +159,30 @@ export async function rotateRefreshToken(
   const behind = row.refreshGeneration - claims.gen;
   if (behind === 1 && row.rotatedAt && nowMs - row.rotatedAt.getTime() <= REFRESH_GRACE_MS) return { kind: "rotated", ...split(row) };
   if (behind >= 1) {
-    await revokeSession(db, { userId: claims.sub, sessionId: claims.sid, nowMs, meta, reason: "refresh_token_reuse", event: "REFRESH_TOKEN_REUSE" });
+    await revokeSession(db, { userId: claims.sub, sessionId: claims.sid, nowMs, meta, reason: "refresh_token_reuse", event: "REFRESH_TOKEN_REUSE", mail: "refresh_token_reuse" });
     return { kind: "reused" };
   }
   return { kind: "invalid" };
 }
 
 /**
- * Ends one session of this user and audits it, in one statement; false when there was no live
- * session with that id for this user (unknown, another user's, or already ended).
+ * Ends one session of this user and audits it (and, with `mail`, emails the user about it), in
+ * one statement; false when there was no live session with that id for this user (unknown,
+ * another user's, or already ended).
  */
 export async function revokeSession(
   db: Sql,
-  args: { userId: string; sessionId: string; nowMs: number; meta: RequestMeta; reason: string; event: AuditEventType },
+  args: { userId: string; sessionId: string; nowMs: number; meta: RequestMeta; reason: string; event: AuditEventType; mail?: "refresh_token_reuse" },
 ): Promise<boolean> {
+  const mail = args.mail
+    ? Prisma.sql`, m AS (${sqlEnqueueMail(Prisma.sql`${args.userId}`, args.mail, eventData(args.meta, args.nowMs), args.nowMs, { when: Prisma.sql`EXISTS (SELECT 1 FROM r)` })})`
+    : Prisma.empty;
   const rows = await db.$queryRaw<{ id: string }[]>`
     WITH r AS (
       UPDATE "Session" SET "revokedAt" = ${sqlTime(args.nowMs)}, "revokedReason" = ${args.reason}
       WHERE "id" = ${args.sessionId} AND "userId" = ${args.userId} AND "revokedAt" IS NULL AND "expiresAt" > ${sqlTime(args.nowMs)}
       RETURNING "id", "userId"
-    ), a AS (${sqlAuditInsert(Prisma.sql`(SELECT "userId" FROM r)`, args.event, args.meta, { sessionId: args.sessionId, reason: args.reason })} WHERE EXISTS (SELECT 1 FROM r))
+    ), a AS (${sqlAuditInsert(Prisma.sql`(SELECT "userId" FROM r)`, args.event, args.meta, { sessionId: args.sessionId, reason: args.reason })} WHERE EXISTS (SELECT 1 FROM r))${mail}
     SELECT "id" FROM r`;
   return rows.length === 1;
 }

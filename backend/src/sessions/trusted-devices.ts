@@ -6,6 +6,7 @@ import { Prisma } from "@prisma/client";
 import type { Db } from "../db/prisma";
 import { sqlTime } from "../db/sql";
 import { sqlAuditInsert, type RequestMeta } from "../security/audit";
+import { eventData, sqlEnqueueMail } from "../mail/outbox";
 import { describeDevice } from "./device-label";
 
 export const TRUSTED_DEVICE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
@@ -38,7 +39,8 @@ type Sql = Pick<Db, "$queryRaw">;
 
 /**
  * "Remember this device" at the end of a login: the device row, the link from the session that
- * created it (so the lists can say "This browser") and the audit event, in one statement.
+ * created it (so the lists can say "This browser"), the audit event and the security email, in
+ * one statement.
  */
 export async function rememberDevice(db: Sql, userId: string, sessionId: string, nowMs: number, meta: RequestMeta): Promise<DeviceCookie> {
   const id = crypto.randomBytes(18).toString("base64url");
@@ -51,7 +53,8 @@ export async function rememberDevice(db: Sql, userId: string, sessionId: string,
       RETURNING "id"
     ), s AS (
       UPDATE "Session" SET "trustedDeviceId" = (SELECT "id" FROM d) WHERE "id" = ${sessionId} AND "userId" = ${userId}
-    ), a AS (${sqlAuditInsert(Prisma.sql`${userId}`, "TRUSTED_DEVICE_ADDED", meta)})
+    ), a AS (${sqlAuditInsert(Prisma.sql`${userId}`, "TRUSTED_DEVICE_ADDED", meta)}),
+    m AS (${sqlEnqueueMail(Prisma.sql`${userId}`, "trusted_device_added", eventData(meta, nowMs), nowMs)})
     SELECT "id" FROM d`;
   return cookieFor(id, secret, expiresAt, nowMs);
 }

@@ -9,6 +9,7 @@ import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked } from 
 import { spendProofs, type Proof } from "../security/proof";
 import { SESSION_USER_SELECT, type SessionUser } from "../auth/session";
 import { endEverythingElse } from "../sessions/sessions.service";
+import { enqueueMail, eventData } from "../mail/outbox";
 import { BACKUP_CODE_COUNT, generateBackupCodes, hashBackupCode } from "./backup-codes/backup-codes";
 import { buildOtpauthUrl, generateTotpSecret, verifyTotp } from "./totp/totp";
 
@@ -84,6 +85,7 @@ export async function enableTwoFactor(ctx: Context, actor: Actor, input: { token
     await tx.backupCode.createMany({ data: rows });
     for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, "twofa_enabled")) await op;
     await recordAuditEvent(tx, { userId: user.id, type: "TWOFA_ENABLED", meta });
+    await enqueueMail(tx, { userId: user.id, to: user.email, template: "twofa_enabled", data: eventData(meta, now), nowMs: now });
     const fresh = await tx.user.findUniqueOrThrow({ where: { id: user.id }, select: SESSION_USER_SELECT });
     return { user: fresh, backupCodes: codes };
   });
@@ -112,6 +114,7 @@ export async function disableTwoFactor(ctx: Context, actor: Actor, proof: { pass
     ctx.db.backupCode.deleteMany({ where: { userId: user.id } }),
     // Open login challenges die with the secret they were meant for.
     ctx.db.loginChallenge.deleteMany({ where: { userId: user.id } }),
+    enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "twofa_disabled", data: eventData(meta, now), nowMs: now }),
     ...endEverythingElse(ctx.db, user.id, actor.sessionId, now, "twofa_disabled"),
     ctx.db.auditEvent.create({ data: { userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: "code" in proof ? "password+code" : "password+backup_code" } } }),
   ]);
@@ -127,6 +130,7 @@ export async function regenerateBackupCodes(ctx: Context, actor: Actor, proof: {
     ctx.db.backupCode.deleteMany({ where: { userId: user.id } }),
     ctx.db.backupCode.createMany({ data: rows }),
     ctx.db.user.update({ where: { id: user.id }, data: { tokenVersion: { increment: 1 } }, select: SESSION_USER_SELECT }),
+    enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "backup_codes_regenerated", data: eventData(meta, ctx.clock.now()), nowMs: ctx.clock.now() }),
     ...endEverythingElse(ctx.db, user.id, actor.sessionId, ctx.clock.now(), "backup_codes_regenerated"),
     ctx.db.auditEvent.create({ data: { userId: user.id, type: "BACKUP_CODES_REGENERATED", ip: meta.ip, userAgent: meta.userAgent } }),
   ] as Prisma.PrismaPromise<unknown>[]);

@@ -6,6 +6,7 @@ import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import type { RequestMeta } from "../security/audit";
 import type { SessionUser } from "../auth/session";
+import { eventData, sqlEnqueueMail, sqlUnseenDevice } from "../mail/outbox";
 import { insertedSessionState, newSessionId, sqlInsertSession, type SessionState } from "../sessions/sessions";
 import { rememberDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { hashBackupCode, normalizeBackupCode } from "./backup-codes/backup-codes";
@@ -157,10 +158,28 @@ async function consumeChallenge(
       RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
     ), s AS (${sqlInsertSession(Prisma.sql`(SELECT "id" FROM u)`, parts.session)} WHERE EXISTS (SELECT 1 FROM u)),
     a1 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "TWOFA_VERIFY_SUCCESS", meta, { method })} WHERE EXISTS (SELECT 1 FROM u)),
-    a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u))
+    a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u)),
+    ${sqlLoginMails(userId, method, meta, now)}
     SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
   const row = rows[0];
   return row ? { user: { ...row, role: row.role as Role }, session: insertedSessionState(row.id, parts.session) } : null;
+}
+
+/**
+ * Security emails of a completed code step, as CTEs of the consume statement (no extra round
+ * trip on the hot path): "new sign-in" only when no earlier session of this user came from this
+ * browser; "backup code used" with how many are left (the burn ran earlier in this transaction,
+ * so this statement's snapshot already counts it as used).
+ */
+function sqlLoginMails(userId: string, method: "totp" | "backup_code" | string, meta: RequestMeta, now: number): Prisma.Sql {
+  const idOfU = Prisma.sql`(SELECT "id" FROM u)`;
+  const data = eventData(meta, now);
+  const newDevice = Prisma.sql`m1 AS (${sqlEnqueueMail(idOfU, "new_device_sign_in", { ...data, method }, now, {
+    when: Prisma.sql`EXISTS (SELECT 1 FROM u) AND ${sqlUnseenDevice(userId, meta.userAgent)}`,
+  })})`;
+  if (method !== "backup_code") return newDevice;
+  const remaining = Prisma.sql`jsonb_build_object('remaining', (SELECT count(*)::int FROM "BackupCode" WHERE "userId" = ${userId} AND "usedAt" IS NULL))`;
+  return Prisma.sql`${newDevice}, m2 AS (${sqlEnqueueMail(idOfU, "backup_code_used", data, now, { extra: remaining })})`;
 }
 
 /** The consume statement matched nothing although the first read looked fine: say why. */
