@@ -2,6 +2,7 @@ import type { Role } from "@prisma/client";
 import type { Db } from "../db/prisma";
 import { revokeOtherSessions } from "../sessions/sessions";
 import { forgetTrustedDevices } from "../sessions/trusted-devices";
+import { newAuditId } from "../security/audit";
 import { hashPassword } from "./password";
 
 export interface CreateUserInput {
@@ -64,7 +65,7 @@ export async function createUser(db: Db, input: CreateUserInput): Promise<Create
     }),
     revokeOtherSessions(db, existing.id, null, now, "password_reset"),
     forgetTrustedDevices(db, existing.id),
-    db.auditEvent.create({ data: { userId: existing.id, type: "SESSIONS_REVOKED", detail: { scope: "all", reason: "password_reset" } } }),
+    db.auditEvent.create({ data: { id: newAuditId(), userId: existing.id, type: "SESSIONS_REVOKED", detail: { scope: "all", reason: "password_reset" } } }),
   ]);
   return { ...user, outcome: "exists", promoted, passwordReset: true };
 }

@@ -20,10 +20,37 @@ export function requestMeta(req: Request): RequestMeta {
 // when a hot path folds the event into the statement that makes the change (saves a round trip).
 // Never put secrets, codes or passwords in `detail`.
 
+// Event ids sort in the order the events were written. The list is ordered by (createdAt DESC,
+// id DESC), and createdAt is the database's now(), which is the same for every row of one
+// transaction (a backup-code login writes three): a random id would put those in a different
+// order on every login. Every writer passes id: newAuditId() (the Prisma default, a cuid, would
+// sort apart from these).
+let lastIdMs = 0;
+let idCounter = 0;
+
+/**
+ * A UUIDv7 (RFC 9562) that grows with every call in this process: 48 bits of Unix milliseconds,
+ * then a 12-bit counter within the millisecond (method 1 of RFC 9562 §6.2), then 62 random bits.
+ * Lower-case hex with dashes, so text order (any collation) is the order of generation.
+ */
+export function newAuditId(nowMs = Date.now()): string {
+  if (nowMs > lastIdMs) {
+    lastIdMs = nowMs;
+    idCounter = 0;
+  } else if (++idCounter > 0xfff) {
+    lastIdMs += 1; // 4096 ids in one millisecond: borrow the next one, order is kept
+    idCounter = 0;
+  }
+  const random = crypto.randomBytes(8);
+  random[0] = (random[0] & 0x3f) | 0x80; // variant 10
+  const hex = lastIdMs.toString(16).padStart(12, "0") + (0x7000 | idCounter).toString(16) + random.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** An INSERT of one audit row, to be used as a data-modifying CTE: `a AS (${sqlAuditInsert(...)})`. */
 export function sqlAuditInsert(userIdExpr: Prisma.Sql, type: AuditEventType, meta: RequestMeta, detail?: Record<string, unknown>) {
   return Prisma.sql`INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
-    SELECT ${crypto.randomUUID()}, ${userIdExpr}, ${type}::"AuditEventType", ${meta.ip}, ${meta.userAgent}, ${detail ? JSON.stringify(detail) : null}::jsonb`;
+    SELECT ${newAuditId()}, ${userIdExpr}, ${type}::"AuditEventType", ${meta.ip}, ${meta.userAgent}, ${detail ? JSON.stringify(detail) : null}::jsonb`;
 }
 
 export async function recordAuditEvent(
@@ -31,7 +58,7 @@ export async function recordAuditEvent(
   event: { userId: string | null; type: AuditEventType; meta: RequestMeta; detail?: Record<string, unknown> },
 ) {
   await db.auditEvent.create({
-    data: { userId: event.userId, type: event.type, ip: event.meta.ip, userAgent: event.meta.userAgent, detail: (event.detail ?? undefined) as object | undefined },
+    data: { id: newAuditId(), userId: event.userId, type: event.type, ip: event.meta.ip, userAgent: event.meta.userAgent, detail: (event.detail ?? undefined) as object | undefined },
   });
 }
 

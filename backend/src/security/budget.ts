@@ -7,7 +7,8 @@ import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { sqlTime } from "../db/sql";
 import { eventData, sqlEnqueueMail, sqlIsoTime } from "../mail/outbox";
-import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
+import { newAuditId, sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
+import { refusalMessage, type CodeRefusal } from "./code-refusal";
 
 export const MAX_ACCOUNT_FAILURES = 5;
 export const MAX_CHALLENGE_FAILURES = 5;
@@ -83,7 +84,7 @@ export async function recordProofFailure(
   const challengeLeft = row.challengeFailures === null ? Infinity : MAX_CHALLENGE_FAILURES - row.challengeFailures;
   const lockedUntil = row.lockedUntil && row.lockedUntil.getTime() > now ? row.lockedUntil : null;
   if (lockedUntil && row.failures === MAX_ACCOUNT_FAILURES) {
-    await ctx.db.auditEvent.create({ data: { userId: args.userId, type: "TWOFA_LOCKED", ip: args.meta.ip, userAgent: args.meta.userAgent, detail: { until: lockedUntil.toISOString() } } });
+    await ctx.db.auditEvent.create({ data: { id: newAuditId(), userId: args.userId, type: "TWOFA_LOCKED", ip: args.meta.ip, userAgent: args.meta.userAgent, detail: { until: lockedUntil.toISOString() } } });
   }
   return {
     accountFailures: row.failures,
@@ -93,15 +94,12 @@ export async function recordProofFailure(
   };
 }
 
-export type FailureReason = "replay" | "backup_code_used";
-
-const REASON_MESSAGES: Record<FailureReason, string> = {
-  replay: "This code was already used. Wait for the next code",
-  backup_code_used: "This backup code was already used",
-};
-
-/** Turns a recorded failure into the client's answer: 429 once locked, else 400/401 with what is left. */
-export function failureError(result: FailureResult, nowMs: number, reason?: FailureReason, code: "INVALID_CODE" | "INVALID_PASSWORD" = "INVALID_CODE"): AppError {
+/**
+ * Turns a recorded failure into the client's answer: 429 once locked, else 400/401 with what is
+ * left and, when the server knows why a code was refused, `reason` and its numbers
+ * (security/code-refusal.ts).
+ */
+export function failureError(result: FailureResult, nowMs: number, refusal?: CodeRefusal, code: "INVALID_CODE" | "INVALID_PASSWORD" = "INVALID_CODE"): AppError {
   if (result.lockedUntil) return tooManyAttempts(result.lockedUntil, nowMs);
-  return new AppError(code, { attemptsRemaining: result.attemptsRemaining, ...(reason ? { reason } : {}) }, reason ? REASON_MESSAGES[reason] : undefined);
+  return new AppError(code, { attemptsRemaining: result.attemptsRemaining, ...refusal }, refusal ? refusalMessage(refusal) : undefined);
 }

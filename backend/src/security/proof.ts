@@ -19,7 +19,8 @@ import { hashBackupCode, normalizeBackupCode } from "../two-factor/backup-codes/
 import { verifyTotp } from "../two-factor/totp/totp";
 import { eventData, sqlEnqueueMail } from "../mail/outbox";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
-import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked, type FailureReason } from "./budget";
+import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked } from "./budget";
+import { describeReplay, driftRefusal, refusalDetail, type CodeRefusal } from "./code-refusal";
 
 export type Proof = { password: string } | { code: string } | { backupCode: string };
 
@@ -40,21 +41,28 @@ interface ProofState {
   passwordHash: string;
   twoFactorEnabled: boolean;
   twoFactorSecret: string | null;
+  twoFactorLastStep: number | null;
   twoFactorLockedUntil: Date | null;
 }
 
 async function loadProofState(ctx: Context, userId: string): Promise<ProofState> {
   const state = await ctx.db.user.findUnique({
     where: { id: userId },
-    select: { passwordHash: true, twoFactorEnabled: true, twoFactorSecret: true, twoFactorLockedUntil: true },
+    select: { passwordHash: true, twoFactorEnabled: true, twoFactorSecret: true, twoFactorLastStep: true, twoFactorLockedUntil: true },
   });
   if (!state) throw new AppError("UNAUTHENTICATED");
   return state;
 }
 
-async function refuse(ctx: Context, pc: ProofContext, type: AuditEventType, reason?: FailureReason, code?: "INVALID_PASSWORD"): Promise<AppError> {
-  const result = await recordProofFailure(ctx, { userId: pc.userId, type, meta: pc.meta, detail: { during: pc.purpose, ...(reason ? { reason } : {}) } });
-  return failureError(result, ctx.clock.now(), reason, code);
+async function refuse(
+  ctx: Context,
+  pc: ProofContext,
+  type: AuditEventType,
+  why: { refusal?: CodeRefusal; detail?: Record<string, unknown>; code?: "INVALID_PASSWORD" } = {},
+): Promise<AppError> {
+  const detail = { during: pc.purpose, ...why.detail, ...refusalDetail(why.refusal) };
+  const result = await recordProofFailure(ctx, { userId: pc.userId, type, meta: pc.meta, detail });
+  return failureError(result, ctx.clock.now(), why.refusal, why.code);
 }
 
 /**
@@ -82,7 +90,7 @@ async function assertStillUnlocked(ctx: Context, userId: string) {
 }
 
 async function spendPassword(ctx: Context, pc: ProofContext, state: ProofState, password: string) {
-  if (!(await verifyPassword(state.passwordHash, password))) throw await refuse(ctx, pc, "PASSWORD_PROOF_FAILURE", undefined, "INVALID_PASSWORD");
+  if (!(await verifyPassword(state.passwordHash, password))) throw await refuse(ctx, pc, "PASSWORD_PROOF_FAILURE", { code: "INVALID_PASSWORD" });
   // A right password never resets the budget: whoever phished it could otherwise interleave it
   // with code guesses forever. It must still not pass once concurrent guesses locked the account.
   await assertStillUnlocked(ctx, pc.userId);
@@ -91,20 +99,22 @@ async function spendPassword(ctx: Context, pc: ProofContext, state: ProofState, 
 async function spendTotpCode(ctx: Context, pc: ProofContext, state: ProofState, code: string) {
   if (!state.twoFactorEnabled || !state.twoFactorSecret) throw new AppError("TWOFA_NOT_ENABLED");
   const now = ctx.clock.now();
-  const accepted = verifyTotp(ctx.secretBox.decrypt(state.twoFactorSecret), code, now, ctx.config.totp.window);
-  if (!accepted) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE");
+  const secret = ctx.secretBox.decrypt(state.twoFactorSecret);
+  const accepted = verifyTotp(secret, code, now, ctx.config.totp.window);
+  if (!accepted) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", { detail: { method: "totp" }, refusal: driftRefusal(secret, code, now, ctx.config.totp.window) });
   const spent = await ctx.db.$executeRaw`
     UPDATE "User" SET "twoFactorLastStep" = ${accepted.step}, ${SQL_RESET_FAILURES}
     WHERE "id" = ${pc.userId} AND "twoFactorEnabled" AND ${sqlNotLocked(now)} AND ${sqlStepIsNew(accepted.step)}`;
   if (spent === 1) return;
   await assertStillUnlocked(ctx, pc.userId);
-  throw await refuse(ctx, pc, "TOTP_REPLAY", "replay");
+  const replay = await describeReplay(ctx, { userId: pc.userId, meta: pc.meta, step: accepted.step, lastStep: state.twoFactorLastStep, nowMs: now });
+  throw await refuse(ctx, pc, "TOTP_REPLAY", { refusal: replay.refusal, detail: replay.detail });
 }
 
 async function spendBackupCode(ctx: Context, pc: ProofContext, state: ProofState, backupCode: string) {
   if (!state.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
   const normalized = normalizeBackupCode(backupCode);
-  if (!normalized) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE");
+  if (!normalized) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", { detail: { method: "backup_code" } });
   const codeHash = hashBackupCode(ctx.config.backupCodeKey, normalized);
   const now = ctx.clock.now();
   // Burn it atomically: of two requests with the same code only the first racer matches
@@ -122,7 +132,7 @@ async function spendBackupCode(ctx: Context, pc: ProofContext, state: ProofState
       EXISTS (SELECT 1 FROM "BackupCode" WHERE "userId" = ${pc.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NOT NULL) AS "usedBefore"`;
   if (row.burned === 1) return;
   await assertStillUnlocked(ctx, pc.userId);
-  throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", row.usedBefore ? "backup_code_used" : undefined);
+  throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", { detail: { method: "backup_code" }, refusal: row.usedBefore ? { reason: "backup_code_used" } : undefined });
 }
 
 /** Proofs for changes that replace every backup code anyway: their own email says so. */

@@ -1,7 +1,7 @@
 // Session use cases behind the routes: refresh, logout, logout-all, revoke others, forget a device.
 import type { Context } from "../context";
 import type { Db } from "../db/prisma";
-import { recordAuditEvent, type RequestMeta } from "../security/audit";
+import { newAuditId, recordAuditEvent, type RequestMeta } from "../security/audit";
 import { revokeOtherSessions, revokeSession, rotateRefreshToken, type RefreshOutcome } from "./sessions";
 import { forgetTrustedDevices } from "./trusted-devices";
 
@@ -30,14 +30,14 @@ export async function endAllSessions(ctx: Context, userId: string, meta: Request
     ctx.db.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } }),
     revokeOtherSessions(ctx.db, userId, null, now, "logout_all"),
     forgetTrustedDevices(ctx.db, userId),
-    ctx.db.auditEvent.create({ data: { userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent, detail: { scope: "all" } } }),
+    ctx.db.auditEvent.create({ data: { id: newAuditId(), userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent, detail: { scope: "all" } } }),
   ]);
 }
 
 export async function endOtherSessions(ctx: Context, userId: string, currentSessionId: string, meta: RequestMeta): Promise<number> {
   const [revoked] = await ctx.db.$transaction([
     revokeOtherSessions(ctx.db, userId, currentSessionId, ctx.clock.now(), "signed_out_from_list"),
-    ctx.db.auditEvent.create({ data: { userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent, detail: { scope: "others" } } }),
+    ctx.db.auditEvent.create({ data: { id: newAuditId(), userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent, detail: { scope: "others" } } }),
   ]);
   return revoked.count;
 }

@@ -1,10 +1,12 @@
 // Turning 2FA on and off, and replacing backup codes, for a signed-in user. Proofs go through
 // security/proof.ts. Every change bumps tokenVersion and ends every other session and every
 // remembered device in the same transaction; the caller re-issues its own session.
-import type { Prisma } from "@prisma/client";
+import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
-import { recordAuditEvent, type RequestMeta } from "../security/audit";
+import { newAuditId, recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
+import { driftRefusal, refusalDetail } from "../security/code-refusal";
+import { sqlTime } from "../db/sql";
 import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked } from "../security/budget";
 import { spendProofs, type Proof } from "../security/proof";
 import { SESSION_USER_SELECT, type SessionUser } from "../auth/session";
@@ -20,20 +22,35 @@ export interface Actor {
   meta: RequestMeta;
 }
 
+/**
+ * Issues the pending secret, or — while one is still valid — the SAME one again (a reload during
+ * setup must not break what the phone already scanned), with its expiry moved to TTL from now.
+ * One statement: of two concurrent setups (two tabs) the second waits for the first's row lock
+ * and then keeps the secret it stored. A repeat is audited as TWOFA_SETUP_STARTED {resumed: true}.
+ */
 export async function startTwoFactorSetup(ctx: Context, user: SessionUser, meta: RequestMeta) {
   if (user.twoFactorEnabled) throw new AppError("TWOFA_ALREADY_ENABLED");
+  const now = ctx.clock.now();
   // The server owns the secret: the client never chooses it, and it is only ever stored encrypted.
-  const secret = generateTotpSecret();
-  await ctx.db.$transaction([
-    ctx.db.user.update({
-      where: { id: user.id },
-      data: {
-        twoFactorPendingSecret: ctx.secretBox.encrypt(secret),
-        twoFactorPendingExpiresAt: new Date(ctx.clock.now() + ctx.config.pendingSetupTtlSeconds * 1000),
-      },
-    }),
-    ctx.db.auditEvent.create({ data: { userId: user.id, type: "TWOFA_SETUP_STARTED", ip: meta.ip, userAgent: meta.userAgent } }),
-  ]);
+  // `fresh` is unique (random IV), so the returned value tells whether it was stored or kept.
+  const fresh = ctx.secretBox.encrypt(generateTotpSecret());
+  const idOf = Prisma.sql`(SELECT "id" FROM u)`;
+  const rows = await ctx.db.$queryRaw<{ pending: string }[]>`
+    WITH u AS (
+      UPDATE "User" SET
+        "twoFactorPendingSecret" = CASE
+          WHEN "twoFactorPendingSecret" IS NOT NULL AND "twoFactorPendingExpiresAt" > ${sqlTime(now)} THEN "twoFactorPendingSecret"
+          ELSE ${fresh} END,
+        "twoFactorPendingExpiresAt" = ${sqlTime(now + ctx.config.pendingSetupTtlSeconds * 1000)},
+        "updatedAt" = now()
+      WHERE "id" = ${user.id} AND NOT "twoFactorEnabled"
+      RETURNING "id", "twoFactorPendingSecret" AS pending
+    ),
+    a1 AS (${sqlAuditInsert(idOf, "TWOFA_SETUP_STARTED", meta)} WHERE EXISTS (SELECT 1 FROM u WHERE pending = ${fresh})),
+    a2 AS (${sqlAuditInsert(idOf, "TWOFA_SETUP_STARTED", meta, { resumed: true })} WHERE EXISTS (SELECT 1 FROM u WHERE pending <> ${fresh}))
+    SELECT pending FROM u`;
+  if (!rows[0]) throw new AppError("TWOFA_ALREADY_ENABLED");
+  const secret = ctx.secretBox.decrypt(rows[0].pending);
   return { secret, otpauthUrl: buildOtpauthUrl(secret, user.email, ctx.config.totp.issuer) };
 }
 
@@ -61,8 +78,11 @@ export async function enableTwoFactor(ctx: Context, actor: Actor, input: { token
   }
   const accepted = verifyTotp(pending, input.token, now, ctx.config.totp.window);
   if (!accepted) {
-    const result = await recordProofFailure(ctx, { userId: user.id, type: "TWOFA_VERIFY_FAILURE", meta, detail: { during: "enable" } });
-    throw failureError(result, now);
+    // A phone whose clock is off is most often found here, at the first code it ever shows.
+    const refusal = driftRefusal(pending, input.token, now, ctx.config.totp.window);
+    const detail = { during: "enable", method: "totp", ...refusalDetail(refusal) };
+    const result = await recordProofFailure(ctx, { userId: user.id, type: "TWOFA_VERIFY_FAILURE", meta, detail });
+    throw failureError(result, now, refusal);
   }
   const { codes, rows } = newBackupCodeRows(ctx, user.id);
   // Every statement on tx (one connection). The first one is guarded on the pending value we
@@ -116,7 +136,7 @@ export async function disableTwoFactor(ctx: Context, actor: Actor, proof: { pass
     ctx.db.loginChallenge.deleteMany({ where: { userId: user.id } }),
     enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "twofa_disabled", data: eventData(meta, now), nowMs: now }),
     ...endEverythingElse(ctx.db, user.id, actor.sessionId, now, "twofa_disabled"),
-    ctx.db.auditEvent.create({ data: { userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: "code" in proof ? "password+code" : "password+backup_code" } } }),
+    ctx.db.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: "code" in proof ? "password+code" : "password+backup_code" } } }),
   ]);
   return updated;
 }
@@ -132,7 +152,8 @@ export async function regenerateBackupCodes(ctx: Context, actor: Actor, proof: {
     ctx.db.user.update({ where: { id: user.id }, data: { tokenVersion: { increment: 1 } }, select: SESSION_USER_SELECT }),
     enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "backup_codes_regenerated", data: eventData(meta, ctx.clock.now()), nowMs: ctx.clock.now() }),
     ...endEverythingElse(ctx.db, user.id, actor.sessionId, ctx.clock.now(), "backup_codes_regenerated"),
-    ctx.db.auditEvent.create({ data: { userId: user.id, type: "BACKUP_CODES_REGENERATED", ip: meta.ip, userAgent: meta.userAgent } }),
+    // detail.proof: a code proof sets twoFactorLastStep (code-refusal.ts looks for it on a replay)
+    ctx.db.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "BACKUP_CODES_REGENERATED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: "code" in proof ? "code" : "backup_code" } } }),
   ] as Prisma.PrismaPromise<unknown>[]);
   return { user: updated as SessionUser, backupCodes: codes };
 }

@@ -12,7 +12,8 @@ import { rememberDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { hashBackupCode, normalizeBackupCode } from "./backup-codes/backup-codes";
 import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordProofFailure } from "../security/budget";
 import { sqlTime } from "../db/sql";
-import { sqlAuditInsert } from "../security/audit";
+import { newAuditId, sqlAuditInsert } from "../security/audit";
+import { describeReplay, driftRefusal, refusalDetail, type CodeRefusal } from "../security/code-refusal";
 import { verifyTotp } from "./totp/totp";
 
 export type LoginProof = { code: string } | { backupCode: string };
@@ -68,17 +69,21 @@ export async function verifyLoginChallenge(
   }
   assertNotLocked(challenge.twoFactorLockedUntil, now);
 
-  const fail = async (type: "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY", detail: Record<string, unknown>) => {
-    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: token.n, type, meta, detail });
-    return failureError(result, now, type === "TOTP_REPLAY" ? "replay" : undefined);
+  const fail = async (type: "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY", detail: Record<string, unknown>, refusal?: CodeRefusal) => {
+    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: token.n, type, meta, detail: { ...detail, ...refusalDetail(refusal) } });
+    return failureError(result, now, refusal);
+  };
+  const failReplay = async (step: number, race?: true) => {
+    const replay = await describeReplay(ctx, { userId: challenge.userId, meta, step, lastStep: challenge.twoFactorLastStep, nowMs: now });
+    return fail("TOTP_REPLAY", { method: "totp", ...replay.detail, ...(race ? { race } : {}) }, replay.refusal);
   };
 
   if ("code" in proof) {
     const secret = ctx.secretBox.decrypt(challenge.twoFactorSecret);
     const accepted = verifyTotp(secret, proof.code, now, ctx.config.totp.window);
-    if (!accepted) throw await fail("TWOFA_VERIFY_FAILURE", { method: "totp" });
+    if (!accepted) throw await fail("TWOFA_VERIFY_FAILURE", { method: "totp" }, driftRefusal(secret, proof.code, now, ctx.config.totp.window));
     if (challenge.twoFactorLastStep !== null && accepted.step <= challenge.twoFactorLastStep) {
-      throw await fail("TOTP_REPLAY", { method: "totp", step: accepted.step });
+      throw await failReplay(accepted.step);
     }
     // Key rotation: a secret still under an older key is re-encrypted under the current one
     // by the same statement (only when it is the value we just read).
@@ -94,7 +99,7 @@ export async function verifyLoginChallenge(
       session: { id: newSessionId(), authMethod: "totp", nowMs: now, meta },
     });
     if (user) return user;
-    throw await explainLostRace(ctx, token.n, now, () => fail("TOTP_REPLAY", { method: "totp", step: accepted.step, race: true }));
+    throw await explainLostRace(ctx, token.n, now, () => failReplay(accepted.step, true));
   }
 
   const normalized = normalizeBackupCode(proof.backupCode);
@@ -114,14 +119,18 @@ export async function verifyLoginChallenge(
         session: { id: newSessionId(), authMethod: "backup_code", nowMs: now, meta },
       });
       if (!consumed) throw LOST_RACE;
-      await tx.auditEvent.create({ data: { userId: consumed.user.id, type: "BACKUP_CODE_USED", ip: meta.ip, userAgent: meta.userAgent } });
+      await tx.auditEvent.create({ data: { id: newAuditId(), userId: consumed.user.id, type: "BACKUP_CODE_USED", ip: meta.ip, userAgent: meta.userAgent } });
       return consumed;
     })
     .catch((err) => {
       if (err === LOST_RACE) return "lost-race" as const;
       throw err;
     });
-  if (outcome === "wrong-code") throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" });
+  if (outcome === "wrong-code") {
+    // A spent code of this account says so (DESIGN §5 backup_code_used); the failure path only.
+    const spent = await ctx.db.backupCode.count({ where: { userId: challenge.userId, codeHash, usedAt: { not: null } } });
+    throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" }, spent > 0 ? { reason: "backup_code_used" } : undefined);
+  }
   if (outcome === "lost-race") throw await explainLostRace(ctx, token.n, now, () => fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" }));
   return outcome;
 }

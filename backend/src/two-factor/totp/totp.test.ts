@@ -1,4 +1,4 @@
-import { base32Encode, buildOtpauthUrl, generateHotp, generateTotp, generateTotpSecret, timeStep, verifyTotp } from "./totp";
+import { base32Encode, buildOtpauthUrl, findTotpDrift, generateHotp, generateTotp, generateTotpSecret, timeStep, verifyTotp } from "./totp";
 
 // RFC 6238 appendix B / RFC 4226 appendix D use the ASCII seed "12345678901234567890".
 const RFC_SECRET = base32Encode(Buffer.from("12345678901234567890"));
@@ -57,6 +57,33 @@ describe("totp module (the only speakeasy user)", () => {
     let t = 0;
     while (!generateTotp(RFC_SECRET, t).startsWith("0")) t += 30_000;
     expect(verifyTotp(RFC_SECRET, generateTotp(RFC_SECRET, t), t, 0)).toEqual({ step: timeStep(t) });
+  });
+
+  test("clock drift: a code 2–10 steps away is found (signed, in seconds) but never verifies", () => {
+    const now = 1_700_000_000_000;
+    for (const steps of [-10, -4, -2, 2, 3, 10]) {
+      const code = generateTotp(RFC_SECRET, now + steps * 30_000);
+      expect(verifyTotp(RFC_SECRET, code, now, 1)).toBeNull();
+      expect(findTotpDrift(RFC_SECRET, code, now, 1)).toEqual({ steps, driftSeconds: steps * 30 });
+    }
+    for (const steps of [-11, -1, 0, 1, 11]) expect(findTotpDrift(RFC_SECRET, generateTotp(RFC_SECRET, now + steps * 30_000), now, 1)).toBeNull();
+  });
+
+  test("clock drift starts past the accepted window (window 3: from 4 steps) and never at 1 step (window 0)", () => {
+    const now = 1_700_000_000_000;
+    const at = (steps: number) => generateTotp(RFC_SECRET, now + steps * 30_000);
+    expect(findTotpDrift(RFC_SECRET, at(3), now, 3)).toBeNull();
+    expect(findTotpDrift(RFC_SECRET, at(-4), now, 3)).toEqual({ steps: -4, driftSeconds: -120 });
+    expect(findTotpDrift(RFC_SECRET, at(1), now, 0)).toBeNull();
+    expect(findTotpDrift(RFC_SECRET, at(2), now, 0)).toEqual({ steps: 2, driftSeconds: 60 });
+  });
+
+  test("clock drift validates the code like verify does (speakeasy never sees a loose one)", () => {
+    const now = 1_700_000_000_000;
+    const code = generateTotp(RFC_SECRET, now - 3 * 30_000);
+    for (const bad of [` ${code}`, `${code}a`, code.slice(1), Number(code) as unknown as string, undefined as unknown as string]) {
+      expect(findTotpDrift(RFC_SECRET, bad, now, 1)).toBeNull();
+    }
   });
 
   test("otpauth URL follows the Key Uri Format and keeps the issuer", () => {

@@ -57,6 +57,12 @@ const SIX_DIGITS = /^[0-9]{6}$/;
  * the last accepted one.
  */
 export function verifyTotp(secret: string, code: string, nowMs: number, window: number): { step: number } | null {
+  const delta = matchingDelta(secret, code, nowMs, window);
+  return delta === null ? null : { step: timeStep(nowMs) + delta };
+}
+
+/** The offset (in steps, -window..+window) of the step whose code this is, or null. */
+function matchingDelta(secret: string, code: string, nowMs: number, window: number): number | null {
   if (typeof code !== "string" || !SIX_DIGITS.test(code)) return null;
   const result = speakeasy.totp.verifyDelta({
     secret,
@@ -67,8 +73,25 @@ export function verifyTotp(secret: string, code: string, nowMs: number, window: 
     step: TOTP_PERIOD_SECONDS,
     digits: TOTP_DIGITS,
   });
-  if (!result) return null;
-  return { step: timeStep(nowMs) + result.delta };
+  return result ? result.delta : null;
+}
+
+/** Clock drift is looked for this many steps away from now (DESIGN §5: 2–10 steps, 1–5 minutes). */
+export const DRIFT_MIN_STEPS = 2;
+export const DRIFT_MAX_STEPS = 10;
+
+/**
+ * For a code verifyTotp refused: is it the code of a step DRIFT_MIN_STEPS..DRIFT_MAX_STEPS away
+ * (and outside the accepted window)? Then the phone's clock is off by about `steps` periods:
+ * driftSeconds is signed, negative when the phone is slow (it shows an older code). This never
+ * makes a code acceptable; it only explains the refusal. Checking 21 steps means a random wrong
+ * code is taken for drift about once in 50,000 tries: the answer is then a misleading hint, never
+ * a pass.
+ */
+export function findTotpDrift(secret: string, code: string, nowMs: number, window: number): { steps: number; driftSeconds: number } | null {
+  const steps = matchingDelta(secret, code, nowMs, DRIFT_MAX_STEPS);
+  if (steps === null || Math.abs(steps) < Math.max(DRIFT_MIN_STEPS, Number(window) + 1)) return null;
+  return { steps, driftSeconds: steps * TOTP_PERIOD_SECONDS };
 }
 
 /** The code at a time (for tests, the bench and the CLI; never sent to a client). */
