@@ -1,5 +1,5 @@
 import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
-import { ApiError, NETWORK_ERROR_MESSAGE, attemptsText, describeProofError, formatWait, readApiError } from './api-error';
+import { ApiError, NETWORK_ERROR_MESSAGE, attemptsText, describeProofError, formatDrift, formatWait, readApiError } from './api-error';
 
 describe('readApiError', () => {
   it('reads {message, code, attemptsRemaining}', () => {
@@ -70,22 +70,54 @@ describe('readApiError: why a code was refused', () => {
     const plain = readApiError(new HttpErrorResponse({ status: 400, error: { message: 'm', code: 'INVALID_CODE' } }));
     expect(plain.reason).toBeUndefined();
     expect(plain.driftSeconds).toBeUndefined();
+    expect(plain.retryInSeconds).toBeUndefined();
+  });
+
+  it('reads retryInSeconds of a replay (0 included)', () => {
+    const replay = (retryInSeconds: unknown) =>
+      readApiError(new HttpErrorResponse({ status: 400, error: { message: 'm', code: 'INVALID_CODE', reason: 'replay', retryInSeconds } }));
+    expect(replay(18)).toMatchObject({ reason: 'replay', retryInSeconds: 18 });
+    expect(replay(0).retryInSeconds).toBe(0);
+    expect(replay('soon').retryInSeconds).toBeUndefined();
   });
 });
 
 describe('describeProofError', () => {
   const invalid = (extra: Partial<ApiError> = {}): ApiError => ({ status: 400, code: 'INVALID_CODE', message: 'm', ...extra });
 
-  it('explains a replayed code (wait for the next one) with the attempts left', () => {
-    expect(describeProofError(invalid({ reason: 'replay', attemptsRemaining: 2 }))).toBe(
-      'That code was already used. Wait for the next code in your app (a new one appears every 30 seconds). 2 attempts remaining.',
+  it('explains a replayed code: how long until the next one, with the attempts left', () => {
+    expect(describeProofError(invalid({ reason: 'replay', retryInSeconds: 18, attemptsRemaining: 2 }))).toBe(
+      'This code was already used. Wait for the next one (about 18 s). 2 attempts remaining.',
+    );
+    expect(describeProofError(invalid({ reason: 'replay', retryInSeconds: 0 }))).toBe('This code was already used. Enter the new code your app shows.');
+    expect(describeProofError(invalid({ reason: 'replay' }))).toBe(
+      'This code was already used. Wait for the next code in your app (a new one appears every 30 seconds).',
     );
   });
 
-  it('says which way the phone clock is off', () => {
-    expect(describeProofError(invalid({ reason: 'clock_drift', driftSeconds: 120 }))).toContain('about 2 minutes ahead');
-    expect(describeProofError(invalid({ reason: 'clock_drift', driftSeconds: -90 }))).toContain('about 2 minutes behind');
-    expect(describeProofError(invalid({ reason: 'clock_drift' }))).toContain('seems to be off');
+  it('says how far and which way the phone clock is off, and what to do', () => {
+    expect(describeProofError(invalid({ reason: 'clock_drift', driftSeconds: -120, attemptsRemaining: 4 }))).toBe(
+      'Your authenticator’s clock looks about 2 minutes slow: set the phone’s time to automatic, then try the next code. 4 attempts remaining.',
+    );
+    expect(describeProofError(invalid({ reason: 'clock_drift', driftSeconds: 90 }))).toContain('about a minute and a half fast:');
+    expect(describeProofError(invalid({ reason: 'clock_drift', driftSeconds: 60 }))).toContain('about 1 minute fast:');
+    expect(describeProofError(invalid({ reason: 'clock_drift', driftSeconds: -300 }))).toContain('about 5 minutes slow:');
+    expect(describeProofError(invalid({ reason: 'clock_drift' }))).toBe(
+      'Your authenticator’s clock looks off: set the phone’s time to automatic, then try the next code.',
+    );
+  });
+
+  it.each([
+    [30, '30 seconds'],
+    [-45, '1 minute'],
+    [60, '1 minute'],
+    [90, 'a minute and a half'],
+    [-120, '2 minutes'],
+    [150, '2 and a half minutes'],
+    [170, '3 minutes'],
+    [300, '5 minutes'],
+  ])('formatDrift(%i) reads "%s"', (seconds, words) => {
+    expect(formatDrift(seconds)).toBe(words);
   });
 
   it('names a spent backup code, a wrong code and a wrong backup code', () => {

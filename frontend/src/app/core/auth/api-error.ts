@@ -12,6 +12,8 @@ export interface ApiError {
   reason?: string;
   /** INVALID_CODE with reason `clock_drift`: signed offset of the phone's clock, in seconds. */
   driftSeconds?: number;
+  /** INVALID_CODE with reason `replay`: seconds until the app shows a newer code (0: it already does). */
+  retryInSeconds?: number;
   /** VALIDATION_FAILED lists what was wrong: `[{field, message}]`. */
   fields?: { field: string; message: string }[];
 }
@@ -75,6 +77,8 @@ export function readApiError(err: unknown): ApiError {
   if (typeof b.reason === 'string' && b.reason) result.reason = b.reason;
   const drift = typeof b.driftSeconds === 'number' ? b.driftSeconds : Number.NaN;
   if (Number.isFinite(drift)) result.driftSeconds = drift;
+  const retryIn = positiveInt(b['retryInSeconds']);
+  if (retryIn !== undefined) result.retryInSeconds = retryIn;
   return result;
 }
 
@@ -99,12 +103,31 @@ export function tooManyAttemptsText(retryAfterSeconds: number | undefined): stri
   return `Too many attempts. Please wait ${formatWait(retryAfterSeconds)} before trying again.`;
 }
 
-function driftText(driftSeconds: number | undefined): string {
-  if (driftSeconds === undefined || driftSeconds === 0) {
-    return 'That code is for a different time: the clock on your phone seems to be off.';
-  }
-  const direction = driftSeconds > 0 ? 'ahead' : 'behind';
-  return `That code is for a different time: the clock on your phone seems to be about ${formatWait(Math.abs(driftSeconds))} ${direction}.`;
+/**
+ * How far a clock is off, to the nearest half minute from a minute on: "45 seconds", "1 minute",
+ * "a minute and a half", "2 minutes", "2 and a half minutes".
+ */
+export function formatDrift(seconds: number): string {
+  const s = Math.abs(Math.round(seconds));
+  if (s < 45) return s === 1 ? '1 second' : `${s} seconds`;
+  const halves = Math.max(2, Math.round(s / 30));
+  const minutes = Math.floor(halves / 2);
+  if (halves % 2 === 0) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  return minutes === 1 ? 'a minute and a half' : `${minutes} and a half minutes`;
+}
+
+/** "Your authenticator's clock looks about 2 minutes slow: set the phone's time to automatic, then try the next code." */
+export function driftText(driftSeconds: number | undefined): string {
+  const fix = 'set the phone’s time to automatic, then try the next code.';
+  if (driftSeconds === undefined || Math.round(driftSeconds) === 0) return `Your authenticator’s clock looks off: ${fix}`;
+  return `Your authenticator’s clock looks about ${formatDrift(driftSeconds)} ${driftSeconds < 0 ? 'slow' : 'fast'}: ${fix}`;
+}
+
+/** "This code was already used. Wait for the next one (about 18 s)." */
+export function replayText(retryInSeconds: number | undefined): string {
+  if (retryInSeconds === undefined) return 'This code was already used. Wait for the next code in your app (a new one appears every 30 seconds).';
+  if (retryInSeconds <= 0) return 'This code was already used. Enter the new code your app shows.';
+  return `This code was already used. Wait for the next one (about ${retryInSeconds} s).`;
 }
 
 /**
@@ -120,9 +143,9 @@ export function describeProofError(e: ApiError, proof: 'code' | 'backupCode' = '
   if (e.code !== 'INVALID_CODE') return e.message;
   switch (e.reason) {
     case 'replay':
-      return `That code was already used. Wait for the next code in your app (a new one appears every 30 seconds).${attempts}`;
+      return `${replayText(e.retryInSeconds)}${attempts}`;
     case 'clock_drift':
-      return `${driftText(e.driftSeconds)} Set it to automatic date and time, then try a new code.${attempts}`;
+      return `${driftText(e.driftSeconds)}${attempts}`;
     case 'backup_code_used':
       return `That backup code was already used: each one works once. Try another one.${attempts}`;
     default:

@@ -19,6 +19,8 @@ export interface ApiErrorBody {
   reason?: InvalidCodeReason | (string & {});
   /** INVALID_CODE with reason `clock_drift`: how far (signed, in seconds) the phone's clock is off. */
   driftSeconds?: number;
+  /** INVALID_CODE with reason `replay`: seconds until the authenticator shows a newer code (0: it already does). */
+  retryInSeconds?: number;
   [extra: string]: unknown;
 }
 

@@ -114,12 +114,10 @@ describe('DisableTwoFactorDialog (password AND a code or a backup code)', () => 
   it('INVALID_CODE with reason "replay": asks for the next code and clears it', async () => {
     await fill('pw', '123456');
     await submit();
-    const replay = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 2, reason: 'replay' });
+    const replay = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 2, reason: 'replay', retryInSeconds: 12 });
     http.expectOne('/auth/2fa/disable').flush(replay.body, replay.opts);
     await fixture.whenStable();
-    expect(alerts(el)).toEqual([
-      'That code was already used. Wait for the next code in your app (a new one appears every 30 seconds). 2 attempts remaining.',
-    ]);
+    expect(alerts(el)).toEqual(['This code was already used. Wait for the next one (about 12 s). 2 attempts remaining.']);
     expect(inputByLabel(el, 'Authentication code')!.value).toBe('');
     expect(inputByLabel(el, 'Password')!.value).toBe('pw');
     expect(document.activeElement).toBe(inputByLabel(el, 'Authentication code'));

@@ -99,6 +99,26 @@ describe('ProfilePage', () => {
     await fixture.whenStable();
   }
 
+  /** "Enable two-factor authentication" → the API issues the key → the QR step (the activity reloads). */
+  async function openSetup(opts: { activity?: boolean } = {}): Promise<void> {
+    await click('Enable two-factor authentication');
+    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+    await fixture.whenStable();
+    if (opts.activity !== false) flushEvents();
+  }
+
+  /** The same tab loads the page again (a reload): the status, then the cards' lists. */
+  async function reopen(status: { enabled: boolean; backupCodesRemaining: number }): Promise<void> {
+    fixture.destroy();
+    fixture = TestBed.createComponent(ProfilePage);
+    el = fixture.nativeElement;
+    http.expectOne('/auth/2fa/status').flush(status);
+    await fixture.whenStable();
+    flushEvents();
+    http.expectOne('/auth/sessions').flush({ sessions: [aSession({ current: true })] });
+    if (status.enabled) http.expectOne('/auth/trusted-devices').flush({ devices: [] });
+  }
+
   it('off → (password) → QR and key → confirm → backup codes → on → disable → off', async () => {
     await create({ enabled: false, backupCodesRemaining: 0 });
     expect(statusText()).toBe('Off');
@@ -171,10 +191,7 @@ describe('ProfilePage', () => {
 
   it('refuses a malformed confirmation code and shows the API’s invalid code with attempts left', async () => {
     await create({ enabled: false, backupCodesRemaining: 0 });
-    await click('Enable two-factor authentication');
-    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
-    await fixture.whenStable();
-    flushEvents();
+    await openSetup();
 
     typeInto(inputByLabel(el, 'Authentication code'), '12345');
     await click('Verify and enable');
@@ -195,10 +212,7 @@ describe('ProfilePage', () => {
 
   it('asks for the password when enable answers REAUTH_REQUIRED, then retries with it', async () => {
     await create({ enabled: false, backupCodesRemaining: 0 });
-    await click('Enable two-factor authentication');
-    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
-    await fixture.whenStable();
-    flushEvents();
+    await openSetup();
     expect(inputByLabel(el, 'Password')).toBeNull();
 
     typeInto(inputByLabel(el, 'Authentication code'), '123456');
@@ -218,10 +232,7 @@ describe('ProfilePage', () => {
 
   it('goes back to "off" when the pending setup is gone', async () => {
     await create({ enabled: false, backupCodesRemaining: 0 });
-    await click('Enable two-factor authentication');
-    http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
-    await fixture.whenStable();
-    flushEvents();
+    await openSetup();
     typeInto(inputByLabel(el, 'Authentication code'), '123456');
     await click('Verify and enable');
     const gone = errorResponse(400, 'NO_PENDING_SETUP');
@@ -334,22 +345,112 @@ describe('ProfilePage', () => {
     expect(TestBed.inject(AuthService).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
   });
 
-  it('falls back on /auth/me for an admin who must set up 2FA first', async () => {
+  it('an admin who must set up 2FA first sees only that: no failing cards, no error box, no "Try again"', async () => {
     signIn(aUser({ role: 'ADMIN' }));
     fixture = TestBed.createComponent(ProfilePage);
     el = fixture.nativeElement;
     const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
     http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
     await fixture.whenStable();
-    http.expectOne('/auth/security-events').flush(required.body, required.opts);
-    http.expectOne('/auth/sessions').flush(required.body, required.opts);
+    http.expectNone('/auth/security-events');
+    http.expectNone('/auth/sessions');
     http.expectNone('/auth/trusted-devices');
-    await fixture.whenStable();
     expect(statusText()).toBe('Off');
-    expect(el.querySelector('[data-testid="sessions-card"]')?.textContent).toContain(
-      'Your sessions are listed once two-factor authentication is on.',
-    );
     expect(el.textContent).toContain('Your account requires two-factor authentication');
-    expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
+    expect(alerts(el)).toEqual([]);
+    expect(el.querySelector('[data-testid="sessions-card"]')).toBeNull();
+    expect(el.querySelector('[data-testid="security-activity-card"]')).toBeNull();
+    expect(el.querySelector('[data-testid="setup-required-hint"]')?.textContent).toContain('once two-factor authentication is on');
+    const buttons = Array.from(el.querySelectorAll('button')).filter((b) => !b.closest('dialog'));
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual(['Enable two-factor authentication']);
+
+    // Once it is on, the cards appear (and load).
+    await openSetup({ activity: false }); // an admin's page has no activity card
+    typeInto(inputByLabel(el, 'Authentication code'), '123456');
+    await click('Verify and enable');
+    http.expectOne('/auth/2fa/enable').flush({ message: '2FA enabled', backupCodes: CODES });
+    await flushLists({ devices: true });
+    expect(el.querySelector('[data-testid="sessions-card"]')).not.toBeNull();
+    expect(el.querySelector('[data-testid="setup-required-hint"]')).toBeNull();
+  });
+
+  it('also when only the API knows (403 on status for a user /auth/me called USER): the cards go away', async () => {
+    signIn(aUser());
+    fixture = TestBed.createComponent(ProfilePage);
+    el = fixture.nativeElement;
+    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
+    http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
+    await fixture.whenStable();
+    for (const url of ['/auth/security-events', '/auth/sessions']) {
+      for (const req of http.match(url)) req.flush(required.body, required.opts);
+    }
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual([]);
+    expect(el.querySelector('[data-testid="sessions-card"]')).toBeNull();
+    expect(el.textContent).not.toContain('Log out everywhere');
+  });
+
+  describe('setup survives a reload, and the dashboard link starts it', () => {
+    const setupKey = () => sessionStorage.getItem('twofa.setupInProgress');
+
+    it('a reload during setup shows the QR again: the tab remembers setup was under way and the API returns the same key', async () => {
+      await create({ enabled: false, backupCodesRemaining: 0 });
+      await openSetup();
+      expect(setupKey()).toBe('u1');
+
+      await reopen({ enabled: false, backupCodesRemaining: 0 });
+      const again = http.expectOne('/auth/2fa/setup');
+      expect(again.request.body).toEqual({});
+      again.flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+      await fixture.whenStable();
+      flushEvents();
+      expect(el.querySelector('[data-testid="manual-key"]')?.textContent?.trim()).toBe('JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP');
+      expect(fixture.debugElement.query(By.directive(FakeQrCode)).componentInstance.qrdata()).toBe(OTPAUTH);
+    });
+
+    it('"Cancel" ends it: the next visit does not start setup', async () => {
+      await create({ enabled: false, backupCodesRemaining: 0 });
+      await openSetup();
+      await click('Cancel');
+      expect(setupKey()).toBeNull();
+      await reopen({ enabled: false, backupCodesRemaining: 0 });
+      http.expectNone('/auth/2fa/setup');
+    });
+
+    it('another account in this tab does not inherit it; once 2FA is on the flag is dropped', async () => {
+      sessionStorage.setItem('twofa.setupInProgress', 'someone-else');
+      await create({ enabled: false, backupCodesRemaining: 0 });
+      http.expectNone('/auth/2fa/setup');
+      sessionStorage.setItem('twofa.setupInProgress', 'u1');
+      await reopen({ enabled: true, backupCodesRemaining: 10 });
+      http.expectNone('/auth/2fa/setup');
+      expect(setupKey()).toBeNull();
+    });
+
+    it('/profile?setup=start (the dashboard\'s "Enable two-factor authentication") starts setup on arrival and drops the parameter', async () => {
+      const router = TestBed.inject(Router);
+      await router.navigateByUrl('/profile?setup=start');
+      await create({ enabled: false, backupCodesRemaining: 0 });
+      http.expectOne('/auth/2fa/setup').flush({ secret: SECRET, otpauthUrl: OTPAUTH });
+      await fixture.whenStable();
+      flushEvents();
+      await tick();
+      expect(router.url).toBe('/profile');
+      expect(el.querySelector('[data-testid="qr"]')).not.toBeNull();
+    });
+  });
+
+  it('a code from a phone whose clock is off says so at setup confirmation', async () => {
+    await create({ enabled: false, backupCodesRemaining: 0 });
+    await openSetup();
+    typeInto(inputByLabel(el, 'Authentication code'), '123456');
+    await click('Verify and enable');
+    const drift = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4, reason: 'clock_drift', driftSeconds: -120 });
+    http.expectOne('/auth/2fa/enable').flush(drift.body, drift.opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual([
+      'Your authenticator’s clock looks about 2 minutes slow: set the phone’s time to automatic, then try the next code. 4 attempts remaining.',
+    ]);
+    expect(el.querySelector('[data-testid="qr"]')).not.toBeNull();
   });
 });

@@ -2,10 +2,12 @@ import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, signal, viewChild } from '@angular/core';
 import { FormControl, NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { QRCodeComponent } from 'angularx-qrcode';
-import { ApiError, attemptsText, formatWait, readApiError } from '../../core/auth/api-error';
+import { ActivatedRoute, Router } from '@angular/router';
+import { ApiError, attemptsText, describeProofError, formatWait, readApiError } from '../../core/auth/api-error';
 import { TrustedDevice, TwoFactorSetupResponse } from '../../core/auth/api.types';
 import { AuthService } from '../../core/auth/auth.service';
 import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
+import { SETUP_IN_PROGRESS_KEY, START_SETUP_PARAM } from '../../core/two-factor/setup-flow';
 import { groupInFours, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 import { CodeField } from '../../shared/code-field';
 import { copyText } from '../../shared/download';
@@ -49,6 +51,8 @@ export class ProfilePage {
   private readonly twoFactor = inject(TwoFactorApi);
   private readonly injector = inject(Injector);
   private readonly fb = inject(NonNullableFormBuilder);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
 
   private readonly disableDialog = viewChild.required(DisableTwoFactorDialog);
   private readonly activity = viewChild(SecurityActivity);
@@ -57,6 +61,17 @@ export class ProfilePage {
 
   readonly step = signal<TwoFactorStep>('loading');
   readonly enabled = signal(false);
+  /** The API answered TWOFA_SETUP_REQUIRED (an admin whose role /auth/me did not say yet). */
+  private readonly setupRequiredByApi = signal(false);
+  /**
+   * An ADMIN without 2FA may only set it up (DESIGN §6.9): every other card would fail, so only the
+   * two-factor card is shown.
+   */
+  protected readonly setupRequired = computed(() => {
+    if (this.enabled()) return false;
+    const user = this.auth.user();
+    return this.setupRequiredByApi() || (user?.role === 'ADMIN' && !user.twoFactorEnabled);
+  });
   protected readonly backupCodesRemaining = signal<number | null>(null);
   protected readonly setupData = signal<TwoFactorSetupResponse | null>(null);
   protected readonly groupedKey = computed(() => groupInFours(this.setupData()?.secret ?? ''));
@@ -86,6 +101,26 @@ export class ProfilePage {
     this.loadStatus();
   }
 
+  /** Setup was under way in this tab (a reload), or the page was opened to start it. */
+  private setupWanted(): boolean {
+    const fromLink = this.route.snapshot.queryParamMap.has(START_SETUP_PARAM);
+    if (fromLink) {
+      // Drop the parameter: from now on the tab's own flag says whether setup is under way.
+      void this.router
+        .navigate([], { relativeTo: this.route, queryParams: { [START_SETUP_PARAM]: null }, queryParamsHandling: 'merge', replaceUrl: true })
+        .catch(() => undefined);
+    }
+    // The flag names the user: another account logging in on this tab does not inherit it.
+    const userId = this.auth.user()?.id;
+    return fromLink || (userId !== undefined && sessionStorage.getItem(SETUP_IN_PROGRESS_KEY) === userId);
+  }
+
+  private setSetupInProgress(on: boolean): void {
+    const userId = this.auth.user()?.id;
+    if (on && userId) sessionStorage.setItem(SETUP_IN_PROGRESS_KEY, userId);
+    else sessionStorage.removeItem(SETUP_IN_PROGRESS_KEY);
+  }
+
   protected invalid(control: FormControl<string>): boolean {
     return showControlError(control, this.submitted());
   }
@@ -98,6 +133,7 @@ export class ProfilePage {
         this.enabled.set(status.enabled);
         this.backupCodesRemaining.set(status.backupCodesRemaining);
         this.step.set(status.enabled ? 'on' : 'off');
+        this.resumeSetup();
       },
       error: (err: unknown) => {
         const e = readApiError(err);
@@ -105,8 +141,10 @@ export class ProfilePage {
           // An ADMIN without 2FA may only set it up: fall back on what /auth/me said.
           const on = this.auth.user()?.twoFactorEnabled ?? false;
           this.enabled.set(on);
+          this.setupRequiredByApi.set(!on);
           this.notice.set('Your account requires two-factor authentication. Please turn it on to continue.');
           this.step.set(on ? 'on' : 'off');
+          this.resumeSetup();
         } else {
           this.error.set(`Could not load your two-factor status. ${e.message}`);
           this.step.set('load-error');
@@ -119,7 +157,18 @@ export class ProfilePage {
 
   startSetup(): void {
     this.resetFlow();
+    this.setSetupInProgress(true);
     this.requestSetup();
+  }
+
+  /** After the status is known: continue a setup this tab had started (the API returns the same key). */
+  private resumeSetup(): void {
+    if (!this.setupWanted()) return;
+    if (this.enabled()) {
+      this.setSetupInProgress(false);
+      return;
+    }
+    this.startSetup();
   }
 
   protected submitReauth(): void {
@@ -159,6 +208,7 @@ export class ProfilePage {
           this.step.set('reauth');
           this.focus('#reauth-password');
         } else if (e.code === 'TWOFA_ALREADY_ENABLED') {
+          this.setSetupInProgress(false);
           this.notice.set('Two-factor authentication is already on.');
           this.loadStatus();
         } else {
@@ -210,12 +260,18 @@ export class ProfilePage {
             this.focus('#confirm-password');
             return;
           case 'NO_PENDING_SETUP':
+            this.setSetupInProgress(false);
             this.resetFlow();
             this.step.set('off');
             this.error.set('Your setup expired. Please start again.');
             return;
           case 'INVALID_CODE':
-            this.error.set(`That code didn’t work. Check the time on your phone and try the new code.${attemptsText(e.attemptsRemaining)}`);
+            // A replay or a phone clock that is off says so (how far, which way); otherwise a hint.
+            this.error.set(
+              e.reason
+                ? describeProofError(e)
+                : `That code didn’t work. Check the time on your phone and try the new code.${attemptsText(e.attemptsRemaining)}`,
+            );
             break;
           default:
             this.error.set(this.describe(e));
@@ -227,11 +283,13 @@ export class ProfilePage {
   }
 
   protected cancelSetup(): void {
+    this.setSetupInProgress(false);
     this.resetFlow();
     this.step.set('off');
   }
 
   private showCodes(codes: string[], reason: 'enabled' | 'regenerated'): void {
+    this.setSetupInProgress(false);
     this.flowPassword = null;
     this.setupData.set(null);
     this.backupCodes.set(codes);

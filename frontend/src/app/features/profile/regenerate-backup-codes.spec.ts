@@ -82,7 +82,7 @@ describe('RegenerateBackupCodes (a code or a backup code, and the password when 
     const replay = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 1, reason: 'replay' });
     http.expectOne('/auth/2fa/backup-codes').flush(replay.body, replay.opts);
     await fixture.whenStable();
-    expect(alerts(el)[0]).toContain('That code was already used.');
+    expect(alerts(el)[0]).toContain('This code was already used.');
     expect(alerts(el)[0]).toContain('1 attempt remaining.');
     expect(inputByLabel(el, 'Authentication code')!.value).toBe('');
 

@@ -107,6 +107,52 @@ describe('SecurityActivity', () => {
     expect(items()[1].textContent).toContain('Logged in (remembered device)');
   });
 
+  it('a login with a backup code reads as ONE line; its three events stay on it (data-merged-types)', async () => {
+    const at = '2026-11-25T08:00:00.120Z';
+    const login = { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', createdAt: at };
+    http.expectOne('/auth/security-events').flush({
+      events: [
+        anEvent({ id: '5', type: 'BACKUP_CODE_USED', ...login, createdAt: '2026-11-25T08:00:00.125Z' }),
+        anEvent({ id: '4', type: 'LOGIN_SUCCESS', ...login, detail: { method: 'backup_code', twoFactor: true } }),
+        anEvent({ id: '3', type: 'TWOFA_VERIFY_SUCCESS', ...login, detail: { method: 'backup_code' } }),
+        anEvent({ id: '2', type: 'TWOFA_VERIFY_FAILURE', ...login, createdAt: '2026-11-25T07:59:40Z', detail: { method: 'totp', during: 'enable' } }),
+      ],
+      nextCursor: null,
+    });
+    await fixture.whenStable();
+    expect(items()).toHaveLength(2);
+    expect(items()[0].getAttribute('data-event-type')).toBe('LOGIN_SUCCESS');
+    expect(items()[0].getAttribute('data-merged-types')).toBe('BACKUP_CODE_USED TWOFA_VERIFY_SUCCESS');
+    expect(items()[0].textContent).toContain('Logged in (backup code)');
+    expect(items()[0].className).not.toContain('activity-warn');
+    expect(items()[1].textContent).toContain('Wrong authentication code entered while turning on two-factor authentication');
+    expect(items()[1].textContent).not.toContain('at login');
+  });
+
+  it('a replay by the browser that had just used the code is not a warning; from elsewhere it is', async () => {
+    http.expectOne('/auth/security-events').flush({
+      events: [
+        anEvent({ id: '2', type: 'TOTP_REPLAY', detail: { method: 'totp', reason: 'replay', sameBrowser: true } }),
+        anEvent({ id: '1', type: 'TOTP_REPLAY', detail: { method: 'totp', reason: 'replay', sameBrowser: false } }),
+      ],
+      nextCursor: null,
+    });
+    await fixture.whenStable();
+    expect(items()[0].className).not.toContain('activity-warn');
+    expect(items()[0].textContent).toContain('A code was entered again at login right after this browser had used it');
+    expect(items()[1].className).toContain('activity-warn');
+    expect(items()[1].textContent).toContain('if this wasn’t you, change your password');
+  });
+
+  it('an admin before 2FA (403 TWOFA_SETUP_REQUIRED): a calm line, no error box, no "Try again"', async () => {
+    const required = { message: 'x', code: 'TWOFA_SETUP_REQUIRED' };
+    http.expectOne('/auth/security-events').flush(required, { status: 403, statusText: 'Forbidden' });
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual([]);
+    expect(el.querySelector('button')).toBeNull();
+    expect(el.querySelector('[data-testid="security-events-unavailable"]')?.textContent).toContain('once two-factor authentication is on');
+  });
+
   it('says so when there is nothing yet, and when loading fails', async () => {
     http.expectOne('/auth/security-events').flush({ message: 'x', code: 'INTERNAL_ERROR' }, { status: 500, statusText: 'x' });
     await fixture.whenStable();

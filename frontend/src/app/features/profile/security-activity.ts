@@ -3,14 +3,16 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { readApiError } from '../../core/auth/api-error';
 import { SecurityEvent } from '../../core/auth/api.types';
 import { SecurityEventsApi } from '../../core/security-events/security-events.api';
-import { describeEvent, eventMeta, isWarningEvent } from './security-event-text';
+import { ActivityEntry, describeEvent, eventMeta, groupActivity, isWarning } from './security-event-text';
 
 /** Shown at first; each "Load more" shows this many more (fetching the next page when needed). */
 export const ACTIVITY_STEP = 10;
 
 /**
  * The user's audit log, newest first. The API pages with a cursor (`nextCursor`, null on the last
- * page); the card shows ten events at a time and asks for the next page only when it needs it.
+ * page); the card shows ten lines at a time and asks for the next page only when it needs it. The
+ * events of one login with a second factor read as one line (groupActivity); the line keeps their
+ * types in `data-merged-types`.
  */
 @Component({
   selector: 'app-security-activity',
@@ -19,7 +21,9 @@ export const ACTIVITY_STEP = 10;
   template: `
     <section class="card" aria-labelledby="activity-title" data-testid="security-activity-card">
       <h2 id="activity-title">Recent security activity</h2>
-      @if (error(); as message) {
+      @if (unavailable(); as message) {
+        <p class="muted" data-testid="security-events-unavailable">{{ message }}</p>
+      } @else if (error(); as message) {
         <p class="form-error" role="alert">{{ message }}</p>
         <button type="button" class="btn" (click)="reload()">Try again</button>
       } @else if (events(); as list) {
@@ -27,8 +31,14 @@ export const ACTIVITY_STEP = 10;
           <p class="muted">No activity yet.</p>
         } @else {
           <ul class="activity" data-testid="security-events" aria-labelledby="activity-title">
-            @for (event of visible(); track event.id) {
-              <li class="activity-item" [class.activity-warn]="warn(event.type)" [attr.data-event-type]="event.type">
+            @for (entry of visible(); track entry.event.id) {
+              @let event = entry.event;
+              <li
+                class="activity-item"
+                [class.activity-warn]="warn(entry)"
+                [attr.data-event-type]="event.type"
+                [attr.data-merged-types]="mergedTypes(entry)"
+              >
                 <span class="activity-text">{{ describe(event) }}</span>
                 <span class="activity-meta">
                   <time [attr.datetime]="event.createdAt">{{ event.createdAt | date: 'medium' }}</time>
@@ -73,15 +83,21 @@ export class SecurityActivity {
   protected readonly moreError = signal<string | null>(null);
   protected readonly loadingMore = signal(false);
 
-  protected readonly visible = computed(() => (this.events() ?? []).slice(0, this.shown()));
+  /** Set (instead of an error) when the API has nothing to show yet: an admin before turning 2FA on. */
+  protected readonly unavailable = signal<string | null>(null);
+
+  /** The lines: the events fetched so far, a 2FA login's events folded into one. */
+  protected readonly entries = computed(() => groupActivity(this.events() ?? []));
+  protected readonly visible = computed(() => this.entries().slice(0, this.shown()));
   /** Hidden once everything fetched is shown and the server has no next page. */
-  protected readonly hasMore = computed(() => (this.events() ?? []).length > this.shown() || this.nextCursor() !== null);
+  protected readonly hasMore = computed(() => this.entries().length > this.shown() || this.nextCursor() !== null);
   /** Announced after "Load more" (the button keeps the focus). */
   protected readonly shownText = signal('');
 
   protected readonly describe = describeEvent;
-  protected readonly warn = isWarningEvent;
+  protected readonly warn = (entry: ActivityEntry) => isWarning(entry.event) || entry.merged.some(isWarning);
   protected readonly meta = eventMeta;
+  protected readonly mergedTypes = (entry: ActivityEntry) => (entry.merged.length ? entry.merged.map((e) => e.type).join(' ') : null);
 
   /** Ignores answers to a load that a newer reload() replaced. */
   private generation = 0;
@@ -94,6 +110,7 @@ export class SecurityActivity {
   reload(): void {
     const generation = ++this.generation;
     this.error.set(null);
+    this.unavailable.set(null);
     this.moreError.set(null);
     this.loadingMore.set(false);
     this.api.page().subscribe({
@@ -107,11 +124,12 @@ export class SecurityActivity {
       error: (err: unknown) => {
         if (generation !== this.generation) return;
         const e = readApiError(err);
-        this.error.set(
-          e.code === 'TWOFA_SETUP_REQUIRED'
-            ? 'Your security activity is available once two-factor authentication is on.'
-            : `Could not load your security activity. ${e.message}`,
-        );
+        if (e.code === 'TWOFA_SETUP_REQUIRED') {
+          // Nothing to retry: the API shows it once 2FA is on (an admin's first step).
+          this.unavailable.set('Your security activity is shown here once two-factor authentication is on.');
+          return;
+        }
+        this.error.set(`Could not load your security activity. ${e.message}`);
       },
     });
   }
@@ -120,7 +138,7 @@ export class SecurityActivity {
     if (this.loadingMore()) return;
     const target = this.shown() + ACTIVITY_STEP;
     const cursor = this.nextCursor();
-    if ((this.events() ?? []).length >= target || cursor === null) {
+    if (this.entries().length >= target || cursor === null) {
       this.show(target);
       return;
     }

@@ -104,13 +104,35 @@ describe('TwoFactorPage (the code form)', () => {
     expect(codeInput()!.value).toBe('');
   });
 
-  it('says when a right code was already used (replay): wait for the next one', async () => {
+  it('says when a right code was already used (replay): wait for the next one, about N s', async () => {
     await submitCode('123456');
-    const { body, opts } = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4, reason: 'replay' });
+    const { body, opts } = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4, reason: 'replay', retryInSeconds: 18 });
     expectVerify().flush(body, opts);
     await fixture.whenStable();
-    expect(alerts(el).join(' ')).toContain('That code was already used. Wait for the next code in your app');
-    expect(alerts(el).join(' ')).toContain('4 attempts remaining.');
+    expect(alerts(el)).toEqual(['This code was already used. Wait for the next one (about 18 s). 4 attempts remaining.']);
+    expect(codeInput()!.value).toBe('');
+  });
+
+  it('says how far the phone clock is off (clock_drift) and how to fix it', async () => {
+    await submitCode('654321');
+    const { body, opts } = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 3, reason: 'clock_drift', driftSeconds: -120 });
+    expectVerify().flush(body, opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual([
+      'Your authenticator’s clock looks about 2 minutes slow: set the phone’s time to automatic, then try the next code. 3 attempts remaining.',
+    ]);
+  });
+
+  it('says a spent backup code was already used', async () => {
+    buttonByText(el, 'Use a backup code instead').click();
+    await fixture.whenStable();
+    typeInto(inputByLabel(el, 'Backup code'), 'abcd-efgh');
+    await fixture.whenStable();
+    buttonByText(el, 'Verify').click();
+    const { body, opts } = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4, reason: 'backup_code_used' });
+    expectVerify().flush(body, opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual(['That backup code was already used: each one works once. Try another one. 4 attempts remaining.']);
   });
 
   it('shows the wait after too many attempts and blocks the button meanwhile', async () => {

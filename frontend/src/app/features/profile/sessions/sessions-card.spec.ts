@@ -139,6 +139,19 @@ describe('SessionsCard', () => {
     expect(TestBed.inject(AuthService).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
   });
 
+  it('an admin before 2FA (403 TWOFA_SETUP_REQUIRED): a calm line, no error, no "Try again", no "Log out everywhere"', async () => {
+    fixture = TestBed.createComponent(SessionsCard);
+    el = fixture.nativeElement;
+    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
+    http.expectOne('/auth/sessions').flush(required.body, required.opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual([]);
+    expect(el.querySelector('[data-testid="sessions-unavailable"]')?.textContent).toContain(
+      'Your sessions are listed here once two-factor authentication is on.',
+    );
+    expect(Array.from(el.querySelectorAll('button')).map((b) => b.textContent?.trim())).toEqual([]);
+  });
+
   it('shows a load error with "Try again", and reload() fetches the list again', async () => {
     fixture = TestBed.createComponent(SessionsCard);
     el = fixture.nativeElement;

@@ -21,7 +21,9 @@ import { authMethodText } from '../security-event-text';
       <h2 id="sessions-title">Sessions</h2>
       <p>Where your account is logged in right now. Sign out of any session you don’t recognise.</p>
 
-      @if (loadError(); as message) {
+      @if (unavailable(); as message) {
+        <p class="muted" data-testid="sessions-unavailable">{{ message }}</p>
+      } @else if (loadError(); as message) {
         <p class="form-error" role="alert">{{ message }}</p>
         <button type="button" class="btn" (click)="reload()">Try again</button>
       } @else if (sessions(); as list) {
@@ -83,32 +85,34 @@ import { authMethodText } from '../security-event-text';
       }
       <p class="status-text" role="status" aria-live="polite" data-testid="sessions-status">{{ status() }}</p>
 
-      <div class="actions">
-        @if (othersCount() > 0) {
+      @if (!unavailable()) {
+        <div class="actions">
+          @if (othersCount() > 0) {
+            <button
+              type="button"
+              class="btn"
+              (click)="signOutOthers()"
+              [disabled]="busy()"
+              [attr.aria-busy]="pendingId() === 'others'"
+            >
+              Sign out of all other sessions
+            </button>
+          }
           <button
             type="button"
-            class="btn"
-            (click)="signOutOthers()"
+            class="btn btn-danger-outline"
+            (click)="logoutEverywhere()"
             [disabled]="busy()"
-            [attr.aria-busy]="pendingId() === 'others'"
+            [attr.aria-busy]="pendingId() === 'all'"
+            aria-describedby="logout-everywhere-hint"
           >
-            Sign out of all other sessions
+            Log out everywhere
           </button>
-        }
-        <button
-          type="button"
-          class="btn btn-danger-outline"
-          (click)="logoutEverywhere()"
-          [disabled]="busy()"
-          [attr.aria-busy]="pendingId() === 'all'"
-          aria-describedby="logout-everywhere-hint"
-        >
-          Log out everywhere
-        </button>
-      </div>
-      <p id="logout-everywhere-hint" class="hint">
-        Lost a device? “Log out everywhere” ends every session, including this one, and forgets every remembered device.
-      </p>
+        </div>
+        <p id="logout-everywhere-hint" class="hint">
+          Lost a device? “Log out everywhere” ends every session, including this one, and forgets every remembered device.
+        </p>
+      }
     </section>
   `,
 })
@@ -119,6 +123,8 @@ export class SessionsCard {
 
   protected readonly sessions = signal<ActiveSession[] | null>(null);
   protected readonly loadError = signal<string | null>(null);
+  /** The API keeps the list (and "Log out everywhere") until 2FA is on: an admin's first step. */
+  protected readonly unavailable = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
   protected readonly status = signal('');
   /** What is running: a session id, 'others' or 'all'; every button waits meanwhile. */
@@ -136,15 +142,16 @@ export class SessionsCard {
   /** Fetches the list again (after a change that ended other sessions). */
   reload(): void {
     this.loadError.set(null);
+    this.unavailable.set(null);
     this.api.list().subscribe({
       next: (list) => this.sessions.set(list),
       error: (err: unknown) => {
         const e = readApiError(err);
-        this.loadError.set(
-          e.code === 'TWOFA_SETUP_REQUIRED'
-            ? 'Your sessions are listed once two-factor authentication is on.'
-            : `Could not load your sessions. ${e.message}`,
-        );
+        if (e.code === 'TWOFA_SETUP_REQUIRED') {
+          this.unavailable.set('Your sessions are listed here once two-factor authentication is on.');
+          return;
+        }
+        this.loadError.set(`Could not load your sessions. ${e.message}`);
       },
     });
   }
