@@ -20,6 +20,7 @@ import { createSecretBox } from "./security/encryption";
 import { createRateLimiters } from "./security/rate-limit";
 import type { RedisLike } from "./security/redis";
 import { securityEventRoutes } from "./security/security-events.routes";
+import { createPasswordResetLimiters, passwordRoutes } from "./account/password.routes";
 import { sessionRoutes } from "./sessions/sessions.routes";
 import { isTrustedDeviceOf } from "./sessions/trusted-devices";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
@@ -39,6 +40,8 @@ export const LOG_REDACT_PATHS = [
   'req.headers["x-xsrf-token"]',
   'res.headers["set-cookie"]',
   "*.password",
+  "*.currentPassword",
+  "*.newPassword",
   // the body's code, not err.code (which tells which error happened)
   "req.body.code",
   "body.code",
@@ -145,6 +148,7 @@ export function createApp(deps: AppDeps) {
   app.get("/auth/csrf", csrf.csrfEndpoint);
   app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx));
   app.post("/auth/register", limits.registerPerIp);
+  app.use("/auth/password", passwordRoutes(ctx, createPasswordResetLimiters(config, deps.redis)));
   app.use("/auth", authRoutes(ctx, limits));
   app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));

@@ -59,6 +59,10 @@ const envSchema = z.object({
   RATE_LIMIT_EMAIL_FAILURES: intFrom(10),
   /** registrations per IP per hour (DESIGN §6.13) */
   RATE_LIMIT_REGISTER_IP_MAX: intFrom(20),
+  /** password-reset requests (and reset attempts) per IP per hour */
+  RATE_LIMIT_RESET_IP_MAX: intFrom(20),
+  /** reset emails per address per hour; past it the answer is the same but no email is sent */
+  RATE_LIMIT_RESET_EMAIL_MAX: intFrom(3),
   /** argon2 hashes/verifies run at once; default: see passwordHashing below */
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   /** argon2 jobs allowed to wait for a slot; past it 503 at once */
@@ -110,7 +114,7 @@ export interface Config {
   loginChallengeTtlSeconds: number;
   reauthMaxAgeSeconds: number;
   pendingSetupTtlSeconds: number;
-  rateLimit: { ipMax: number; emailFailures: number; windowMs: number; registerIpMax: number; registerWindowMs: number };
+  rateLimit: { ipMax: number; emailFailures: number; windowMs: number; registerIpMax: number; registerWindowMs: number; resetIpMax: number; resetEmailMax: number; resetWindowMs: number };
   /** admission control for argon2 (auth/password.ts) */
   passwordHashing: { concurrency: number; maxQueue: number };
   /** the app's PostgreSQL pool (db/prisma.ts); see DATABASE_POOL_DEFAULTS */
@@ -232,6 +236,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
       windowMs: 15 * 60 * 1000,
       registerIpMax: env.RATE_LIMIT_REGISTER_IP_MAX,
       registerWindowMs: 60 * 60 * 1000,
+      resetIpMax: env.RATE_LIMIT_RESET_IP_MAX,
+      resetEmailMax: env.RATE_LIMIT_RESET_EMAIL_MAX,
+      resetWindowMs: 60 * 60 * 1000,
     },
     passwordHashing: passwordHashingLimits(env),
     database: { max: env.DB_POOL_MAX, connectionTimeoutMs: env.DB_CONNECTION_TIMEOUT_MS, statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS },

@@ -16,6 +16,7 @@ import { systemClock } from "./auth/clock";
 import { createSecretBox } from "./security/encryption";
 import { connectRedis, type RedisLike } from "./security/redis";
 import { pruneLoginChallenges } from "./two-factor/prune";
+import { prunePasswordResetTokens } from "./account/password-reset";
 
 async function main() {
   let config: Config;
@@ -101,6 +102,7 @@ async function runServer(config: Config, logger: Logger) {
   // Expired login challenges pile up otherwise (idempotent: harmless when several workers run it).
   const pruner = setInterval(() => {
     pruneLoginChallenges(db, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning login challenges failed"));
+    prunePasswordResetTokens({ db }, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning password reset links failed"));
   }, 10 * 60 * 1000).unref();
 
   let stopping = false;

@@ -4,18 +4,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { simpleParser } from "mailparser";
-import pino from "pino";
 import { createSecretBox } from "../src/security/encryption";
 import { createMailer, fileMailer, smtpMailer, type Mailer } from "../src/mail/mailer";
 import { enqueueMail, eventData } from "../src/mail/outbox";
-import { backoffMs, createMailWorker, LEASE_MS, MAX_ATTEMPTS } from "../src/mail/worker";
+import { backoffMs, LEASE_MS, MAX_ATTEMPTS } from "../src/mail/worker";
 import { startTestApp, testConfig, uniqueEmail, type TestEnv } from "./harness";
-import { startSmtp, unusedPort, type TestSmtp } from "./smtp";
+import { startSmtp, testMailWorker, unusedPort, type TestSmtp } from "./smtp";
 
 let env: TestEnv;
 let smtp: TestSmtp;
 beforeAll(async () => {
-  env = await startTestApp();
+  env = await startTestApp({ env: { APP_URL: "http://app.test" } });
   smtp = await startSmtp();
 });
 afterAll(async () => {
@@ -25,9 +24,7 @@ afterAll(async () => {
 
 const meta = { ip: "203.0.113.7", userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36" };
 
-function worker(mailer: Mailer) {
-  return createMailWorker({ db: env.db, mailer, clock: env.clock, logger: pino({ level: "silent" }), secretBox: createSecretBox(env.config.encryptionKeys), appUrl: "http://app.test" });
-}
+const worker = (mailer: Mailer) => testMailWorker(env, mailer);
 
 async function enqueue(to = uniqueEmail("mail"), template: "twofa_enabled" | "password_changed" = "twofa_enabled") {
   const [row] = await env.db.$transaction([enqueueMail(env.db, { userId: null, to, template, data: eventData(meta, env.clock.now()), nowMs: env.clock.now() })]);

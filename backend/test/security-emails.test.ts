@@ -2,12 +2,9 @@
 // through the outbox and the mail worker, says when / which device / which IP, links to the
 // security activity, and carries no secret.
 import type { ParsedMail } from "mailparser";
-import pino from "pino";
-import { createSecretBox } from "../src/security/encryption";
-import { smtpMailer } from "../src/mail/mailer";
-import { backoffMs, createMailWorker, type MailWorker } from "../src/mail/worker";
+import { backoffMs, type MailWorker } from "../src/mail/worker";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
-import { startSmtp, type TestSmtp } from "./smtp";
+import { startSmtp, testMailWorker, type TestSmtp } from "./smtp";
 
 const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
@@ -26,16 +23,7 @@ afterAll(async () => {
   await env.close();
 });
 
-function mailWorker(url: string) {
-  return createMailWorker({
-    db: env.db,
-    mailer: smtpMailer(url, "TwoFA <security@twofa.example.com>"),
-    clock: env.clock,
-    logger: pino({ level: "silent" }),
-    secretBox: createSecretBox(env.config.encryptionKeys),
-    appUrl: env.config.appUrl,
-  });
-}
+const mailWorker = (url: string) => testMailWorker(env, url, "TwoFA <security@twofa.example.com>");
 
 /** Runs the worker until the outbox has nothing due; returns what arrived for `email`. */
 async function inbox(email: string): Promise<ParsedMail[]> {

@@ -2,7 +2,24 @@
 // mailparser. `stop()` and `listen()` again on the same port simulate an outage.
 import type { AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
+import pino from "pino";
 import { SMTPServer } from "smtp-server";
+import { smtpMailer, type Mailer } from "../src/mail/mailer";
+import { createMailWorker } from "../src/mail/worker";
+import { createSecretBox } from "../src/security/encryption";
+import type { TestEnv } from "./harness";
+
+/** The app's mail worker on a test app's database and clock; `mailer`: an SMTP URL or a Mailer. */
+export function testMailWorker(env: TestEnv, mailer: string | Mailer, from = "TwoFA <security@twofa.test>") {
+  return createMailWorker({
+    db: env.db,
+    mailer: typeof mailer === "string" ? smtpMailer(mailer, from) : mailer,
+    clock: env.clock,
+    logger: pino({ level: "silent" }),
+    secretBox: createSecretBox(env.config.encryptionKeys),
+    appUrl: env.config.appUrl,
+  });
+}
 
 export interface TestSmtp {
   url: string;

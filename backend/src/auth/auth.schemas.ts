@@ -8,6 +8,7 @@ const email = z
   .toLowerCase()
   .max(254)
   .pipe(z.email({ error: "must be a valid email address" }));
+export { email as emailSchema };
 
 // The password rule needs the email (a password must not contain its local part): checked on
 // the whole body once both fields are strings (auth/password-policy.ts).

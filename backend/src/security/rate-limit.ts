@@ -26,7 +26,8 @@ export interface RateLimitOptions {
   exemptFromEmailLimit?: (req: Request) => Promise<boolean>;
 }
 
-function storeFor(redis: RedisLike | undefined, prefix: string): Store | undefined {
+/** Redis when configured (limits shared by every instance), else express-rate-limit's per-instance memory. */
+export function storeFor(redis: RedisLike | undefined, prefix: string): Store | undefined {
   if (!redis) return undefined; // express-rate-limit's memory store: per instance
   return new RedisStore({ prefix: `twofa:rl:${prefix}:`, sendCommand: (...args: string[]) => redis.sendCommand(args) });
 }
@@ -37,7 +38,7 @@ const emailOf = (req: Request) => {
 };
 
 /** 429 TOO_MANY_REQUESTS with Retry-After (seconds until the window resets). */
-const tooManyRequests = (windowMs: number): RequestHandler => (req, res) => {
+export const tooManyRequests = (windowMs: number): RequestHandler => (req, res) => {
   const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
   const retryAfterSeconds = Math.max(1, Math.ceil(((reset ?? Date.now() + windowMs) - Date.now()) / 1000));
   res.setHeader("Retry-After", String(retryAfterSeconds));
