@@ -16,6 +16,18 @@ export const routes: Routes = [
     loadComponent: () => import('./features/register/register.page').then((m) => m.RegisterPage),
   },
   {
+    path: 'forgot-password',
+    title: 'Reset your password · TwoFA',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./features/forgot-password/forgot-password.page').then((m) => m.ForgotPasswordPage),
+  },
+  {
+    // no guard: a reset link works whether or not this browser is signed in
+    path: 'reset-password',
+    title: 'Choose a new password · TwoFA',
+    loadComponent: () => import('./features/reset-password/reset-password.page').then((m) => m.ResetPasswordPage),
+  },
+  {
     path: 'two-factor',
     title: 'Authentication code · TwoFA',
     canActivate: [twoFactorPendingGuard],

@@ -19,6 +19,7 @@ import { REAUTH_PROMPT, RegenerateBackupCodes } from './regenerate-backup-codes'
 import { SecurityActivity } from './security-activity';
 import { SessionsCard } from './sessions/sessions-card';
 import { TrustedDevicesCard } from './trusted-devices/trusted-devices-card';
+import { ChangePasswordCard } from '../change-password/change-password-card';
 
 /**
  * The two-factor card is a small state machine:
@@ -40,6 +41,7 @@ export { REAUTH_PROMPT };
     SecurityActivity,
     SessionsCard,
     TrustedDevicesCard,
+    ChangePasswordCard,
     CodeField,
     PasswordField,
   ],
@@ -342,7 +344,7 @@ export class ProfilePage {
   }
 
   /** Enable, disable and new backup codes end every other session and remembered device (DESIGN.md §4). */
-  private reloadLists(): void {
+  protected reloadLists(): void {
     this.activity()?.reload();
     this.sessions()?.reload();
     if (this.enabled()) this.devices()?.reload(); // after "disable" the card goes away

@@ -156,7 +156,7 @@ describe('security event text', () => {
   });
 
   it('humanises unknown future types', () => {
-    expect(describeSecurityEvent('PASSWORD_CHANGED')).toBe('Password changed');
+    expect(describeSecurityEvent('SOMETHING_NEW_HAPPENED')).toBe('Something new happened');
   });
 
   it('summarises user agents', () => {

@@ -21,6 +21,9 @@ const TEXT: Record<string, string> = {
   LOGOUT: 'Logged out',
   TRUSTED_DEVICE_REMOVED: 'A remembered device was forgotten (it will ask for a code again)',
   PASSWORD_PROOF_FAILURE: 'Wrong password given to confirm a security change',
+  PASSWORD_CHANGED: 'Password changed (every other session was signed out)',
+  PASSWORD_RESET_REQUESTED: 'A password reset link was sent to your email',
+  PASSWORD_RESET: 'Password reset with an emailed link (every session was signed out)',
 };
 
 /** How a login was verified (sessions list, LOGIN_SUCCESS detail.method). */
