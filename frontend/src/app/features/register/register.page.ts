@@ -50,7 +50,9 @@ export class RegisterPage {
     // The rule depends on the email too (a password must not contain its name part).
     this.form.controls.email.valueChanges.pipe(takeUntilDestroyed(inject(DestroyRef))).subscribe(() => password.updateValueAndValidity());
     import('@twofa/password-policy').then(
-      (policy) => {
+      (module) => {
+        // a CommonJS package: the production bundle puts its exports under `default`
+        const policy = ((module as { default?: PasswordPolicy }).default ?? module) as PasswordPolicy;
         this.policy.set(policy);
         password.updateValueAndValidity();
       },
