@@ -21,6 +21,7 @@ import { createRateLimiters } from "./security/rate-limit";
 import type { RedisLike } from "./security/redis";
 import { securityEventRoutes } from "./security/security-events.routes";
 import { createPasswordResetLimiters, passwordRoutes } from "./account/password.routes";
+import { adminRoutes } from "./admin/admin.routes";
 import { sessionRoutes } from "./sessions/sessions.routes";
 import { isTrustedDeviceOf } from "./sessions/trusted-devices";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps) {
   app.use("/auth", authRoutes(ctx, limits));
   app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));
+  app.use("/auth/admin", adminRoutes(ctx));
 
   // The built SPA on the same origin as the API; client-side routes fall back to index.html.
   const indexHtml = path.join(config.frontendDist, "index.html");

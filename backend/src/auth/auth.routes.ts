@@ -12,7 +12,8 @@ import { publicUser } from "./session";
 
 export function authRoutes(ctx: Context, limits: RateLimiters): Router {
   const router = Router();
-  const requireAuth = authenticate(ctx);
+  // reachable before a required 2FA is set up (DESIGN §6.9): the SPA needs to know who is signed in
+  const whoAmI = authenticate(ctx, { allowWithoutTwoFactor: true });
 
   router.post("/register", async (req, res) => {
     const input = parseBody(registerSchema, req);
@@ -37,7 +38,7 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
     res.json({ user: publicUser(outcome.user) });
   });
 
-  router.get("/me", requireAuth, (req, res) => {
+  router.get("/me", whoAmI, (req, res) => {
     res.json(publicUser(req.auth!.user));
   });
 

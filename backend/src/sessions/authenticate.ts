@@ -1,5 +1,6 @@
 // The authentication middleware: a valid access token AND a live Session row whose user still
 // has the token's tokenVersion — one round trip per request (sessions.findLiveSession).
+import type { Role } from "@prisma/client";
 import type { RequestHandler } from "express";
 import type { Context } from "../context";
 import { COOKIE } from "../auth/cookies";
@@ -16,10 +17,26 @@ declare global {
   }
 }
 
-// DESIGN §6.9: an ADMIN without 2FA may only reach what it takes to turn 2FA on.
-const ADMIN_WITHOUT_2FA_ALLOWED = new Set(["/auth/me", "/auth/2fa/setup", "/auth/2fa/enable", "/auth/logout"]);
+/** Per-route options (each router passes its own; nothing here knows URLs). */
+export interface AuthenticateOptions {
+  /**
+   * DESIGN §6.9: reachable by a user who must set 2FA up before anything else (an ADMIN without
+   * it, a user whose 2FA an administrator reset): what it takes to turn 2FA on — /auth/me,
+   * /auth/2fa/setup, /auth/2fa/enable. Every other route answers 403 TWOFA_SETUP_REQUIRED.
+   */
+  allowWithoutTwoFactor?: boolean;
+  /** only users with one of these roles; others get 403 FORBIDDEN */
+  roles?: readonly Role[];
+  /** 2FA must be on for this route (admin pages), whatever else would let the user in */
+  requireTwoFactor?: boolean;
+}
 
-export function authenticate(ctx: Context): RequestHandler {
+/** Whether this user may only set 2FA up until it is on. */
+export function mustSetUpTwoFactor(user: SessionUser, twoFactor: { setupRequired: boolean }): boolean {
+  return !user.twoFactorEnabled && (user.role === "ADMIN" || twoFactor.setupRequired);
+}
+
+export function authenticate(ctx: Context, options: AuthenticateOptions = {}): RequestHandler {
   return async (req, _res, next) => {
     const token = req.cookies?.[COOKIE.access];
     const claims = typeof token === "string" ? ctx.tokens.verifyAccess(token) : null;
@@ -28,9 +45,9 @@ export function authenticate(ctx: Context): RequestHandler {
     const found = await findLiveSession(ctx.db, claims, now);
     if (!found || found.user.tokenVersion !== claims.tv) throw new AppError("UNAUTHENTICATED");
     const { user, session } = found;
-    if (user.role === "ADMIN" && !user.twoFactorEnabled && !ADMIN_WITHOUT_2FA_ALLOWED.has(req.baseUrl + req.path)) {
-      throw new AppError("TWOFA_SETUP_REQUIRED");
-    }
+    if (!options.allowWithoutTwoFactor && mustSetUpTwoFactor(user, found.twoFactor)) throw new AppError("TWOFA_SETUP_REQUIRED");
+    if (options.roles && !options.roles.includes(user.role)) throw new AppError("FORBIDDEN");
+    if (options.requireTwoFactor && !user.twoFactorEnabled) throw new AppError("TWOFA_SETUP_REQUIRED");
     if (now - found.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
       touchSession(ctx.db, session.id, now, (err) => req.log?.warn({ err: { message: err.message } }, "could not record session activity"));
     }

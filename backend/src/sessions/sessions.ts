@@ -101,12 +101,12 @@ function split(row: SessionUserRow): { user: SessionUser; session: SessionState 
  * $queryRaw on this hot path). The caller compares tokenVersion with the token's `tv`.
  */
 export async function findLiveSession(db: Sql, claims: { sub: string; sid: string }, nowMs: number) {
-  const rows = await db.$queryRaw<(SessionUserRow & { lastSeenAt: Date })[]>`
-    SELECT ${SESSION_USER_COLUMNS}, s."lastSeenAt"
+  const rows = await db.$queryRaw<(SessionUserRow & { lastSeenAt: Date; twoFactorSetupRequired: boolean })[]>`
+    SELECT ${SESSION_USER_COLUMNS}, s."lastSeenAt", u."twoFactorSetupRequired"
     FROM "Session" s JOIN "User" u ON u."id" = s."userId"
     WHERE s."id" = ${claims.sid} AND s."userId" = ${claims.sub} AND s."revokedAt" IS NULL AND s."expiresAt" > ${sqlTime(nowMs)}`;
   const row = rows[0];
-  return row ? { ...split(row), lastSeenAt: row.lastSeenAt } : null;
+  return row ? { ...split(row), lastSeenAt: row.lastSeenAt, twoFactor: { setupRequired: row.twoFactorSetupRequired } } : null;
 }
 
 /**

@@ -93,7 +93,7 @@ export async function enableTwoFactor(ctx: Context, actor: Actor, input: { token
       UPDATE "User" SET "twoFactorEnabled" = true, "twoFactorSecret" = ${ctx.secretBox.encrypt(pending)},
         "twoFactorPendingSecret" = NULL, "twoFactorPendingExpiresAt" = NULL, "twoFactorLastStep" = ${accepted.step},
         "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL,
-        "tokenVersion" = "tokenVersion" + 1, "updatedAt" = now()
+        "tokenVersion" = "tokenVersion" + 1, "twoFactorSetupRequired" = false, "updatedAt" = now()
       WHERE "id" = ${user.id} AND NOT "twoFactorEnabled" AND "twoFactorPendingSecret" = ${state.twoFactorPendingSecret}
         AND ${sqlNotLocked(now)}`;
     if (enabled !== 1) {

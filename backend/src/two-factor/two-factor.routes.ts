@@ -16,6 +16,8 @@ import { completeTwoFactorLogin } from "./verify-login";
 export function twoFactorRoutes(ctx: Context): Router {
   const router = Router();
   const requireAuth = authenticate(ctx);
+  // DESIGN §6.9: what it takes to turn 2FA on stays reachable while 2FA is required
+  const requireAuthForSetup = authenticate(ctx, { allowWithoutTwoFactor: true });
 
   router.post("/verify-login", async (req, res) => {
     const proof = parseBody(verifyLoginSchema, req);
@@ -45,7 +47,7 @@ export function twoFactorRoutes(ctx: Context): Router {
   const reissue = (req: Request, res: Response, user: SessionUser, authTimeMs = req.auth!.session.authTimeMs) =>
     issueSessionTokens(ctx, res, user, { ...req.auth!.session, authTimeMs });
 
-  router.post("/setup", requireAuth, async (req, res) => {
+  router.post("/setup", requireAuthForSetup, async (req, res) => {
     const { password } = parseBody(setupSchema, req);
     if (req.auth!.user.twoFactorEnabled) throw new AppError("TWOFA_ALREADY_ENABLED");
     const authTimeMs = await recentAuth(req, password);
@@ -54,7 +56,7 @@ export function twoFactorRoutes(ctx: Context): Router {
     res.json(setup);
   });
 
-  router.post("/enable", requireAuth, async (req, res) => {
+  router.post("/enable", requireAuthForSetup, async (req, res) => {
     const { token, secret, password } = parseBody(enableSchema, req);
     const authTimeMs = await recentAuth(req, password);
     const { user, backupCodes } = await enableTwoFactor(ctx, actorOf(req), { token, secret });

@@ -1,0 +1,166 @@
+// Admin recovery (issue 14.4): only an ADMIN with 2FA on reaches /auth/admin/*; a 2FA reset is
+// audited naming the admin and the reason, emailed, ends every session and remembered device,
+// and makes setup required at the next sign-in; unlock lifts a lock set by wrong codes.
+import { createUser } from "../src/auth/users";
+import type { MailWorker } from "../src/mail/worker";
+import { generateTotp } from "../src/two-factor/totp/totp";
+import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
+import { startSmtp, testMailWorker, type TestSmtp } from "./smtp";
+
+let env: TestEnv;
+let smtp: TestSmtp;
+let worker: MailWorker;
+beforeAll(async () => {
+  env = await startTestApp();
+  smtp = await startSmtp();
+  worker = testMailWorker(env, smtp.url);
+});
+afterAll(async () => {
+  await worker.stop();
+  await smtp.close();
+  await env.close();
+});
+
+async function inbox(email: string) {
+  while ((await worker.runOnce()).sent > 0);
+  return smtp.to(email);
+}
+
+/** An ADMIN created like `npm run user:create -- --admin`, signed in, with or without 2FA. */
+async function adminClient(withTwoFactor = true) {
+  const email = uniqueEmail("admin");
+  await createUser(env.db, { email, password: PASSWORD, role: "ADMIN" });
+  const client = await new Client(env.app).init();
+  expect((await client.post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
+  if (!withTwoFactor) return { client, email, secret: "" };
+  const setup = await client.post("/auth/2fa/setup", {});
+  const secret = setup.body.secret as string;
+  expect((await client.post("/auth/2fa/enable", { token: generateTotp(secret, env.clock.now()) })).status).toBe(200);
+  env.clock.advance(30);
+  return { client, email, secret };
+}
+
+const RESET_REASON = "Lost phone and backup codes; identity checked by video call";
+
+describe("who may use the admin API (per-route options of authenticate)", () => {
+  test("a USER gets 403 FORBIDDEN, an ADMIN without 2FA 403 TWOFA_SETUP_REQUIRED, nobody signed in 401", async () => {
+    const { client: user } = await registeredClient(env);
+    expect((await user.get("/auth/admin/users")).body.code).toBe("FORBIDDEN");
+    const { client: noTwoFactor } = await adminClient(false);
+    const res = await noTwoFactor.get("/auth/admin/users");
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe("TWOFA_SETUP_REQUIRED");
+    // what it takes to turn 2FA on is still open to it
+    expect((await noTwoFactor.get("/auth/me")).status).toBe(200);
+    expect((await noTwoFactor.post("/auth/2fa/setup", {})).status).toBe(200);
+    expect((await new Client(env.app).get("/auth/admin/users")).status).toBe(401);
+  });
+});
+
+describe("user list", () => {
+  test("search by email; each row says 2FA state, factors, last sign-in and whether it is locked", async () => {
+    const { client: admin } = await adminClient();
+    const tag = `find${Date.now().toString(36)}`;
+    const plain = await registeredClient(env, `${tag}-plain@example.com`);
+    const secured = await clientWith2FA(env, `${tag}-secured@example.com`);
+    const attacker = await startLogin(env, secured.email);
+    for (let i = 0; i < 5; i++) await attacker.post("/auth/2fa/verify-login", { code: "000000" });
+
+    const res = await admin.get(`/auth/admin/users?query=${tag.toUpperCase()}`);
+    expect(res.status).toBe(200);
+    expect(res.body.users.map((u: { email: string }) => u.email)).toEqual([plain.email, secured.email]);
+    const [p, s] = res.body.users;
+    expect(p).toMatchObject({ id: plain.userId, role: "USER", twoFactorEnabled: false, locked: false, lockedUntil: null, backupCodesRemaining: 0 });
+    expect(s).toMatchObject({ id: secured.userId, twoFactorEnabled: true, locked: true, backupCodesRemaining: 10 });
+    expect(new Date(s.lastSignInAt).getTime()).toBe(new Date(env.clock.now() - 30_000).getTime());
+    expect(res.body.nextCursor).toBeNull();
+
+    // % and _ are literal, not wildcards
+    expect((await admin.get(`/auth/admin/users?query=${encodeURIComponent("%")}`)).body.users).toEqual([]);
+    // pages
+    const first = await admin.get(`/auth/admin/users?query=${tag}&limit=1`);
+    expect(first.body.users).toHaveLength(1);
+    const second = await admin.get(`/auth/admin/users?query=${tag}&limit=1&after=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(second.body.users[0].email).toBe(secured.email);
+    expect((await admin.get("/auth/admin/users?limit=0")).status).toBe(400);
+  });
+});
+
+describe("reset a user's 2FA", () => {
+  test("needs a written reason; then 2FA is off, every session and remembered device ends, the user is emailed, the event names the admin", async () => {
+    const { client: admin, email: adminEmail } = await adminClient();
+    const victim = await clientWith2FA(env);
+    const laptop = await startLogin(env, victim.email);
+    expect((await laptop.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env), rememberDevice: true })).status).toBe(200);
+
+    const noReason = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: "lost" });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.fields[0].field).toBe("reason");
+
+    const res = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON });
+    expect(res.status).toBe(200);
+    expect((await victim.client.get("/auth/me")).status).toBe(401);
+    expect((await laptop.get("/auth/me")).status).toBe(401);
+    expect(await env.db.backupCode.count({ where: { userId: victim.userId } })).toBe(0);
+    expect(await env.db.trustedDevice.count({ where: { userId: victim.userId } })).toBe(0);
+
+    const [event] = await env.db.auditEvent.findMany({ where: { userId: victim.userId, type: "ADMIN_TWOFA_RESET" } });
+    expect(event.detail).toMatchObject({ admin: { email: adminEmail }, reason: RESET_REASON, sessionsRevoked: 2, devicesForgotten: 1 });
+    const mail = (await inbox(victim.email)).find((m) => m.subject === "An administrator reset your two-factor authentication");
+    expect(mail?.text).toContain(`Reason given: ${RESET_REASON}`);
+
+    // a second click (another admin at the same time) finds nothing to reset
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).body.code).toBe("TWOFA_NOT_ENABLED");
+  });
+
+  test("at the next sign-in the user must set 2FA up again before anything else", async () => {
+    const { client: admin } = await adminClient();
+    const victim = await clientWith2FA(env);
+    const laptop = await startLogin(env, victim.email);
+    expect((await laptop.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env), rememberDevice: true })).status).toBe(200);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
+
+    // the remembered device does not help, and no code is asked (2FA is off) ...
+    const again = copyBrowser(laptop);
+    const login = await again.post("/auth/login", { email: victim.email, password: PASSWORD });
+    expect(login.status).toBe(200);
+    expect(login.body.user.twoFactorEnabled).toBe(false);
+    // ... but only the 2FA setup is open
+    expect((await again.get("/auth/me")).status).toBe(200);
+    expect((await again.get("/auth/sessions")).body.code).toBe("TWOFA_SETUP_REQUIRED");
+    const setup = await again.post("/auth/2fa/setup", {});
+    expect(setup.status).toBe(200);
+    expect((await again.post("/auth/2fa/enable", { token: generateTotp(setup.body.secret, env.clock.now()) })).status).toBe(200);
+    expect((await again.get("/auth/sessions")).status).toBe(200);
+    expect(await env.db.user.findUniqueOrThrow({ where: { id: victim.userId }, select: { twoFactorSetupRequired: true } })).toEqual({ twoFactorSetupRequired: false });
+  });
+
+  test("an admin cannot reset their own 2FA here; an unknown id is 404", async () => {
+    const { client: admin } = await adminClient();
+    const me = (await admin.get("/auth/me")).body.id;
+    expect((await admin.post(`/auth/admin/users/${me}/reset-2fa`, { reason: RESET_REASON })).status).toBe(400);
+    expect((await admin.post(`/auth/admin/users/nope/reset-2fa`, { reason: RESET_REASON })).status).toBe(404);
+  });
+});
+
+describe("unlock", () => {
+  test("lifts a lock set by wrong codes: audited naming the admin, emailed; the user signs in with a code at once", async () => {
+    const { client: admin, email: adminEmail } = await adminClient();
+    const victim = await clientWith2FA(env);
+    const attacker = await startLogin(env, victim.email);
+    for (let i = 0; i < 5; i++) await attacker.post("/auth/2fa/verify-login", { code: "000000" });
+    const owner = await startLogin(env, victim.email);
+    expect((await owner.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env) })).status).toBe(429);
+
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/unlock`)).status).toBe(200);
+    const fresh = await startLogin(env, victim.email);
+    expect((await fresh.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env) })).status).toBe(200);
+
+    const [event] = await env.db.auditEvent.findMany({ where: { userId: victim.userId, type: "ACCOUNT_UNLOCKED" } });
+    expect(event.detail).toMatchObject({ admin: { email: adminEmail } });
+    expect((await inbox(victim.email)).map((m) => m.subject)).toContain("Your account was unlocked");
+    const notLocked = await admin.post(`/auth/admin/users/${victim.userId}/unlock`);
+    expect(notLocked.status).toBe(409);
+    expect(notLocked.body.code).toBe("NOT_LOCKED");
+  });
+});
