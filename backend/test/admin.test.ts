@@ -2,29 +2,21 @@
 // audited naming the admin and the reason, emailed, ends every session and remembered device,
 // and makes setup required at the next sign-in; unlock lifts a lock set by wrong codes.
 import { createUser } from "../src/auth/users";
-import type { MailWorker } from "../src/mail/worker";
 import { generateTotp } from "../src/two-factor/totp/totp";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
-import { startSmtp, testMailWorker, type TestSmtp } from "./smtp";
+import { startMailCapture } from "./smtp";
 
 let env: TestEnv;
-let smtp: TestSmtp;
-let worker: MailWorker;
+let mail: Awaited<ReturnType<typeof startMailCapture>>;
 beforeAll(async () => {
   env = await startTestApp();
-  smtp = await startSmtp();
-  worker = testMailWorker(env, smtp.url);
+  mail = await startMailCapture(env);
 });
 afterAll(async () => {
-  await worker.stop();
-  await smtp.close();
+  await mail.close();
   await env.close();
 });
-
-async function inbox(email: string) {
-  while ((await worker.runOnce()).sent > 0);
-  return smtp.to(email);
-}
+const inbox = (email: string) => mail.inbox(email);
 
 /** An ADMIN created like `npm run user:create -- --admin`, signed in, with or without 2FA. */
 async function adminClient(withTwoFactor = true) {

@@ -5,31 +5,23 @@ import type { ParsedMail } from "mailparser";
 import { ERROR_CODES } from "../src/http/errors";
 import { FORGOT_PASSWORD_ANSWER } from "../src/account/password.routes";
 import { RESET_LINK_TTL_MS } from "../src/account/password-reset";
-import type { MailWorker } from "../src/mail/worker";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
-import { startSmtp, testMailWorker, type TestSmtp } from "./smtp";
+import { startMailCapture } from "./smtp";
 
 const NEW_PASSWORD = "violet tractor sings at midnight";
 const WEAK = "password1234";
 
 let env: TestEnv;
-let smtp: TestSmtp;
-let worker: MailWorker;
+let mail: Awaited<ReturnType<typeof startMailCapture>>;
 beforeAll(async () => {
   env = await startTestApp();
-  smtp = await startSmtp();
-  worker = testMailWorker(env, smtp.url);
+  mail = await startMailCapture(env);
 });
 afterAll(async () => {
-  await worker.stop();
-  await smtp.close();
+  await mail.close();
   await env.close();
 });
-
-async function inbox(email: string): Promise<ParsedMail[]> {
-  while ((await worker.runOnce()).sent > 0);
-  return smtp.to(email);
-}
+const inbox = (email: string): Promise<ParsedMail[]> => mail.inbox(email);
 
 async function login(email: string, password: string) {
   const client = await new Client(env.app).init();

@@ -73,6 +73,24 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
   };
 }
 
+/** A test SMTP server and the app's mail worker sending to it; `inbox(email)` delivers what is due first. */
+export async function startMailCapture(env: TestEnv) {
+  const smtp = await startSmtp();
+  const worker = testMailWorker(env, smtp.url);
+  return {
+    smtp,
+    worker,
+    async inbox(email: string): Promise<ParsedMail[]> {
+      while ((await worker.runOnce()).sent > 0);
+      return smtp.to(email);
+    },
+    async close() {
+      await worker.stop();
+      await smtp.close();
+    },
+  };
+}
+
 /** A port nothing listens on (for "SMTP is down" from the start). */
 export async function unusedPort(): Promise<number> {
   const smtp = await startSmtp();
