@@ -2,11 +2,14 @@ import { FormControl, FormGroup, Validators } from '@angular/forms';
 import { describedBy, rejectInvalidForm, showControlError } from './form-state';
 
 describe('form-state', () => {
-  it('shows a control error once touched or submitted, never when disabled', () => {
-    const control = new FormControl('', { nonNullable: true, validators: Validators.required });
+  it('shows a control error once submitted, or once left with something typed; never when disabled', () => {
+    const control = new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.minLength(3)] });
     expect(showControlError(control, false)).toBe(false);
     expect(showControlError(control, true)).toBe(true);
     control.markAsTouched();
+    // leaving an empty field says nothing yet (no layout shift under the next click)
+    expect(showControlError(control, false)).toBe(false);
+    control.setValue('ab');
     expect(showControlError(control, false)).toBe(true);
     control.disable();
     expect(showControlError(control, true)).toBe(false);

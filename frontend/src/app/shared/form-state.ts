@@ -1,8 +1,14 @@
 import { AbstractControl } from '@angular/forms';
 
-/** A field shows its error once it was left (touched) or its form was submitted; disabled controls never do. */
+/**
+ * A field shows its error once its form was submitted, or once it was left (touched) with
+ * something typed in it: leaving an EMPTY field says nothing yet. (That also keeps the layout
+ * still when the user clicks another button right after a field was cleared: an error line
+ * appearing on blur would move that button away from under the pointer.) Disabled controls never do.
+ */
 export function showControlError(control: AbstractControl, submitted: boolean): boolean {
-  return control.enabled && control.invalid && (control.touched || submitted);
+  if (!control.enabled || !control.invalid) return false;
+  return submitted || (control.touched && !control.hasError('required'));
 }
 
 /**
