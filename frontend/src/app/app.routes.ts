@@ -1,5 +1,6 @@
 import { Routes } from '@angular/router';
 import { authGuard, guestGuard, twoFactorPendingGuard } from './core/auth/auth.guards';
+import { adminGuard } from './core/admin/admin.api';
 
 export const routes: Routes = [
   { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
@@ -44,6 +45,12 @@ export const routes: Routes = [
     title: 'Dashboard · TwoFA',
     canActivate: [authGuard],
     loadComponent: () => import('./features/dashboard/dashboard.page').then((m) => m.DashboardPage),
+  },
+  {
+    path: 'admin',
+    title: 'Users · TwoFA',
+    canActivate: [adminGuard],
+    loadComponent: () => import('./features/admin/admin.page').then((m) => m.AdminPage),
   },
   { path: '**', redirectTo: 'dashboard' },
 ];

@@ -1,0 +1,63 @@
+import { HttpClient, HttpParams } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { CanActivateFn, Router } from '@angular/router';
+import { Observable } from 'rxjs';
+import { MessageResponse } from '../auth/api.types';
+import { AuthService } from '../auth/auth.service';
+
+/** One row of GET /auth/admin/users. */
+export interface AdminUser {
+  id: string;
+  email: string;
+  role: 'USER' | 'ADMIN';
+  createdAt: string;
+  twoFactorEnabled: boolean;
+  /** an admin reset it: the user must set it up at the next sign-in */
+  twoFactorSetupRequired: boolean;
+  backupCodesRemaining: number;
+  rememberedDevices: number;
+  lastSignInAt: string | null;
+  locked: boolean;
+  lockedUntil: string | null;
+}
+
+export interface AdminUsersResponse {
+  users: AdminUser[];
+  /** the last email of this page, for `after`; null on the last page */
+  nextCursor: string | null;
+}
+
+/** Admin recovery (issue 14): /auth/admin/* — admins with 2FA on only. */
+@Injectable({ providedIn: 'root' })
+export class AdminApi {
+  private readonly http = inject(HttpClient);
+
+  users(page: { query?: string; after?: string; limit?: number } = {}): Observable<AdminUsersResponse> {
+    let params = new HttpParams();
+    if (page.query) params = params.set('query', page.query);
+    if (page.after) params = params.set('after', page.after);
+    if (page.limit) params = params.set('limit', page.limit);
+    return this.http.get<AdminUsersResponse>('/auth/admin/users', { params });
+  }
+
+  resetTwoFactor(userId: string, reason: string): Observable<MessageResponse> {
+    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/reset-2fa`, { reason });
+  }
+
+  unlock(userId: string): Observable<MessageResponse> {
+    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/unlock`, {});
+  }
+}
+
+/** /admin: administrators with two-factor authentication on (the API refuses anyone else too). */
+export const adminGuard: CanActivateFn = (_route, state) => {
+  const auth = inject(AuthService);
+  const user = auth.user();
+  if (!user) {
+    auth.rememberReturnUrl(state.url);
+    return inject(Router).createUrlTree(['/login']);
+  }
+  if (user.role !== 'ADMIN') return inject(Router).createUrlTree(['/dashboard']);
+  if (!user.twoFactorEnabled) return inject(Router).createUrlTree(['/profile']);
+  return true;
+};
