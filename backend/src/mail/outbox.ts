@@ -75,6 +75,9 @@ export const sqlIsoTime = (expr: Prisma.Sql) => Prisma.sql`to_char(${expr}, 'YYY
  * `exceptSessionId` when the new session was inserted by an earlier statement.
  */
 export function sqlUnseenDevice(userId: string, userAgent: string | null, exceptSessionId?: string): Prisma.Sql {
-  return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} AND "userAgent" IS NOT DISTINCT FROM ${userAgent}
-    ${exceptSessionId ? Prisma.sql`AND "id" <> ${exceptSessionId}` : Prisma.empty})`;
+  const others = exceptSessionId ? Prisma.sql`AND "id" <> ${exceptSessionId}` : Prisma.empty;
+  // The account's very first session (an account made by an admin or the CLI) has no "seen"
+  // device to compare with: nothing unusual to report, so no mail.
+  return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} AND "userAgent" IS NOT DISTINCT FROM ${userAgent} ${others})
+    AND EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} ${others})`;
 }
