@@ -91,6 +91,14 @@ const envSchema = z.object({
   MAIL_POLL_INTERVAL_MS: intFrom(2000).pipe(z.number().min(50)),
   /** the SPA's public address, for links in emails */
   APP_URL: z.string().url().default("http://localhost:3000"),
+  /** roles that must use 2FA: comma-separated USER / ADMIN, or "none" */
+  TWOFA_REQUIRED_ROLES: z
+    .string()
+    .default("ADMIN")
+    .transform((s) => (s.trim().toLowerCase() === "none" ? [] : s.split(",").map((r) => r.trim().toUpperCase()).filter(Boolean)))
+    .pipe(z.array(z.enum(["USER", "ADMIN"], { error: "must list USER and/or ADMIN (or be none)" }))),
+  /** hours a user of such a role may still work without 2FA, from their first sign-in under the rule */
+  TWOFA_GRACE_HOURS: z.coerce.number().nonnegative().max(24 * 365).default(48),
 });
 
 export interface EncryptionKey {
@@ -132,6 +140,8 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string; pollIntervalMs: number };
   /** the SPA's public address (no trailing slash), for links in emails */
   appUrl: string;
+  /** who must use 2FA, and how long they may work without it (two-factor/enforcement.ts) */
+  twoFactorEnforcement: { requiredRoles: ("USER" | "ADMIN")[]; graceMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -259,5 +269,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
       pollIntervalMs: env.MAIL_POLL_INTERVAL_MS,
     },
     appUrl: env.APP_URL.replace(/\/+$/, ""),
+    twoFactorEnforcement: { requiredRoles: [...new Set(env.TWOFA_REQUIRED_ROLES)], graceMs: Math.round(env.TWOFA_GRACE_HOURS * 3600 * 1000) },
   };
 }

@@ -39,7 +39,9 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
   });
 
   router.get("/me", whoAmI, (req, res) => {
-    res.json(publicUser(req.auth!.user));
+    const requirement = req.auth!.twoFactorRequirement;
+    // what the SPA's banner needs: whether 2FA must be set up, why, and by when
+    res.json({ ...publicUser(req.auth!.user), twoFactorRequirement: requirement && { ...requirement, deadline: requirement.deadline?.toISOString() ?? null } });
   });
 
   return router;

@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   NO_PENDING_SETUP: { status: 400, message: "Start two-factor setup first" },
   TWOFA_ALREADY_ENABLED: { status: 409, message: "Two-factor authentication is already enabled" },
   TWOFA_NOT_ENABLED: { status: 400, message: "Two-factor authentication is not enabled" },
-  TWOFA_SETUP_REQUIRED: { status: 403, message: "Administrators must enable two-factor authentication first" },
+  TWOFA_SETUP_REQUIRED: { status: 403, message: "Set up two-factor authentication to continue" },
   CSRF_FAILED: { status: 403, message: "Invalid or missing CSRF token" },
   TOO_MANY_ATTEMPTS: { status: 429, message: "Too many wrong codes. Try again later" },
   TOO_MANY_REQUESTS: { status: 429, message: "Too many requests. Try again later" },

@@ -3,6 +3,7 @@
 // to User), so revoking a row ends that session at once, on every instance.
 import crypto from "node:crypto";
 import { Prisma, type AuthMethod, type Role } from "@prisma/client";
+import type { SqlRunner } from "../db/hot-sql";
 import type { Db } from "../db/prisma";
 import { sqlTime } from "../db/sql";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "../security/audit";
@@ -96,17 +97,17 @@ function split(row: SessionUserRow): { user: SessionUser; session: SessionState 
 }
 
 /**
- * The one query behind every authenticated request: the live session and its user. Raw SQL on
- * purpose (bench/ measured Prisma's findUnique at ~0.45 ms of CPU per call against ~0.25 ms for
- * $queryRaw on this hot path). The caller compares tokenVersion with the token's `tv`.
+ * The one query behind every authenticated request: the live session and its user. Run on the
+ * raw pool (db/hot-sql.ts: Prisma's pipeline cost more than the query itself). The caller
+ * compares tokenVersion with the token's `tv`.
  */
-export async function findLiveSession(db: Sql, claims: { sub: string; sid: string }, nowMs: number) {
-  const rows = await db.$queryRaw<(SessionUserRow & { lastSeenAt: Date; twoFactorSetupRequired: boolean })[]>`
-    SELECT ${SESSION_USER_COLUMNS}, s."lastSeenAt", u."twoFactorSetupRequired"
+export async function findLiveSession(run: SqlRunner, claims: { sub: string; sid: string }, nowMs: number) {
+  const rows = await run<SessionUserRow & { lastSeenAt: Date; twoFactorSetupRequired: boolean; twoFactorRequiredSince: Date | null }>(Prisma.sql`
+    SELECT ${SESSION_USER_COLUMNS}, s."lastSeenAt", u."twoFactorSetupRequired", u."twoFactorRequiredSince"
     FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-    WHERE s."id" = ${claims.sid} AND s."userId" = ${claims.sub} AND s."revokedAt" IS NULL AND s."expiresAt" > ${sqlTime(nowMs)}`;
+    WHERE s."id" = ${claims.sid} AND s."userId" = ${claims.sub} AND s."revokedAt" IS NULL AND s."expiresAt" > ${sqlTime(nowMs)}`);
   const row = rows[0];
-  return row ? { ...split(row), lastSeenAt: row.lastSeenAt, twoFactor: { setupRequired: row.twoFactorSetupRequired } } : null;
+  return row ? { ...split(row), lastSeenAt: row.lastSeenAt, twoFactor: { setupRequired: row.twoFactorSetupRequired, requiredSince: row.twoFactorRequiredSince } } : null;
 }
 
 /**
@@ -134,12 +135,13 @@ export type RefreshOutcome =
  */
 export async function rotateRefreshToken(
   db: Sql,
+  run: SqlRunner,
   claims: { sub: string; sid: string; gen: number; tv: number },
   nowMs: number,
   meta: RequestMeta,
 ): Promise<RefreshOutcome> {
   const now = sqlTime(nowMs);
-  const rotated = await db.$queryRaw<SessionUserRow[]>`
+  const rotated = await run<SessionUserRow>(Prisma.sql`
     WITH s AS (
       UPDATE "Session" SET "refreshGeneration" = "refreshGeneration" + 1, "rotatedAt" = ${now}
       WHERE "id" = ${claims.sid} AND "userId" = ${claims.sub} AND "refreshGeneration" = ${claims.gen}
@@ -147,7 +149,7 @@ export async function rotateRefreshToken(
         AND EXISTS (SELECT 1 FROM "User" WHERE "id" = ${claims.sub} AND "tokenVersion" = ${claims.tv})
       RETURNING *
     )
-    SELECT ${SESSION_USER_COLUMNS} FROM s JOIN "User" u ON u."id" = s."userId"`;
+    SELECT ${SESSION_USER_COLUMNS} FROM s JOIN "User" u ON u."id" = s."userId"`);
   if (rotated[0]) return { kind: "rotated", ...split(rotated[0]) };
 
   const rows = await db.$queryRaw<(SessionUserRow & { rotatedAt: Date | null; revokedAt: Date | null })[]>`
