@@ -14,6 +14,7 @@ import { createTokenService } from "./auth/tokens";
 import type { Config } from "./config";
 import type { Context } from "./context";
 import type { Db } from "./db/prisma";
+import { hotSql } from "./db/hot-sql";
 import { errorMiddleware, notFound } from "./http/error-middleware";
 import { createCsrf } from "./security/csrf";
 import { createSecretBox } from "./security/encryption";
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps) {
     cookies: createCookieWriter(config),
     secretBox: createSecretBox(config.encryptionKeys),
     csrf,
+    hotSql: hotSql(db),
   };
   // DESIGN §6.15: the owner's remembered device is never locked out by someone else's wrong passwords.
   const limits = createRateLimiters(config, deps.redis, {

@@ -4,6 +4,7 @@ import type { Db } from "./db/prisma";
 import type { Clock } from "./auth/clock";
 import type { CookieWriter } from "./auth/cookies";
 import type { TokenService } from "./auth/tokens";
+import type { SqlRunner } from "./db/hot-sql";
 import type { Csrf } from "./security/csrf";
 import type { SecretBox } from "./security/encryption";
 
@@ -17,4 +18,6 @@ export interface Context {
   cookies: CookieWriter;
   secretBox: SecretBox;
   csrf: Csrf;
+  /** the hot-path statements on the raw pool (db/hot-sql.ts) */
+  hotSql: SqlRunner;
 }

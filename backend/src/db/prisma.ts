@@ -1,5 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
+import pg from "pg";
 import { DATABASE_POOL_DEFAULTS } from "../config";
 
 export type Db = PrismaClient;
@@ -21,7 +22,9 @@ export interface DatabasePoolOptions {
  */
 export function createPrisma(databaseUrl: string, options: DatabasePoolOptions = {}): Db {
   const { max, connectionTimeoutMs, statementTimeoutMs } = { ...DATABASE_POOL_DEFAULTS, ...options };
-  const adapter = new PrismaPg({
+  // One pg pool, made here so that the few hot-path statements (db/hot-sql.ts) run on the very
+  // same connections as Prisma: one pool size, one statement_timeout, one place that ends it.
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     connectionTimeoutMillis: connectionTimeoutMs,
@@ -29,5 +32,16 @@ export function createPrisma(databaseUrl: string, options: DatabasePoolOptions =
     // Sent in the startup packet: the server enforces it per connection (SQLSTATE 57014 when hit).
     ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
   });
-  return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  POOLS.set(client, pool);
+  return client;
+}
+
+const POOLS = new WeakMap<Db, pg.Pool>();
+
+/** The pg pool under a client made by createPrisma (for db/hot-sql.ts only). */
+export function poolOf(db: Db): pg.Pool {
+  const pool = POOLS.get(db);
+  if (!pool) throw new Error("poolOf: this Prisma client was not made by createPrisma");
+  return pool;
 }

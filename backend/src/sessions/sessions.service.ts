@@ -8,7 +8,7 @@ import { forgetTrustedDevices } from "./trusted-devices";
 export async function refreshSession(ctx: Context, refreshCookie: unknown, meta: RequestMeta): Promise<RefreshOutcome> {
   const claims = typeof refreshCookie === "string" ? ctx.tokens.verifyRefresh(refreshCookie) : null;
   if (!claims || typeof claims.sid !== "string" || typeof claims.gen !== "number") return { kind: "invalid" };
-  return rotateRefreshToken(ctx.db, claims, ctx.clock.now(), meta);
+  return rotateRefreshToken(ctx.db, ctx.hotSql, claims, ctx.clock.now(), meta);
 }
 
 /** Logout: the session named by the access token, or by the refresh token once that has expired. */

@@ -10,7 +10,9 @@ import { eventData, sqlEnqueueMail, sqlUnseenDevice } from "../mail/outbox";
 import { insertedSessionState, newSessionId, sqlInsertSession, type SessionState } from "../sessions/sessions";
 import { rememberDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { hashBackupCode, normalizeBackupCode } from "./backup-codes/backup-codes";
-import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordProofFailure } from "../security/budget";
+import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordProofFailure, sqlNotLocked } from "../security/budget";
+import { sqlStepIsNew } from "../security/proof";
+import { prismaSql, type SqlRunner } from "../db/hot-sql";
 import { sqlTime } from "../db/sql";
 import { newAuditId, sqlAuditInsert } from "../security/audit";
 import { describeReplay, driftRefusal, refusalDetail, type CodeRefusal } from "../security/code-refusal";
@@ -50,11 +52,12 @@ export async function verifyLoginChallenge(
   meta: RequestMeta,
 ): Promise<{ user: SessionUser; session: SessionState }> {
   const now = ctx.clock.now();
-  const [challenge] = await ctx.db.$queryRaw<ChallengeRow[]>`
+  // On the raw pool (db/hot-sql.ts): this and the consume statement are the hot path.
+  const [challenge] = await ctx.hotSql<ChallengeRow>(Prisma.sql`
     SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
            u."twoFactorEnabled", u."twoFactorSecret", u."twoFactorLastStep", u."twoFactorLockedUntil"
     FROM "LoginChallenge" c JOIN "User" u ON u."id" = c."userId"
-    WHERE c."id" = ${token.n}`;
+    WHERE c."id" = ${token.n}`);
   // Used, expired, out of attempts, or 2FA turned off meanwhile: the login must start over.
   if (
     !challenge ||
@@ -91,10 +94,10 @@ export async function verifyLoginChallenge(
       ? Prisma.sql`"twoFactorSecret" = CASE WHEN "twoFactorSecret" = ${challenge.twoFactorSecret}
           THEN ${ctx.secretBox.encrypt(secret)} ELSE "twoFactorSecret" END,`
       : Prisma.empty;
-    const user = await consumeChallenge(ctx.db, token.n, challenge.userId, now, meta, {
+    const user = await consumeChallenge(ctx.hotSql, token.n, challenge.userId, now, meta, {
       // RFC 6238 §5.2: the step must be newer than the last accepted one, checked and written in
       // the same statement, so two requests with one code cannot both pass.
-      userGuard: Prisma.sql`("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < ${accepted.step})`,
+      userGuard: sqlStepIsNew(accepted.step),
       userSet: Prisma.sql`"twoFactorLastStep" = ${accepted.step}, ${reencrypt}`,
       session: { id: newSessionId(), authMethod: "totp", nowMs: now, meta },
     });
@@ -113,7 +116,7 @@ export async function verifyLoginChallenge(
         UPDATE "BackupCode" SET "usedAt" = ${sqlTime(now)}
         WHERE "userId" = ${challenge.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NULL`;
       if (burned !== 1) return "wrong-code" as const;
-      const consumed = await consumeChallenge(tx, token.n, challenge.userId, now, meta, {
+      const consumed = await consumeChallenge(prismaSql(tx), token.n, challenge.userId, now, meta, {
         userGuard: Prisma.sql`TRUE`,
         userSet: Prisma.empty,
         session: { id: newSessionId(), authMethod: "backup_code", nowMs: now, meta },
@@ -144,7 +147,7 @@ const LOST_RACE = Symbol("lost-race");
  * statement, only when both the challenge and the user rows were updated.
  */
 async function consumeChallenge(
-  db: Pick<Context["db"], "$queryRaw">,
+  run: SqlRunner,
   challengeId: string,
   userId: string,
   now: number,
@@ -152,7 +155,7 @@ async function consumeChallenge(
   parts: { userGuard: Prisma.Sql; userSet: Prisma.Sql; session: Parameters<typeof sqlInsertSession>[1] },
 ): Promise<{ user: SessionUser; session: SessionState } | null> {
   const method = parts.session.authMethod;
-  const rows = await db.$queryRaw<SessionUser[]>`
+  const rows = await run<SessionUser>(Prisma.sql`
     WITH c AS (
       UPDATE "LoginChallenge" SET "consumedAt" = ${sqlTime(now)}
       WHERE "id" = ${challengeId} AND "userId" = ${userId} AND "consumedAt" IS NULL
@@ -162,14 +165,14 @@ async function consumeChallenge(
       UPDATE "User" SET ${parts.userSet}
         "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
       WHERE "id" = (SELECT "userId" FROM c) AND "twoFactorEnabled"
-        AND ("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ${sqlTime(now)})
+        AND ${sqlNotLocked(now)}
         AND ${parts.userGuard}
       RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
     ), s AS (${sqlInsertSession(Prisma.sql`(SELECT "id" FROM u)`, parts.session)} WHERE EXISTS (SELECT 1 FROM u)),
     a1 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "TWOFA_VERIFY_SUCCESS", meta, { method })} WHERE EXISTS (SELECT 1 FROM u)),
     a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u)),
     ${sqlLoginMails(userId, method, meta, now)}
-    SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
+    SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`);
   const row = rows[0];
   return row ? { user: { ...row, role: row.role as Role }, session: insertedSessionState(row.id, parts.session) } : null;
 }
