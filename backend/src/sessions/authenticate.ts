@@ -45,7 +45,7 @@ export function authenticate(ctx: Context, options: AuthenticateOptions = {}): R
     const claims = typeof token === "string" ? ctx.tokens.verifyAccess(token) : null;
     if (!claims || typeof claims.sid !== "string") throw new AppError("UNAUTHENTICATED");
     const now = ctx.clock.now();
-    const found = await findLiveSession(ctx.db, claims, now);
+    const found = await findLiveSession(ctx.hotSql, claims, now);
     if (!found || found.user.tokenVersion !== claims.tv) throw new AppError("UNAUTHENTICATED");
     const { user, session } = found;
     // First request under TWOFA_REQUIRED_ROLES: the grace period starts now (once per user; rare path).
