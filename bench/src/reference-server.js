@@ -99,20 +99,26 @@ function send(res, status, body, cookies = []) {
   res.end(payload);
 }
 
-// ---- CSRF: signed double submit (random value + HMAC of it under CSRF_SECRET) --------------
+// ---- CSRF: signed double submit bound to the session id (HMAC of sid + random value) --------
 
-const csrfSign = (value) => crypto.createHmac("sha256", env.CSRF_SECRET).update(value).digest("base64url");
-function issueCsrf() {
+const csrfSign = (sid, value) => crypto.createHmac("sha256", env.CSRF_SECRET).update(`${sid}!${value}`).digest("base64url");
+function issueCsrf(sid = "") {
   const value = crypto.randomBytes(32).toString("base64url");
-  return `XSRF-TOKEN=${value}.${csrfSign(value)}; Path=/; SameSite=Lax`;
+  return `XSRF-TOKEN=${value}.${csrfSign(sid, value)}; Path=/; SameSite=Lax`;
+}
+/** The session a request belongs to: the sid of its access or refresh token (signature checked, expiry not). */
+function sessionIdOf(cookies) {
+  for (const [name, type] of [["access_token", "access"], ["refresh_token", "refresh"]]) {
+    const claims = verify(cookies[name], type, true);
+    if (typeof claims?.sid === "string") return claims.sid;
+  }
+  return "";
 }
 function checkCsrf(req, cookies) {
-  if (!cookies.access_token && !cookies.refresh_token && !cookies.twofa_token) return;
   const header = req.headers["x-xsrf-token"];
   const token = cookies["XSRF-TOKEN"];
-  if (typeof header !== "string" || !token || header !== token) throw new HttpError(403, "CSRF_FAILED");
   const [value, mac] = token.split(".");
-  const expected = Buffer.from(csrfSign(value ?? ""));
+  const expected = Buffer.from(csrfSign(sessionIdOf(cookies), value ?? ""));
   if (!mac || Buffer.byteLength(mac) !== expected.length || !crypto.timingSafeEqual(Buffer.from(mac), expected)) throw new HttpError(403, "CSRF_FAILED");
 }
 
@@ -121,32 +127,54 @@ function checkCsrf(req, cookies) {
 const now = () => Math.floor(Date.now() / 1000);
 const sign = (claims, type) =>
   jwt.sign({ ...claims, type, iat: now() }, SECRET[type], { algorithm: "HS256", expiresIn: TTL[type], issuer: ISSUER, audience: AUDIENCE });
-function verify(token, type) {
+function verify(token, type, ignoreExpiration = false) {
   if (typeof token !== "string") return null;
   try {
-    const claims = jwt.verify(token, SECRET[type], { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
-    return claims.type === type && typeof claims.sub === "string" ? claims : null;
+    const claims = jwt.verify(token, SECRET[type], { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE, ignoreExpiration });
+    return claims.type === type && typeof claims.sub === "string" && typeof claims.exp === "number" ? claims : null;
   } catch {
     return null;
   }
 }
 
-function sessionCookies(user, authTime) {
-  const claims = { sub: user.id, tv: user.tokenVersion, auth_time: authTime };
+/** Access + refresh for a session row (sid, gen), as backend/src/sessions/session-cookies.ts. */
+function sessionCookies(user, session) {
+  const common = { sub: user.id, sid: session.id, tv: user.tokenVersion };
+  const refreshTtl = Math.min(TTL.refresh, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
   return [
-    cookie("access_token", sign(claims, "access"), "/", TTL.access),
-    cookie("refresh_token", sign({ ...claims, jti: crypto.randomUUID() }, "refresh"), "/auth", TTL.refresh),
+    cookie("access_token", sign({ ...common, auth_time: Math.floor(session.authTime.getTime() / 1000) }, "access"), "/", TTL.access),
+    cookie("refresh_token", jwt.sign({ ...common, gen: session.refreshGeneration, type: "refresh", iat: now() }, SECRET.refresh, { algorithm: "HS256", expiresIn: refreshTtl, issuer: ISSUER, audience: AUDIENCE }), "/auth", refreshTtl),
   ];
 }
+const SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+const newSession = (nowMs) => ({ id: crypto.randomBytes(24).toString("base64url"), authTime: new Date(nowMs), expiresAt: new Date(nowMs + SESSION_LIFETIME_MS), refreshGeneration: 0 });
 
 const publicUser = (u) => ({ id: u.id, email: u.email, role: u.role, twoFactorEnabled: u.twoFactorEnabled });
 const meta = (req) => ({ ip: req.socket.remoteAddress ?? null, ua: req.headers["user-agent"]?.slice(0, 512) ?? null });
 
 // ---- SQL (the same statements the API sends) ------------------------------------------------
 
-const SELECT_USER = `SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM "User" WHERE "id" = $1`;
+// backend/src/sessions/sessions.ts findLiveSession and rotateRefreshToken (happy path), createSession.
+const SESSION_USER_COLUMNS = `u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."twoFactorEnabled",
+  s."id" AS "sessionId", s."authTime", s."expiresAt", s."refreshGeneration", s."trustedDeviceId"`;
+const SELECT_LIVE_SESSION = `SELECT ${SESSION_USER_COLUMNS}, s."lastSeenAt"
+  FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+  WHERE s."id" = $1 AND s."userId" = $2 AND s."revokedAt" IS NULL AND s."expiresAt" > ($3::timestamptz AT TIME ZONE 'UTC')`;
+const ROTATE = `
+  WITH s AS (
+    UPDATE "Session" SET "refreshGeneration" = "refreshGeneration" + 1, "rotatedAt" = ($1::timestamptz AT TIME ZONE 'UTC')
+    WHERE "id" = $2 AND "userId" = $3 AND "refreshGeneration" = $4 AND "revokedAt" IS NULL AND "expiresAt" > ($1::timestamptz AT TIME ZONE 'UTC')
+      AND EXISTS (SELECT 1 FROM "User" WHERE "id" = $3 AND "tokenVersion" = $5)
+    RETURNING *
+  )
+  SELECT ${SESSION_USER_COLUMNS} FROM s JOIN "User" u ON u."id" = s."userId"`;
+const SELECT_SESSION_FOR_GRACE = `SELECT ${SESSION_USER_COLUMNS}, s."rotatedAt", s."revokedAt"
+  FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = $1 AND s."userId" = $2`;
+const SESSION_INSERT_COLUMNS = `"id", "userId", "createdAt", "lastSeenAt", "expiresAt", "ip", "userAgent", "authMethod", "authTime", "trustedDeviceId"`;
+const INSERT_SESSION = `INSERT INTO "Session" (${SESSION_INSERT_COLUMNS})
+  SELECT $1, $2, ($3::timestamptz AT TIME ZONE 'UTC'), ($3::timestamptz AT TIME ZONE 'UTC'), ($4::timestamptz AT TIME ZONE 'UTC'), $5, $6, 'password'::"AuthMethod", ($3::timestamptz AT TIME ZONE 'UTC'), NULL`;
 const SELECT_LOGIN = `SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled", "passwordHash" FROM "User" WHERE "email" = $1`;
-const INSERT_AUDIT = `INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail") VALUES ($1, $2, $3, $4, $5, $6::jsonb)`;
+const INSERT_AUDIT = `INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail") VALUES ($1, $2, $3::"AuditEventType", $4, $5, $6::jsonb)`;
 const INSERT_CHALLENGE = `INSERT INTO "LoginChallenge" ("id", "userId", "expiresAt") VALUES ($1, $2, ($3::timestamptz AT TIME ZONE 'UTC'))`;
 const SELECT_CHALLENGE = `
   SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
@@ -167,12 +195,16 @@ const CONSUME = `
       AND ("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ($1::timestamptz AT TIME ZONE 'UTC'))
       AND ("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < $5)
     RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
+  ), s AS (
+    INSERT INTO "Session" (${SESSION_INSERT_COLUMNS})
+    SELECT $12, (SELECT "id" FROM u), ($1::timestamptz AT TIME ZONE 'UTC'), ($1::timestamptz AT TIME ZONE 'UTC'), ($13::timestamptz AT TIME ZONE 'UTC'),
+      $8, $9, 'totp'::"AuthMethod", ($1::timestamptz AT TIME ZONE 'UTC'), NULL WHERE EXISTS (SELECT 1 FROM u)
   ), a1 AS (
     INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
-    SELECT $6, (SELECT "id" FROM u), 'TWOFA_VERIFY_SUCCESS', $8, $9, $10::jsonb WHERE EXISTS (SELECT 1 FROM u)
+    SELECT $6, (SELECT "id" FROM u), 'TWOFA_VERIFY_SUCCESS'::"AuditEventType", $8, $9, $10::jsonb WHERE EXISTS (SELECT 1 FROM u)
   ), a2 AS (
     INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
-    SELECT $7, (SELECT "id" FROM u), 'LOGIN_SUCCESS', $8, $9, $11::jsonb WHERE EXISTS (SELECT 1 FROM u)
+    SELECT $7, (SELECT "id" FROM u), 'LOGIN_SUCCESS'::"AuditEventType", $8, $9, $11::jsonb WHERE EXISTS (SELECT 1 FROM u)
   )
   SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
 
@@ -192,14 +224,17 @@ async function login(req, res) {
     throw new HttpError(401, "INVALID_CREDENTIALS");
   }
   if (!user.twoFactorEnabled) {
-    await pool.query(INSERT_AUDIT, [crypto.randomUUID(), user.id, "LOGIN_SUCCESS", m.ip, m.ua, null]);
-    return send(res, 200, { user: publicUser(user) }, sessionCookies(user, now()));
+    const session = newSession(Date.now());
+    await pool.query(INSERT_SESSION, [session.id, user.id, session.authTime.toISOString(), session.expiresAt.toISOString(), m.ip, m.ua]);
+    await pool.query(INSERT_AUDIT, [crypto.randomUUID(), user.id, "LOGIN_SUCCESS", m.ip, m.ua, JSON.stringify({ method: "password" })]);
+    return send(res, 200, { user: publicUser(user) }, [...sessionCookies(user, session), issueCsrf(session.id)]);
   }
   const challengeId = crypto.randomBytes(24).toString("base64url");
   await pool.query(INSERT_CHALLENGE, [challengeId, user.id, new Date(Date.now() + TTL.twofa * 1000).toISOString()]);
   send(res, 200, { requires2FA: true }, [
     clearCookie("access_token", "/"),
     clearCookie("refresh_token", "/auth"),
+    issueCsrf(""),
     cookie("twofa_token", sign({ sub: user.id, n: challengeId }, "twofa"), "/auth/2fa", TTL.twofa),
   ]);
 }
@@ -221,31 +256,43 @@ async function verifyLogin(req, res, cookies) {
   if (!accepted) throw new HttpError(400, "INVALID_CODE");
   if (c.twoFactorLastStep !== null && accepted.step <= c.twoFactorLastStep) throw new HttpError(400, "INVALID_CODE");
   const m = meta(req);
+  const session = newSession(nowMs);
   const consumed = await pool.query(CONSUME, [
     new Date(nowMs).toISOString(), token.n, c.userId, MAX_CHALLENGE_FAILURES, accepted.step,
-    crypto.randomUUID(), crypto.randomUUID(), m.ip, m.ua, JSON.stringify({ method: "totp" }), JSON.stringify({ twoFactor: true }),
+    crypto.randomUUID(), crypto.randomUUID(), m.ip, m.ua, JSON.stringify({ method: "totp" }), JSON.stringify({ method: "totp", twoFactor: true }),
+    session.id, session.expiresAt.toISOString(),
   ]);
   const user = consumed.rows[0];
   if (!user) throw new HttpError(401, "SESSION_EXPIRED");
-  send(res, 200, { message: "2FA verified", user: publicUser(user) }, [clearCookie("twofa_token", "/auth/2fa"), ...sessionCookies(user, Math.floor(nowMs / 1000))]);
+  send(res, 200, { message: "2FA verified", user: publicUser(user) }, [clearCookie("twofa_token", "/auth/2fa"), ...sessionCookies(user, session), issueCsrf(session.id)]);
 }
 
+// The happy path, plus the grace period for the previous generation as the API has it (a run
+// that stops leaves responses unread, so the next run starts one generation behind). No reuse
+// detection: that is a failure path.
+const REFRESH_GRACE_MS = 10_000;
 async function refresh(_req, res, cookies) {
   const claims = verify(cookies.refresh_token, "refresh");
-  if (!claims) throw new HttpError(401, "UNAUTHENTICATED");
-  const { rows } = await pool.query(SELECT_USER, [claims.sub]);
-  const user = rows[0];
-  if (!user || user.tokenVersion !== claims.tv) throw new HttpError(401, "UNAUTHENTICATED");
-  send(res, 200, { user: publicUser(user) }, sessionCookies(user, claims.auth_time));
+  if (!claims || typeof claims.sid !== "string") throw new HttpError(401, "UNAUTHENTICATED");
+  const nowMs = Date.now();
+  let { rows } = await pool.query(ROTATE, [new Date(nowMs).toISOString(), claims.sid, claims.sub, claims.gen, claims.tv]);
+  if (!rows[0]) {
+    ({ rows } = await pool.query(SELECT_SESSION_FOR_GRACE, [claims.sid, claims.sub]));
+    const r = rows[0];
+    const inGrace = r && !r.revokedAt && r.tokenVersion === claims.tv && r.refreshGeneration - claims.gen === 1 && r.rotatedAt && nowMs - r.rotatedAt.getTime() <= REFRESH_GRACE_MS;
+    if (!inGrace) throw new HttpError(401, "UNAUTHENTICATED");
+  }
+  const row = rows[0];
+  send(res, 200, { user: publicUser(row) }, sessionCookies(row, { ...row, id: row.sessionId }));
 }
 
 async function me(_req, res, cookies) {
   const claims = verify(cookies.access_token, "access");
-  if (!claims) throw new HttpError(401, "UNAUTHENTICATED");
-  const { rows } = await pool.query(SELECT_USER, [claims.sub]);
-  const user = rows[0];
-  if (!user || user.tokenVersion !== claims.tv) throw new HttpError(401, "UNAUTHENTICATED");
-  send(res, 200, publicUser(user));
+  if (!claims || typeof claims.sid !== "string") throw new HttpError(401, "UNAUTHENTICATED");
+  const { rows } = await pool.query(SELECT_LIVE_SESSION, [claims.sid, claims.sub, new Date().toISOString()]);
+  const row = rows[0];
+  if (!row || row.tokenVersion !== claims.tv) throw new HttpError(401, "UNAUTHENTICATED");
+  send(res, 200, publicUser(row));
 }
 
 const routes = {
@@ -264,7 +311,7 @@ const server = http.createServer(async (req, res) => {
     }
     const cookies = parseCookies(req.headers.cookie);
     if (req.method === "GET" && path === "/auth/csrf") {
-      res.writeHead(204, { "set-cookie": issueCsrf() });
+      res.writeHead(204, { "set-cookie": issueCsrf(sessionIdOf(cookies)) });
       return res.end();
     }
     const handler = routes[`${req.method} ${path}`];

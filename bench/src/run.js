@@ -13,7 +13,7 @@ import path from "node:path";
 import { execSync } from "node:child_process";
 import pg from "pg";
 import { BENCH_DB, benchRedis, recreateBenchDatabase, startBenchPostgres, statementDelta, statementSnapshot } from "./lib/infra.js";
-import { HTTP_SCENARIOS, prepareTarget, requestsFor, runLoad, warmUp } from "./lib/load.js";
+import { HTTP_SCENARIOS, prepareTarget, renewRefreshSessions, requestsFor, runLoad, warmUp } from "./lib/load.js";
 import { startRoundTripProxy } from "./lib/rt-proxy.js";
 import { benchPasswordHash, oneShotPool, seedChallenges, seedPlainUsers, seedTwoFactorUsers } from "./lib/seed.js";
 import { cpuMeter, serverEnv, startServer } from "./lib/servers.js";
@@ -75,7 +75,7 @@ async function main() {
     log(`database: ${database.kind}, PostgreSQL ${results.machine.pgVersion}, database "${BENCH_DB}" recreated and migrated`);
 
     await benchPasswordHash();
-    const plainUsers = await seedPlainUsers(db, 64);
+    const plainUsers = await seedPlainUsers(db, 80); // ≥ one session per connection (refresh rotates)
     const pools = {
       plainUsers,
       challenges: oneShotPool(async (n) => seedChallenges(db, await seedTwoFactorUsers(db, n, "v")), { batch: 20_000 }),
@@ -137,6 +137,7 @@ async function runMatrix(ctx, targets, scenarios) {
         const need = Math.ceil(guess * (opts.duration + 1)) + 500;
         if (scenario === "verify") await pools.challenges.ensure(need);
         if (scenario === "login2fa") await pools.fresh2fa.ensure(need);
+        if (scenario === "refresh") await renewRefreshSessions(target, connections);
         await runLoad({ port: target.port, requests: requests(), connections, duration: 1 }); // warm-up
         await sleep(300); // requests the warm-up left in flight finish before the snapshot
         const before = await statementSnapshot(admin);
@@ -184,6 +185,7 @@ async function runRoundTrips(ctx, database, scenarios) {
     for (const scenario of scenarios) {
       for (const s of servers) {
         const amount = scenario.startsWith("login") ? 40 : 200;
+        if (scenario === "refresh") await renewRefreshSessions(s, 4);
         await runLoad({ port: s.port, requests: requestsFor(scenario, s, pools), connections: 4, amount: 20 }); // warm the pool
         proxy.reset();
         const before = await statementSnapshot(admin);

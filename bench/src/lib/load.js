@@ -18,20 +18,42 @@ export const HTTP_SCENARIOS = {
  */
 export async function prepareTarget(target, plainUsers, sessions = 16) {
   target.csrf = await fetchCsrf(target.port);
-  target.sessions = [];
-  for (const u of plainUsers.slice(0, sessions)) {
-    const res = await request(target.port, { method: "POST", path: "/auth/login", body: { email: u.email, password: PASSWORD } });
+  target.plainUsers = plainUsers;
+  target.sessions = await loginSessions(target, plainUsers.slice(0, sessions));
+}
+
+/** Real sessions through the target's own /auth/login (each keeps the CSRF token its login issued). */
+async function loginSessions(target, users) {
+  const sessions = [];
+  for (const u of users) {
+    const res = await request(target.port, { method: "POST", path: "/auth/login", headers: anonymousXsrf(target), body: { email: u.email, password: PASSWORD } });
     if (res.status !== 200) throw new Error(`${target.name}: login for sessions failed: ${res.status} ${res.text}`);
     const c = parseSetCookie(res.headers["set-cookie"]);
-    target.sessions.push({ access: c.access_token, refresh: c.refresh_token });
+    sessions.push({ access: c.access_token, refresh: c.refresh_token, xsrf: { cookie: c["XSRF-TOKEN"], header: decodeURIComponent(c["XSRF-TOKEN"]) } });
   }
+  return sessions;
 }
+
+/**
+ * Refresh tokens rotate, and one replayed after the 10-s grace ends its session (reuse
+ * detection). A run that stops leaves requests in flight whose new tokens nobody reads, so
+ * every refresh run gets sessions of its own, one per connection: call this before each.
+ */
+export async function renewRefreshSessions(target, connections) {
+  target.refreshSessions = await loginSessions(target, target.plainUsers.slice(0, Math.min(connections, target.plainUsers.length)));
+}
+
+/** Cookie + header for a request that belongs to no session (login, verify-login, register). */
+export const anonymousXsrf = (target, cookies = {}) => xsrfHeaders(target.csrf, cookies);
+/** Cookie + header for a request of one session, with that session's own CSRF token. */
+export const sessionXsrf = (session, cookies = {}) => xsrfHeaders(session.xsrf, cookies);
+const xsrfHeaders = (xsrf, cookies) => ({ cookie: cookieHeader({ ...cookies, "XSRF-TOKEN": xsrf.cookie }), "x-xsrf-token": xsrf.header });
 
 const json = { "content-type": "application/json" };
 
 /** autocannon `requests` for one scenario against one target. */
 export function requestsFor(scenario, target, pools) {
-  const xsrf = (cookies) => ({ cookie: cookieHeader({ ...cookies, "XSRF-TOKEN": target.csrf.cookie }), "x-xsrf-token": target.csrf.header });
+  const xsrf = (cookies) => anonymousXsrf(target, cookies);
   let i = 0;
   switch (scenario) {
     case "login": {
@@ -42,7 +64,7 @@ export function requestsFor(scenario, target, pools) {
           path: "/auth/login",
           setupRequest: (req) => {
             const u = users[i++ % users.length];
-            return { ...req, headers: json, body: JSON.stringify({ email: u.email, password: PASSWORD }) };
+            return { ...req, headers: { ...json, ...xsrf() }, body: JSON.stringify({ email: u.email, password: PASSWORD }) };
           },
         },
       ];
@@ -54,7 +76,7 @@ export function requestsFor(scenario, target, pools) {
           path: "/auth/login",
           setupRequest: (req, ctx) => {
             ctx.account = pools.fresh2fa.take() ?? { email: "pool-exhausted@bench.test", secret: "AAAAAAAAAAAAAAAA" };
-            return { ...req, headers: json, body: JSON.stringify({ email: ctx.account.email, password: PASSWORD }) };
+            return { ...req, headers: { ...json, ...xsrf() }, body: JSON.stringify({ email: ctx.account.email, password: PASSWORD }) };
           },
           onResponse: (_status, _body, ctx, headers) => {
             ctx.twofa = parseSetCookie(headers["Set-Cookie"] ?? headers["set-cookie"]).twofa_token;
@@ -81,14 +103,28 @@ export function requestsFor(scenario, target, pools) {
           },
         },
       ];
-    case "refresh":
+    case "refresh": {
+      // A session is used by one request at a time and always with the newest refresh token it
+      // was given, as a browser does. (autocannon's context is cloned for every request, so the
+      // session travels through a free list, not through the context.)
+      const sessions = target.refreshSessions;
+      const free = sessions.map((_, k) => k);
       return [
         {
           method: "POST",
           path: "/auth/refresh",
-          setupRequest: (req) => ({ ...req, headers: xsrf({ refresh_token: target.sessions[i++ % target.sessions.length].refresh }) }),
+          setupRequest: (req, ctx) => {
+            ctx.k = free.pop() ?? i++ % sessions.length;
+            return { ...req, headers: sessionXsrf(sessions[ctx.k], { refresh_token: sessions[ctx.k].refresh }) };
+          },
+          onResponse: (_status, _body, ctx, headers) => {
+            const next = parseSetCookie(headers["Set-Cookie"] ?? headers["set-cookie"]).refresh_token;
+            if (next) sessions[ctx.k].refresh = next;
+            free.push(ctx.k);
+          },
         },
       ];
+    }
     case "me":
       return [
         {
@@ -133,6 +169,7 @@ export async function warmUp(target, pools, seconds = { verify: 7, me: 4, refres
   await pools.challenges.ensure(2000 * seconds.verify);
   log(`warming up ${target.name} (${Object.values(seconds).reduce((a, b) => a + b, 0)} s)`);
   for (const [scenario, duration] of Object.entries(seconds)) {
+    if (scenario === "refresh") await renewRefreshSessions(target, 16);
     await runLoad({ port: target.port, requests: requestsFor(scenario, target, pools), connections: 16, duration });
   }
 }

@@ -13,7 +13,7 @@
 // requests stay fast, nothing crashes, and the per-account code budget (in PostgreSQL) still
 // answers 429; when Redis is back the limits apply again by themselves.
 import http from "node:http";
-import { prepareTarget } from "../lib/load.js";
+import { anonymousXsrf, prepareTarget, sessionXsrf } from "../lib/load.js";
 import { onFreshConnections } from "../lib/probe.js";
 import { PASSWORD, generateTotp } from "../lib/seed.js";
 import { serverEnv, startServer } from "../lib/servers.js";
@@ -56,7 +56,7 @@ export async function runPgFault(ctx) {
       records.push({ kind, t, ms: r.ms, status: r.status, code: r.body?.code, error: r.error });
       return r;
     };
-    const xsrf = (cookies) => ({ cookie: cookieHeader({ ...cookies, "XSRF-TOKEN": csrf.cookie }), "x-xsrf-token": csrf.header });
+    const xsrf = (cookies) => anonymousXsrf(server, cookies);
 
     const reader = async (i) => {
       await rec("me", { path: "/auth/me", headers: { cookie: cookieHeader({ access_token: sessions[i % sessions.length].access }) } });
@@ -72,15 +72,16 @@ export async function runPgFault(ctx) {
       const email = `enroll-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@bench.test`;
       const entry = { email };
       enrolled.push(entry);
-      const reg = await rec("register", { method: "POST", path: "/auth/register", body: { email, password: PASSWORD } });
+      const reg = await rec("register", { method: "POST", path: "/auth/register", headers: xsrf(), body: { email, password: PASSWORD } });
       entry.register = reg.status;
       if (reg.status !== 201) return sleep(100);
       const cookies = parseSetCookie(reg.headers["set-cookie"]);
-      const session = { access_token: cookies.access_token };
-      const setup = await rec("setup", { method: "POST", path: "/auth/2fa/setup", headers: xsrf(session), body: {} });
+      const session = { xsrf: { cookie: cookies["XSRF-TOKEN"], header: decodeURIComponent(cookies["XSRF-TOKEN"]) } };
+      const auth = () => sessionXsrf(session, { access_token: cookies.access_token });
+      const setup = await rec("setup", { method: "POST", path: "/auth/2fa/setup", headers: auth(), body: {} });
       entry.setup = setup.status;
       if (setup.status !== 200) return;
-      const enable = await rec("enable", { method: "POST", path: "/auth/2fa/enable", headers: xsrf(session), body: { token: generateTotp(setup.body.secret, Date.now()) } });
+      const enable = await rec("enable", { method: "POST", path: "/auth/2fa/enable", headers: auth(), body: { token: generateTotp(setup.body.secret, Date.now()) } });
       entry.enable = enable.status;
     };
 

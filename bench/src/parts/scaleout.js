@@ -4,7 +4,7 @@
 //   - the guessing budget: 5 wrong codes spread over several challenges → 429, and then even
 //     the right code on a fresh challenge → 429.
 // Every check request goes on its own connection and `ss` names the worker that served it.
-import { prepareTarget, requestsFor, runLoad, warmUp } from "../lib/load.js";
+import { prepareTarget, renewRefreshSessions, requestsFor, runLoad, warmUp } from "../lib/load.js";
 import { onFreshConnections } from "../lib/probe.js";
 import { generateTotp, seedChallenges, seedTwoFactorUsers } from "../lib/seed.js";
 import { cpuMs, cpuMeter, serverEnv, startServer } from "../lib/servers.js";
@@ -29,6 +29,7 @@ export async function runScaleOut(ctx) {
       await warmUp(server, pools);
       for (const scenario of scenarios) {
         if (scenario === "verify") await pools.challenges.ensure(6000 * (opts.duration + 1));
+        if (scenario === "refresh") await renewRefreshSessions(server, connections);
         await runLoad({ port: PORT, requests: requestsFor(scenario, server, pools), connections, duration: 1 });
         const procs = instances > 1 ? server.workerPids() : [server.pid];
         const cpuBefore = procs.map(cpuMs);
