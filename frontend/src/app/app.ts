@@ -1,10 +1,11 @@
 import { ChangeDetectionStrategy, Component, ElementRef, inject, viewChild } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AUTH_MESSAGES, AuthService } from './core/auth/auth.service';
+import { TwoFactorBanner } from './features/enforcement/two-factor-banner';
 
 @Component({
   selector: 'app-root',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, TwoFactorBanner],
   templateUrl: './app.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -7,6 +7,20 @@ export interface User {
   email: string;
   role: Role;
   twoFactorEnabled: boolean;
+  /**
+   * GET /auth/me only (undefined in login answers): whether 2FA must be set up, why, and by when;
+   * null when nothing is asked.
+   */
+  twoFactorRequirement?: TwoFactorRequirement | null;
+}
+
+/** TWOFA_REQUIRED_ROLES / TWOFA_GRACE_HOURS, or an admin reset (issue 14). */
+export interface TwoFactorRequirement {
+  reason: 'role' | 'admin_reset';
+  /** ISO time after which only the 2FA setup works; null: already (admin reset) */
+  deadline: string | null;
+  /** only the 2FA setup works now */
+  blocked: boolean;
 }
 
 /** Every API error body: `{message, code, ...extra}`. */
