@@ -7,6 +7,7 @@ import { createApp } from "../src/app";
 import { LOG_REDACT_PATHS } from "../src/app";
 import { createPrisma } from "../src/db/prisma";
 import { connectRedis } from "../src/security/redis";
+import { storeFor } from "../src/security/rate-limit";
 import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, testConfig, TestClock, uniqueEmail, type TestEnv } from "./harness";
 import { TcpProxy } from "./tcp-proxy";
 
@@ -140,6 +141,44 @@ describe("faults: Redis down → flood limits fail open, nothing crashes", () =>
       await redis.quit();
       await proxy.stop();
     }
+  });
+
+  // rate-limit-redis loads its scripts when a store is built; a load that failed used to be an
+  // unhandled rejection ("Socket closed unexpectedly" / "The client is offline"), which ends a
+  // Node process and failed this file on Node 24 (see security/redis.ts).
+  test("stores whose script loads are cut in flight, and an app built while Redis is down: no unhandled rejection, fail open, then limits count again", async () => {
+    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
+    let limited: TestEnv | undefined;
+    try {
+      const inFlight = ["cut-a", "cut-b", "cut-c"].map((prefix) => storeFor(redis, prefix));
+      await proxy.cut(); // their SCRIPT LOADs are written, not answered
+      expect(inFlight).toHaveLength(3);
+      limited = await startTestApp({ share: env, env: { RATE_LIMIT_IP_MAX: "2" }, deps: { redis } }); // built offline
+      const client = await new Client(limited.app, `10.203.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`).init();
+      const nobody = uniqueEmail("nobody");
+      for (let i = 0; i < 4; i++) expect((await client.post("/auth/login", { email: nobody, password: "x" })).status).toBe(401);
+      await proxy.restore();
+      await waitForRedis(redis);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await client.post("/auth/login", { email: nobody, password: "x" })).status);
+      expect(statuses).toContain(429);
+    } finally {
+      await limited?.close();
+      await redis.quit();
+      await proxy.stop();
+    }
+  });
+
+  test("quit() while Redis is unreachable closes the client (it does not go on reconnecting)", async () => {
+    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
+    await proxy.cut();
+    await redis.quit();
+    await proxy.restore();
+    await new Promise((r) => setTimeout(r, 300)); // longer than the first reconnect delays
+    await expect(redis.sendCommand(["PING"])).rejects.toThrow(/closed/i);
+    await proxy.stop();
   });
 });
 

@@ -3,10 +3,9 @@
 // so it holds across instances even when Redis is absent or down.
 import type { Request, RequestHandler } from "express";
 import { rateLimit, type RateLimitInfo, type Store } from "express-rate-limit";
-import { RedisStore } from "rate-limit-redis";
 import type { Config } from "../config";
 import { errorBody } from "../http/errors";
-import type { RedisLike } from "./redis";
+import { createRedisStore, type RedisLike } from "./redis";
 
 export interface RateLimiters {
   loginPerIp: RequestHandler;
@@ -29,7 +28,7 @@ export interface RateLimitOptions {
 /** Redis when configured (limits shared by every instance), else express-rate-limit's per-instance memory. */
 export function storeFor(redis: RedisLike | undefined, prefix: string): Store | undefined {
   if (!redis) return undefined; // express-rate-limit's memory store: per instance
-  return new RedisStore({ prefix: `twofa:rl:${prefix}:`, sendCommand: (...args: string[]) => redis.sendCommand(args) });
+  return createRedisStore(redis, prefix);
 }
 
 const emailOf = (req: Request) => {
