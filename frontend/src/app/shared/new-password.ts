@@ -26,7 +26,9 @@ export class NewPasswordRule {
     const loaded = signal(false);
     this.loaded = loaded.asReadonly();
     import('@twofa/password-policy').then(
-      (policy) => {
+      (module) => {
+        // a CommonJS package: the production bundle puts its exports under `default`
+        const policy = ((module as { default?: PasswordPolicy }).default ?? module) as PasswordPolicy;
         this.policy.set(policy);
         loaded.set(true);
         onLoaded();

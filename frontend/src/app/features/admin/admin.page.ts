@@ -22,6 +22,7 @@ export const REASON_MIN_LENGTH = 10;
     table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
     th, td { text-align: left; padding: 0.5rem 0.6rem; border-bottom: 1px solid var(--border, #ddd); vertical-align: top; }
     td.actions { white-space: nowrap; display: flex; gap: 0.4rem; }
+    td:first-child { overflow-wrap: anywhere; min-width: 12rem; }
     textarea { width: 100%; font: inherit; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   `,

@@ -72,7 +72,8 @@ export class ProfilePage {
   protected readonly setupRequired = computed(() => {
     if (this.enabled()) return false;
     const user = this.auth.user();
-    return this.setupRequiredByApi() || (user?.role === 'ADMIN' && !user.twoFactorEnabled);
+    // issue 14: /auth/me says whether 2FA is required yet (grace period); a login answer does not
+    return this.setupRequiredByApi() || (!!user && !user.twoFactorEnabled && (user.twoFactorRequirement?.blocked ?? user.role === 'ADMIN'));
   });
   protected readonly backupCodesRemaining = signal<number | null>(null);
   protected readonly setupData = signal<TwoFactorSetupResponse | null>(null);
