@@ -13,6 +13,7 @@ import path from "node:path";
 import { execSync } from "node:child_process";
 import pg from "pg";
 import { BENCH_DB, benchRedis, recreateBenchDatabase, startBenchPostgres, statementDelta, statementSnapshot } from "./lib/infra.js";
+import { runProfile } from "./parts/profile.js";
 import { HTTP_SCENARIOS, prepareTarget, renewRefreshSessions, requestsFor, runLoad, warmUp } from "./lib/load.js";
 import { startRoundTripProxy } from "./lib/rt-proxy.js";
 import { benchPasswordHash, oneShotPool, seedChallenges, seedPlainUsers, seedTwoFactorUsers } from "./lib/seed.js";
@@ -95,6 +96,7 @@ async function main() {
       await ours.stop();
       await reference.stop();
     }
+    if (opts.only.has("profile")) results.profile = await runProfile(ctx);
     if (opts.only.has("scaleout") || opts.only.has("faults")) {
       const redis = benchRedis();
       await redis.start();
@@ -283,6 +285,7 @@ export function renderMarkdown(r) {
     out.push("### Per-request crypto, one operation at a time", "");
     out.push(mdTable(["operation", "µs"], r.crypto.ops.map((o) => [o.op, fmt(o.microseconds, 1)])), "");
   }
+  if (r.profile) out.push(...r.profile.markdown, "");
   if (r.scaleOut) out.push(...r.scaleOut.markdown, "");
   if (r.pgFault) out.push(...r.pgFault.markdown, "");
   if (r.redisFault) out.push(...r.redisFault.markdown, "");

@@ -1,5 +1,5 @@
 // Command-line options of `npm run bench` (see the header of run.js).
-export const PARTS = ["login", "login2fa", "verify", "refresh", "me", "roundtrips", "crypto", "scaleout", "faults"];
+export const PARTS = ["login", "login2fa", "verify", "refresh", "me", "roundtrips", "profile", "crypto", "scaleout", "faults"];
 const ALIASES = { argon2: "crypto" };
 
 export function parseArgs(argv) {

@@ -130,7 +130,11 @@ export function requestsFor(scenario, target, pools) {
         {
           method: "GET",
           path: "/auth/me",
-          setupRequest: (req) => ({ ...req, headers: { cookie: cookieHeader({ access_token: target.sessions[i++ % target.sessions.length].access }) } }),
+          // as a browser sends it: with the XSRF-TOKEN cookie its login set
+          setupRequest: (req) => {
+            const session = target.sessions[i++ % target.sessions.length];
+            return { ...req, headers: { cookie: cookieHeader({ access_token: session.access, "XSRF-TOKEN": session.xsrf.cookie }) } };
+          },
         },
       ];
     default:

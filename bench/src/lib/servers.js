@@ -18,7 +18,7 @@ export const SECRETS = {
 export const JWT_ISSUER = "twofa-api";
 export const JWT_AUDIENCE = "twofa-web";
 
-const OUTPUT_DIR = path.join(BENCH_DIR, "output");
+export const OUTPUT_DIR = path.join(BENCH_DIR, "output");
 
 /**
  * The environment of every load run. RATE_LIMIT_IP_MAX and RATE_LIMIT_REGISTER_IP_MAX are raised
@@ -31,7 +31,7 @@ export function serverEnv({ port, databaseUrl, redisUrl, webConcurrency = 1, ext
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: "production",
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: "info", // the production level (issue 12: measured with it on)
     HOST: "127.0.0.1",
     PORT: String(port),
     DATABASE_URL: databaseUrl,
@@ -49,7 +49,7 @@ export function serverEnv({ port, databaseUrl, redisUrl, webConcurrency = 1, ext
  * Spawns a server and waits for /healthz. Logs go to bench/output/<name>.log.
  * Returns { name, port, child, pid, stop(), workerPids() }.
  */
-export async function startServer(name, { kind, port, env }) {
+export async function startServer(name, { kind, port, env, nodeArgs: extraNodeArgs = [] }) {
   fs.mkdirSync(OUTPUT_DIR, { recursive: true });
   const logFile = path.join(OUTPUT_DIR, `${name}.log`);
   const out = fs.openSync(logFile, "w"); // one log per server per bench run
@@ -57,7 +57,7 @@ export async function startServer(name, { kind, port, env }) {
   const oursDist = process.env.BENCH_BACKEND_DIST ? path.resolve(process.env.BENCH_BACKEND_DIST) : BACKEND_DIST;
   const script = kind === "reference" ? path.join(BENCH_DIR, "src/reference-server.js") : path.join(oursDist, "main.js");
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/output/prof" profiles the servers
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), ...extraNodeArgs];
   const child = spawn(process.execPath, [...nodeArgs, script], { cwd: REPO_ROOT, env, stdio: ["ignore", out, out] });
   fs.closeSync(out);
   let exited = false;
