@@ -19,60 +19,13 @@ export const OUTPUT_DIR = path.join(E2E_DIR, "output");
 const DB_PREFIX = "twofa_e2e_";
 
 // ---------------------------------------------------------------------------------------------
-// Builds: run only when the output is missing or older than its sources, so `npm test` after
-// `npm start` (or a second `npm test`) does not rebuild the frontend.
-
-function newestMtime(entries, ignore = () => false) {
-  let newest = 0;
-  const visit = (p) => {
-    let st;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      if (path.basename(p) === "node_modules") return;
-      for (const name of fs.readdirSync(p)) visit(path.join(p, name));
-    } else if (!ignore(p)) {
-      newest = Math.max(newest, st.mtimeMs);
-    }
-  };
-  for (const e of entries) visit(path.join(REPO_ROOT, e));
-  return newest;
-}
-
-function isStale(output, sources, ignore) {
-  const out = path.join(REPO_ROOT, output);
-  if (!fs.existsSync(out)) return `${output} is missing`;
-  return newestMtime(sources, ignore) > fs.statSync(out).mtimeMs ? `${output} is older than its sources` : null;
-}
-
-function run(cmd, args, log) {
-  log(`$ ${cmd} ${args.join(" ")}`);
-  const res = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"], env: process.env });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${res.status}`);
-}
+// Builds: scripts/build.mjs (what `npm start` runs) builds only the parts whose inputs changed,
+// so `npm test` after `npm start` (or a second `npm test`) rebuilds nothing.
 
 export function ensureBuilt(log = console.log) {
-  const backend = isStale(
-    "backend/dist/main.js",
-    ["backend/src", "backend/tsconfig.json", "backend/tsconfig.build.json", "backend/package.json", "prisma/schema.prisma"],
-    (p) => p.endsWith(".test.ts"),
-  );
-  if (backend) {
-    log(`building the backend (${backend})`);
-    run("npm", ["run", "build", "-w", "backend"], log);
-  }
-  const frontend = isStale(
-    "frontend/dist/browser/index.html",
-    ["frontend/src", "frontend/public", "frontend/angular.json", "frontend/package.json", "frontend/tsconfig.json", "frontend/tsconfig.app.json"],
-    (p) => p.endsWith(".spec.ts"),
-  );
-  if (frontend) {
-    log(`building the frontend (${frontend})`);
-    run("npm", ["run", "build", "-w", "frontend"], log);
-  }
+  const res = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts/build.mjs")], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  for (const line of (res.stdout ?? "").split("\n")) if (line.trim()) log(line);
+  if (res.status !== 0) throw new Error(`node scripts/build.mjs failed with exit code ${res.status}`);
   if (!fs.existsSync(path.join(REPO_ROOT, "frontend/dist/browser/index.html"))) {
     throw new Error("frontend/dist/browser/index.html is missing after the build: the backend would serve no SPA");
   }
