@@ -16,6 +16,7 @@ import type { Context } from "./context";
 import type { Db } from "./db/prisma";
 import { hotSql } from "./db/hot-sql";
 import { errorMiddleware, notFound } from "./http/error-middleware";
+import { prettyDestination } from "./http/pretty-log";
 import { createCsrf } from "./security/csrf";
 import { createSecretBox } from "./security/encryption";
 import { createRateLimiters } from "./security/rate-limit";
@@ -54,8 +55,10 @@ export const LOG_REDACT_PATHS = [
   "*.otpauthUrl",
 ];
 
+/** JSON lines, or short readable ones with LOG_FORMAT=pretty (the development default: http/pretty-log.ts). */
 export function createLogger(config: Config): Logger {
   const options = { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" } };
+  if (config.logFormat === "pretty") return pino(options, prettyDestination());
   // Production: buffered, asynchronous writes (flushed at exit by pino) instead of one write
   // system call per line — ~half of the remaining logging cost per request (bench/RESULTS.md).
   if (config.env === "production") return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));

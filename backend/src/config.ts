@@ -41,6 +41,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** pretty: short readable lines (development default); json: one JSON object a line (elsewhere) */
+  LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   JWT_ACCESS_SECRET: secret("JWT_ACCESS_SECRET"),
   JWT_REFRESH_SECRET: secret("JWT_REFRESH_SECRET"),
   JWT_2FA_SECRET: secret("JWT_2FA_SECRET"),
@@ -113,6 +115,7 @@ export interface Config {
   databaseUrl?: string;
   redisUrl?: string;
   logLevel: string;
+  logFormat: "pretty" | "json";
   jwt: { accessSecret: string; refreshSecret: string; twoFactorSecret: string; issuer: string; audience: string };
   csrfSecret: string;
   backupCodeKey: string;
@@ -226,6 +229,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === "development" ? "pretty" : "json"),
     jwt: {
       accessSecret: env.JWT_ACCESS_SECRET,
       refreshSecret: env.JWT_REFRESH_SECRET,

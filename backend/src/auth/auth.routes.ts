@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import type { Context } from "../context";
 import { parseBody } from "../http/validate";
 import { requestMeta } from "../security/audit";
@@ -9,6 +9,7 @@ import { loginSchema, registerSchema } from "./auth.schemas";
 import { loginWithPassword, registerUser } from "./auth.service";
 import { COOKIE } from "./cookies";
 import { publicUser } from "./session";
+import { sessionStatus } from "./session-status";
 
 export function authRoutes(ctx: Context, limits: RateLimiters): Router {
   const router = Router();
@@ -38,11 +39,16 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
     res.json({ user: publicUser(outcome.user) });
   });
 
-  router.get("/me", whoAmI, (req, res) => {
+  const me = (req: Request) => {
     const requirement = req.auth!.twoFactorRequirement;
     // what the SPA's banner needs: whether 2FA must be set up, why, and by when
-    res.json({ ...publicUser(req.auth!.user), twoFactorRequirement: requirement && { ...requirement, deadline: requirement.deadline?.toISOString() ?? null } });
+    return { ...publicUser(req.auth!.user), twoFactorRequirement: requirement && { ...requirement, deadline: requirement.deadline?.toISOString() ?? null } };
+  };
+  router.get("/me", whoAmI, (req, res) => {
+    res.json(me(req));
   });
+  // 200 {user} or {user: null}, refreshing a returning browser: the SPA's start-up (session-status.ts)
+  router.get("/session", sessionStatus(ctx, whoAmI, me));
 
   return router;
 }

@@ -15,12 +15,10 @@ describe('App shell and initializer', () => {
     TestBed.configureTestingModule({ providers: [...provideTestApp(routes), provideAuthInitializer()] });
   });
 
-  it('runs GET /auth/csrf then GET /auth/me before the app starts', async () => {
+  it('runs GET /auth/session before the app starts', async () => {
     const http = TestBed.inject(HttpTestingController);
     const init = TestBed.inject(ApplicationInitStatus).donePromise;
-    http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
-    await tick();
-    http.expectOne('/auth/me').flush(aUser());
+    http.expectOne('/auth/session').flush({ user: aUser() });
     await init;
     expect(TestBed.inject(AuthService).user()?.email).toBe('ada@example.com');
     http.verify();
@@ -29,9 +27,7 @@ describe('App shell and initializer', () => {
   it('shows the navigation and a working "Log out" only when logged in', async () => {
     const http = TestBed.inject(HttpTestingController);
     const init = TestBed.inject(ApplicationInitStatus).donePromise;
-    http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
-    await tick();
-    http.expectOne('/auth/me').flush(aUser());
+    http.expectOne('/auth/session').flush({ user: aUser() });
     await init;
 
     const fixture = TestBed.createComponent(App);
@@ -54,11 +50,7 @@ describe('App shell and initializer', () => {
   it('lazy routes: a visitor opening / lands on the login page', async () => {
     const http = TestBed.inject(HttpTestingController);
     const init = TestBed.inject(ApplicationInitStatus).donePromise;
-    http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
-    await tick();
-    http.expectOne('/auth/me').flush({ code: 'UNAUTHENTICATED', message: 'no' }, { status: 401, statusText: 'x' });
-    await tick();
-    http.expectOne('/auth/refresh').flush({ code: 'UNAUTHENTICATED', message: 'no' }, { status: 401, statusText: 'x' });
+    http.expectOne('/auth/session').flush({ user: null });
     await init;
     const harness = await RouterTestingHarness.create();
     await harness.navigateByUrl('/');

@@ -8,10 +8,15 @@ export interface User {
   role: Role;
   twoFactorEnabled: boolean;
   /**
-   * GET /auth/me only (undefined in login answers): whether 2FA must be set up, why, and by when;
+   * GET /auth/me and /auth/session only (undefined in login answers): whether 2FA must be set up, why, and by when;
    * null when nothing is asked.
    */
   twoFactorRequirement?: TwoFactorRequirement | null;
+}
+
+/** GET /auth/session: who is signed in in this browser (always 200; null when nobody is). */
+export interface SessionResponse {
+  user: User | null;
 }
 
 /** TWOFA_REQUIRED_ROLES / TWOFA_GRACE_HOURS, or an admin reset (issue 14). */

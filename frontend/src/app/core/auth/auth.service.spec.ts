@@ -31,52 +31,38 @@ describe('AuthService', () => {
   }
 
   describe('init (app initializer)', () => {
-    it('gets the XSRF cookie, then the user', async () => {
+    it('asks GET /auth/session once (no XSRF call, no refresh interceptor) and takes the user', async () => {
       const done = auth.init();
-      const csrf = expectCall('GET', '/auth/csrf');
-      csrf.flush(null, { status: 204, statusText: 'No Content' });
-      await tick();
-      const me = expectCall('GET', '/auth/me');
-      expect(me.request.context.get(SKIP_SESSION_REFRESH)).toBe(true);
-      me.flush(aUser({ twoFactorEnabled: true }));
+      const session = expectCall('GET', '/auth/session');
+      expect(session.request.context.get(SKIP_SESSION_REFRESH)).toBe(true);
+      session.flush({ user: aUser({ twoFactorEnabled: true }) });
       await done;
       expect(auth.isLoggedIn()).toBe(true);
       expect(auth.user()?.twoFactorEnabled).toBe(true);
     });
 
-    it('treats a 401 as "not logged in" after one quiet refresh, without redirecting', async () => {
+    it('{user: null} is "not logged in": no other request, no redirect, no message', async () => {
       const navigate = vi.spyOn(router, 'navigateByUrl');
       const done = auth.init();
-      http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
-      await tick();
-      const { body, opts } = errorResponse(401, 'UNAUTHENTICATED');
-      http.expectOne('/auth/me').flush(body, opts);
-      await tick();
-      const refresh = expectCall('POST', '/auth/refresh');
-      refresh.flush(body, opts);
+      http.expectOne('/auth/session').flush({ user: null });
       await done;
+      http.expectNone('/auth/me');
+      http.expectNone('/auth/refresh');
       expect(auth.isLoggedIn()).toBe(false);
       expect(auth.notice()).toBeNull();
       expect(navigate).not.toHaveBeenCalled();
     });
 
-    it('restores a session whose access token expired (refresh answers {user})', async () => {
-      const done = auth.init();
-      http.expectOne('/auth/csrf').flush(null, { status: 204, statusText: 'No Content' });
-      await tick();
-      const { body, opts } = errorResponse(401, 'UNAUTHENTICATED');
-      http.expectOne('/auth/me').flush(body, opts);
-      await tick();
-      http.expectOne('/auth/refresh').flush({ user: aUser() });
-      await done;
-      expect(auth.user()?.email).toBe('ada@example.com');
-    });
-
     it('starts logged out, without throwing, when the API is down', async () => {
       const done = auth.init();
-      http.expectOne('/auth/csrf').error(new ProgressEvent('error'));
-      await tick();
-      http.expectOne('/auth/me').flush('Bad gateway', { status: 502, statusText: 'Bad Gateway' });
+      http.expectOne('/auth/session').flush('Bad gateway', { status: 502, statusText: 'Bad Gateway' });
+      await expect(done).resolves.toBeUndefined();
+      expect(auth.isLoggedIn()).toBe(false);
+    });
+
+    it('starts logged out when the network fails', async () => {
+      const done = auth.init();
+      http.expectOne('/auth/session').error(new ProgressEvent('error'));
       await expect(done).resolves.toBeUndefined();
       expect(auth.isLoggedIn()).toBe(false);
     });

@@ -1,4 +1,4 @@
-import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { HttpClient } from '@angular/common/http';
 import { Injectable, computed, inject, signal } from '@angular/core';
 import { Router } from '@angular/router';
 import { Observable, catchError, finalize, firstValueFrom, map, of, shareReplay, tap, throwError } from 'rxjs';
@@ -6,6 +6,7 @@ import {
   Credentials,
   LoginResponse,
   MessageResponse,
+  SessionResponse,
   User,
   UserResponse,
   VerifyLoginRequest,
@@ -53,7 +54,7 @@ function safeReturnUrl(url: string | null | undefined): string | null {
  * Session state (signals) and the calls that start or end a session (register, login, code step,
  * refresh, logout). Other concepts have their own small services: core/two-factor,
  * core/sessions, core/trusted-devices, core/security-events.
- * The cookies are httpOnly: the SPA only knows what /auth/me and the login answers tell it.
+ * The cookies are httpOnly: the SPA only knows what /auth/session, /auth/me and the login answers tell it.
  */
 @Injectable({ providedIn: 'root' })
 export class AuthService {
@@ -84,27 +85,15 @@ export class AuthService {
   }
 
   /**
-   * Runs at start-up: obtains the XSRF cookie, then asks who is logged in. A 401 means
-   * "not logged in" (a quiet refresh is tried once, for a returning user whose access token
-   * expired). Never redirects and never rejects: the app must start even if the API is down.
+   * Runs at start-up: GET /auth/session says who is signed in — 200 `{user}` or `{user: null}`,
+   * so a logged-out page load shows no failed request — and refreshes a returning user whose
+   * access token expired on the server side. Like any GET it also sets the XSRF cookie when it is
+   * missing. Never redirects and never rejects: the app must start even if the API is down.
    */
   async init(): Promise<void> {
     try {
-      await firstValueFrom(this.http.get('/auth/csrf', skipSessionRefresh()));
-    } catch {
-      /* the cookie may also arrive with a later response */
-    }
-    try {
-      this._user.set(await firstValueFrom(this.http.get<User>('/auth/me', skipSessionRefresh())));
-      return;
-    } catch (err) {
-      this._user.set(null);
-      if (!(err instanceof HttpErrorResponse) || err.status !== 401) return;
-    }
-    try {
-      const refreshed = await firstValueFrom(this.refresh());
-      const user = refreshed?.user ?? (await firstValueFrom(this.http.get<User>('/auth/me', skipSessionRefresh())));
-      this._user.set(user);
+      const { user } = await firstValueFrom(this.http.get<SessionResponse>('/auth/session', skipSessionRefresh()));
+      this._user.set(user ?? null);
     } catch {
       this._user.set(null);
     }
