@@ -140,6 +140,22 @@ describe("browser journey: register → 2FA on → logins (code, backup code, re
     for (const result of stops) if (result) assert.equal(result.code, 0, `a server did not exit cleanly on SIGTERM: ${JSON.stringify(result)}`);
   });
 
+  step("a logged-out page load has no failed request and no error in the console", async () => {
+    const context = await browser.newContext({ baseURL: app.url });
+    const page = await context.newPage();
+    const problems = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
+    page.on("pageerror", (err) => problems.push(`uncaught: ${err.message}`));
+    page.on("requestfailed", (r) => problems.push(`failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
+    page.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()}: ${r.request().method()} ${new URL(r.url()).pathname}`));
+    await page.goto("/");
+    await expectPath(page, "/login");
+    await page.getByLabel("Email", { exact: true }).waitFor();
+    await page.waitForLoadState("networkidle");
+    await context.close();
+    assert.deepEqual(problems, [], "the start-up asks GET /auth/session, which answers 200 {user: null}");
+  });
+
   step("register: a new account lands on the dashboard with 2FA off", async () => {
     const { page } = a;
     await page.goto("/register");
