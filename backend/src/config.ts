@@ -79,7 +79,8 @@ const envSchema = z.object({
   CORS_ORIGIN: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
   FRONTEND_DIST: z.string().optional(),
-  EMBEDDED_PG_PORT: intFrom(54320),
+  /** unset: a free port picked on the first start and remembered in .data/pg.port (db/embedded-port.ts) */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** data folder of the embedded PostgreSQL (relative to the repository root); default .data/pg */
   EMBEDDED_PG_DIR: z.string().optional(),
   /** HTTP worker processes (node:cluster). 1 = a single process, no cluster. */
@@ -102,6 +103,9 @@ const envSchema = z.object({
   /** hours a user of such a role may still work without 2FA, from their first sign-in under the rule */
   TWOFA_GRACE_HOURS: z.coerce.number().nonnegative().max(24 * 365).default(48),
 });
+
+/** Every environment variable the config reads (the README's configuration table lists them all). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 export interface EncryptionKey {
   id: string;
@@ -134,7 +138,8 @@ export interface Config {
   corsOrigin?: string[];
   trustProxy?: string;
   frontendDist: string;
-  embeddedPgPort: number;
+  /** EMBEDDED_PG_PORT; undefined = the folder's remembered port (db/embedded-port.ts) */
+  embeddedPgPort?: number;
   /** absolute; undefined = .data/pg */
   embeddedPgDir?: string;
   /** number of HTTP worker processes; > 1 runs a node:cluster primary that forks them */

@@ -55,7 +55,9 @@ function listenFailure(err: NodeJS.ErrnoException, config: Config): string {
 async function bootDatabase(config: Config, logger: Logger): Promise<OpenDatabase> {
   const database = await openDatabase(config, (m) => logger.warn(m), { role: "app" });
   if (database.embedded) {
-    logger.info(`using embedded PostgreSQL in ${path.relative(REPO_ROOT, embeddedDataDir(config))} (set DATABASE_URL to use your own server)`);
+    const port = database.port;
+    const where = port ? ` on port ${port.port}${port.source === "picked" ? `, a free port picked now and remembered in ${path.relative(REPO_ROOT, port.file)}` : ""}` : "";
+    logger.info(`using embedded PostgreSQL in ${path.relative(REPO_ROOT, embeddedDataDir(config))}${where} (set DATABASE_URL to use your own server)`);
   }
   if (database.migrations.applied.length) logger.info({ applied: database.migrations.applied }, "migrations applied");
   return database;

@@ -4,9 +4,9 @@ import path from "node:path";
 import { Client } from "pg";
 import { DATA_DIR } from "../src/config";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../src/db/embedded";
+import { findFreePort } from "../src/db/embedded-port";
 
 export const TEST_DB_PREFIX = "twofa_test_";
-const EMBEDDED_TEST_PORT = 54330;
 
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -16,7 +16,8 @@ export function withDatabase(url: string, database: string): string {
 
 export async function startTestServer(): Promise<{ adminUrl: string; embedded?: EmbeddedDatabase }> {
   if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL };
-  const embedded = await startEmbeddedPostgres(path.join(DATA_DIR, "pg-test"), EMBEDDED_TEST_PORT);
+  // a free port each run (the folder is the tests' own): two checkouts never clash
+  const embedded = await startEmbeddedPostgres(path.join(DATA_DIR, "pg-test"), Number(process.env.TWOFA_TEST_PG_PORT) || (await findFreePort(54330)));
   return { adminUrl: embedded.url("postgres"), embedded };
 }
 

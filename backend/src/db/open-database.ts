@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Config, DATA_DIR } from "../config";
 import { startEmbeddedPostgres } from "./embedded";
+import { resolveEmbeddedPort, type EmbeddedPort } from "./embedded-port";
 import { migrate, MigrationError, MigrationResult } from "./migrate";
 
 export interface OpenDatabase {
@@ -10,6 +11,8 @@ export interface OpenDatabase {
   joined?: { ownerPid: number; port: number };
   /** embedded: the pid of a server a dead process had left running, stopped before this start */
   stoppedOrphan?: number;
+  /** embedded: its port and where it came from (EMBEDDED_PG_PORT, remembered in .data/pg.port, or picked now) */
+  port?: EmbeddedPort;
   migrations: MigrationResult;
   close(): Promise<void>;
 }
@@ -30,7 +33,9 @@ export async function openDatabase(config: Config, log: (m: string) => void = ()
     return { url: config.databaseUrl, embedded: false, migrations: await migrateOrExplain(config.databaseUrl, "DATABASE_URL"), close: async () => {} };
   }
   const role = options.role ?? "app";
-  const embedded = await startEmbeddedPostgres(embeddedDataDir(config), config.embeddedPgPort, { log, join: role === "cli", role });
+  const dataDir = embeddedDataDir(config);
+  const port = await resolveEmbeddedPort(dataDir, config.embeddedPgPort, log);
+  const embedded = await startEmbeddedPostgres(dataDir, port.port, { log, join: role === "cli", role });
   try {
     const url = await embedded.ensureDatabase("twofa");
     return {
@@ -38,6 +43,7 @@ export async function openDatabase(config: Config, log: (m: string) => void = ()
       embedded: true,
       joined: embedded.owned ? undefined : { ownerPid: embedded.ownerPid!, port: embedded.port },
       stoppedOrphan: embedded.stoppedOrphan,
+      port: embedded.owned ? port : { ...port, port: embedded.port },
       migrations: await migrateOrExplain(url, `the embedded PostgreSQL on port ${embedded.port}`),
       close: () => embedded.stop(),
     };

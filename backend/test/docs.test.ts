@@ -1,0 +1,42 @@
+// The README is all a clone has: it lists every configuration variable and links only to files
+// of the repository (and to headings that exist).
+import fs from "node:fs";
+import path from "node:path";
+import { CONFIG_VARIABLES, REPO_ROOT } from "../src/config";
+
+const DOCS = ["README.md", "docs/API.md", "e2e/README.md"];
+const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[`*_]/g, "")
+    .replace(/[^\p{L}\p{N} -]/gu, "")
+    .replace(/ /g, "-");
+const anchorsOf = (markdown: string) => new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
+
+describe("README", () => {
+  test("the configuration table names every variable backend/src/config.ts reads", () => {
+    const readme = read("README.md");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 5));
+    const missing = CONFIG_VARIABLES.filter((name) => !table.includes(`\`${name}\``));
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+  });
+
+  test.each(DOCS)("%s links only to files of the repository and to headings that exist", (file) => {
+    const text = read(file);
+    const broken: string[] = [];
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target)) continue; // http(s): and mailto: links
+      const [where, anchor] = target.split("#");
+      const resolved = where ? path.resolve(path.dirname(path.join(REPO_ROOT, file)), where) : path.join(REPO_ROOT, file);
+      if (!resolved.startsWith(REPO_ROOT + path.sep)) broken.push(`${target} (outside the repository)`);
+      else if (!fs.existsSync(resolved)) broken.push(`${target} (no such file)`);
+      else if (anchor && resolved.endsWith(".md") && !anchorsOf(fs.readFileSync(resolved, "utf8")).has(anchor)) broken.push(`${target} (no such heading)`);
+    }
+    expect(broken).toEqual([]);
+  });
+});
