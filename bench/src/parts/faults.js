@@ -227,7 +227,8 @@ export async function runRedisFault(ctx) {
   const burst = async (label, n = 30) => {
     const res = await onFreshConnections(PORT, async (send) => {
       const out = [];
-      for (let i = 0; i < n; i++) out.push(await send({ method: "POST", path: "/auth/2fa/verify-login", body: { code: "123456" } }));
+      const headers = anonymousXsrf({ csrf });
+      for (let i = 0; i < n; i++) out.push(await send({ method: "POST", path: "/auth/2fa/verify-login", headers, body: { code: "123456" } }));
       return out;
     });
     const statuses = {};
@@ -238,10 +239,11 @@ export async function runRedisFault(ctx) {
     log(`redis-fault ${label}: ${JSON.stringify(statuses)} over ${workers.size} workers, max ${fmt(maxMs)} ms`);
     return { label, statuses, passed, workers: workers.size, maxMs };
   };
+  // every POST carries a CSRF token, or it is refused (403) before any limiter sees it
+  const csrf = await fetchCsrf(PORT);
   try {
-    const csrf = await fetchCsrf(PORT);
     const up = await burst("Redis up");
-    const login = async () => request(PORT, { method: "POST", path: "/auth/login", body: { email: "nobody@bench.test", password: "wrong password here" } });
+    const login = async () => request(PORT, { method: "POST", path: "/auth/login", headers: anonymousXsrf({ csrf }), body: { email: "nobody@bench.test", password: "wrong password here" } });
     await redis.stop();
     log("redis-fault: Redis killed");
     await sleep(500);
