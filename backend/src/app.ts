@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps) {
       const email = (req.body as { email?: unknown } | undefined)?.email;
       return typeof email === "string" ? isTrustedDeviceOf(db, email.trim().toLowerCase(), req.cookies?.[COOKIE.device], clock.now()) : Promise.resolve(false);
     },
+    logger,
   });
 
   const app = express();
@@ -175,7 +176,7 @@ export function createApp(deps: AppDeps) {
   app.get("/auth/csrf", csrf.csrfEndpoint);
   app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx));
   app.post("/auth/register", limits.registerPerIp);
-  app.use("/auth/password", passwordRoutes(ctx, createPasswordResetLimiters(config, deps.redis)));
+  app.use("/auth/password", passwordRoutes(ctx, createPasswordResetLimiters(config, deps.redis, logger)));
   app.use("/auth", authRoutes(ctx, limits));
   app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));

@@ -170,6 +170,34 @@ describe("faults: Redis down → flood limits fail open, nothing crashes", () =>
     }
   });
 
+  test("while Redis is down the store errors are one warning in the app's log, not a stack trace per request on stderr", async () => {
+    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const stderr = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const limited = await startTestApp({ share: env, deps: { redis, logger: pino({ level: "warn" }, sink) } });
+    try {
+      const client = await new Client(limited.app).init();
+      await proxy.cut();
+      for (let i = 0; i < 5; i++) expect((await client.post("/auth/login", { email: uniqueEmail("nobody"), password: "x" })).status).toBe(401);
+      expect(stderr).not.toHaveBeenCalled();
+      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => /error from store/.test(l.msg));
+      expect(warnings).toHaveLength(1); // once a minute for the same error, not once per request and limiter
+      expect(warnings[0].err.message).toMatch(/offline|closed|ECONNRESET/i);
+    } finally {
+      stderr.mockRestore();
+      await limited.close();
+      await redis.quit();
+      await proxy.stop();
+    }
+  });
+
   test("quit() while Redis is unreachable closes the client (it does not go on reconnecting)", async () => {
     const proxy = await new TcpProxy("127.0.0.1", 6379).start();
     const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));

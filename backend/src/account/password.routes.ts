@@ -1,12 +1,13 @@
 // /auth/password/*: change (signed in), forgot / reset (by email link). Thin: parse, one service call, respond.
 import { Router, type Request, type RequestHandler } from "express";
 import { rateLimit } from "express-rate-limit";
+import type { Logger } from "pino";
 import type { Config } from "../config";
 import type { Context } from "../context";
 import { publicUser } from "../auth/session";
 import { parseBody } from "../http/validate";
 import { requestMeta } from "../security/audit";
-import { storeFor, tooManyRequests } from "../security/rate-limit";
+import { rateLimitLogger, storeFor, tooManyRequests } from "../security/rate-limit";
 import type { RedisLike } from "../security/redis";
 import { authenticate } from "../sessions/authenticate";
 import { endSessionResponse, issueSessionTokens } from "../sessions/session-cookies";
@@ -38,9 +39,9 @@ export interface PasswordResetLimiters {
   perEmail: RequestHandler;
 }
 
-export function createPasswordResetLimiters(config: Config, redis?: RedisLike): PasswordResetLimiters {
+export function createPasswordResetLimiters(config: Config, redis?: RedisLike, logger?: Logger): PasswordResetLimiters {
   const windowMs = config.rateLimit.resetWindowMs;
-  const common = { windowMs, legacyHeaders: false, passOnStoreError: true } as const;
+  const common = { windowMs, legacyHeaders: false, passOnStoreError: true, ...(logger ? { logger: rateLimitLogger(logger) } : {}) } as const;
   return {
     perIp: rateLimit({ ...common, standardHeaders: "draft-7", limit: config.rateLimit.resetIpMax, handler: tooManyRequests(windowMs), store: storeFor(redis, "reset-ip") }),
     perEmail: rateLimit({

@@ -2,6 +2,7 @@
 // guessing budget that really protects codes is counted in PostgreSQL (two-factor/budget.ts),
 // so it holds across instances even when Redis is absent or down.
 import type { Request, RequestHandler } from "express";
+import type { Logger } from "pino";
 import { rateLimit, type RateLimitInfo, type Store } from "express-rate-limit";
 import type { Config } from "../config";
 import { errorBody } from "../http/errors";
@@ -23,6 +24,28 @@ export interface RateLimitOptions {
    * refused nor counted. An error in it counts as false (the limit applies).
    */
   exemptFromEmailLimit?: (req: Request) => Promise<boolean>;
+  /** where express-rate-limit's complaints go (rateLimitLogger); default: its own console output */
+  logger?: Logger;
+}
+
+/**
+ * express-rate-limit's logger, on the app's log: while Redis is down every request's store error
+ * was a stack trace on stderr (console.error), outside the JSON log. Now one warning per kind of
+ * error and minute ("rate limit store failed: request let through"), and Redis' own
+ * disconnect/reconnect lines (security/redis.ts) tell the rest.
+ */
+export function rateLimitLogger(logger: Logger, quietMs = 60_000) {
+  const lastSeen = new Map<string, number>();
+  const log = (level: "warn" | "error") => (err: unknown, context?: string) => {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const key = `${context}|${message}`;
+    const now = Date.now();
+    if (now - (lastSeen.get(key) ?? -Infinity) < quietMs) return;
+    lastSeen.set(key, now);
+    if (lastSeen.size > 100) lastSeen.clear();
+    logger[level]({ err: { message } }, context ?? "express-rate-limit");
+  };
+  return { warn: log("warn"), error: log("warn") as (...args: unknown[]) => void };
 }
 
 /** Redis when configured (limits shared by every instance), else express-rate-limit's per-instance memory. */
@@ -53,6 +76,7 @@ export function createRateLimiters(config: Config, redis?: RedisLike, options: R
     // user out; the per-account code budget in PostgreSQL still applies.
     passOnStoreError: true,
     handler: tooManyRequests(config.rateLimit.windowMs),
+    ...(options.logger ? { logger: rateLimitLogger(options.logger) } : {}),
   };
   const exempt = async (req: Request) => {
     if (!options.exemptFromEmailLimit) return false;
