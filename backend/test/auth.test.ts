@@ -212,11 +212,20 @@ describe("bad input never gives a 500", () => {
 });
 
 describe("headers", () => {
-  test("helmet sets security headers; no x-powered-by", async () => {
-    const res = await request(env.app).get("/healthz");
-    expect(res.headers["x-powered-by"]).toBeUndefined();
-    expect(res.headers["x-content-type-options"]).toBe("nosniff");
-    expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
+  test("helmet sets security headers; API answers get the API set (nothing may run or frame them); no x-powered-by", async () => {
+    for (const path of ["/healthz", "/auth/me"]) {
+      const res = await request(env.app).get(path);
+      expect(res.headers["x-powered-by"]).toBeUndefined();
+      expect(res.headers["x-content-type-options"]).toBe("nosniff");
+      expect(res.headers["content-security-policy"]).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers["cross-origin-resource-policy"]).toBe("same-origin");
+      expect(res.headers["referrer-policy"]).toBe("no-referrer");
+    }
+    // anything else (the SPA's documents and files) gets the document set with the SPA's CSP
+    const doc = await request(env.app).get("/some/page");
+    expect(doc.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(doc.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(doc.headers["x-frame-options"]).toBe("SAMEORIGIN");
   });
 });
 
