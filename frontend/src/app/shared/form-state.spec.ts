@@ -1,5 +1,5 @@
 import { FormControl, FormGroup, Validators } from '@angular/forms';
-import { describedBy, rejectInvalidForm, showControlError } from './form-state';
+import { describedBy, rejectInvalidForm, selectSecondFactor, showControlError } from './form-state';
 
 describe('form-state', () => {
   it('shows a control error once submitted, or once left with something typed; never when disabled', () => {
@@ -33,5 +33,14 @@ describe('form-state', () => {
     expect(describedBy('x', true, false)).toBe('x-hint');
     expect(describedBy('x', false, true)).toBe('x-error');
     expect(describedBy('x', true, true)).toBe('x-hint x-error');
+  });
+
+  it('selectSecondFactor clears both fields and enables only the chosen one', () => {
+    const controls = { code: new FormControl('123456'), backupCode: new FormControl('abcd-efgh') };
+    selectSecondFactor(controls, 'backup');
+    expect([controls.code.value, controls.backupCode.value]).toEqual([null, null]);
+    expect([controls.code.enabled, controls.backupCode.enabled]).toEqual([false, true]);
+    selectSecondFactor(controls, 'code');
+    expect([controls.code.enabled, controls.backupCode.enabled]).toEqual([true, false]);
   });
 });

@@ -27,3 +27,23 @@ export function describedBy(inputId: string, hasHint: boolean, invalid: boolean)
   const ids = [hasHint ? `${inputId}-hint` : '', invalid ? `${inputId}-error` : ''].filter(Boolean);
   return ids.length ? ids.join(' ') : null;
 }
+
+/** The two ways to give a second factor: a current authenticator code, or a backup code. */
+export type SecondFactor = 'code' | 'backup';
+
+/**
+ * Switches a form between its `code` and `backupCode` fields: both are cleared, only the chosen
+ * one is enabled (a disabled control neither validates nor is sent by getRawValue's callers).
+ */
+export function selectSecondFactor(controls: { code: AbstractControl; backupCode: AbstractControl }, next: SecondFactor): void {
+  const { code, backupCode } = controls;
+  code.reset();
+  backupCode.reset();
+  if (next === 'code') {
+    backupCode.disable();
+    code.enable();
+  } else {
+    code.disable();
+    backupCode.enable();
+  }
+}

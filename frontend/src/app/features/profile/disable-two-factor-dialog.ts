@@ -16,10 +16,9 @@ import { TwoFactorProof } from '../../core/auth/api.types';
 import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
 import { CodeField } from '../../shared/code-field';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
-import { showControlError } from '../../shared/form-state';
+import { selectSecondFactor, showControlError, type SecondFactor } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
 
-type SecondFactor = 'code' | 'backup';
 
 /**
  * "Disable" asks for both factors in a real modal <dialog>: the password AND a current code from
@@ -155,16 +154,7 @@ export class DisableTwoFactorDialog {
 
   private setFactor(next: SecondFactor): void {
     this.factor.set(next);
-    const { code, backupCode } = this.form.controls;
-    code.reset();
-    backupCode.reset();
-    if (next === 'code') {
-      backupCode.disable();
-      code.enable();
-    } else {
-      code.disable();
-      backupCode.enable();
-    }
+    selectSecondFactor(this.form.controls, next);
   }
 
   private lockFor(seconds: number | undefined): void {

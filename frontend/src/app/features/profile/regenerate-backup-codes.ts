@@ -14,12 +14,11 @@ import { TwoFactorProof } from '../../core/auth/api.types';
 import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
 import { CodeField } from '../../shared/code-field';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
-import { showControlError } from '../../shared/form-state';
+import { selectSecondFactor, showControlError, type SecondFactor } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
 
 export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
 
-type SecondFactor = 'code' | 'backup';
 
 /**
  * "New backup codes": a current code from the app (or a backup code), plus the password when the
@@ -110,16 +109,7 @@ export class RegenerateBackupCodes {
     this.factor.set(next);
     this.error.set(null);
     this.submitted.set(false);
-    const { code, backupCode } = this.form.controls;
-    code.reset();
-    backupCode.reset();
-    if (next === 'code') {
-      backupCode.disable();
-      code.enable();
-    } else {
-      code.disable();
-      backupCode.enable();
-    }
+    selectSecondFactor(this.form.controls, next);
     this.focusSoon('code');
   }
 
