@@ -30,6 +30,7 @@ export async function endAllSessions(ctx: Context, userId: string, meta: Request
     ctx.db.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } }),
     revokeOtherSessions(ctx.db, userId, null, now, "logout_all"),
     forgetTrustedDevices(ctx.db, userId),
+    voidPendingLogins(ctx.db, userId),
     ctx.db.auditEvent.create({ data: { id: newAuditId(), userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent, detail: { scope: "all" } } }),
   ]);
 }
@@ -43,11 +44,21 @@ export async function endOtherSessions(ctx: Context, userId: string, currentSess
 }
 
 /**
- * For a change that bumps tokenVersion (2FA on/off, new backup codes): batch operations that end
- * every other session and every remembered device. The caller re-issues its own session.
+ * A login half-way (password given, code pending) is a session to be: whatever ends every other
+ * session ends it too, or whoever had the old password (or the stolen session's owner's password)
+ * could still finish it with one phished code. A batchable Prisma operation.
  */
-export function endEverythingElse(db: Pick<Db, "session" | "trustedDevice">, userId: string, keepSessionId: string, nowMs: number, reason: string) {
-  return [revokeOtherSessions(db, userId, keepSessionId, nowMs, reason), forgetTrustedDevices(db, userId)] as const;
+export function voidPendingLogins(db: Pick<Db, "loginChallenge">, userId: string) {
+  return db.loginChallenge.deleteMany({ where: { userId, consumedAt: null } });
+}
+
+/**
+ * For a change that bumps tokenVersion (2FA on/off, new backup codes, a password change): batch
+ * operations that end every other session, every remembered device and every login half-way.
+ * The caller re-issues its own session.
+ */
+export function endEverythingElse(db: Pick<Db, "session" | "trustedDevice" | "loginChallenge">, userId: string, keepSessionId: string, nowMs: number, reason: string) {
+  return [revokeOtherSessions(db, userId, keepSessionId, nowMs, reason), forgetTrustedDevices(db, userId), voidPendingLogins(db, userId)] as const;
 }
 
 export async function forgetDevice(ctx: Context, userId: string, deviceId: string, meta: RequestMeta): Promise<boolean> {
