@@ -1,6 +1,8 @@
 // Attacks from the security review of sessions, CSRF, proofs, account and admin (written as the
 // attacks; each one failed before its fix).
-import { clientWith2FA, codeAt, PASSWORD, startLogin, startTestApp, type TestEnv } from "./harness";
+import { createUser } from "../src/auth/users";
+import { generateTotp } from "../src/two-factor/totp/totp";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -31,5 +33,47 @@ describe("a login half-way (password given, code pending) dies with the change t
     const finish = await attacker.post("/auth/2fa/verify-login", { code: codeAt(secret, env) });
     expect(finish.status).toBe(401);
     expect(finish.body.code).toBe("SESSION_EXPIRED");
+  });
+});
+
+describe("odd ids and strings never reach PostgreSQL as a 500", () => {
+  test("DELETE /auth/sessions/:id and /auth/trusted-devices/:id with a NUL, unicode or a long id → 404 / 400, never 500", async () => {
+    const { client } = await registeredClient(env);
+    for (const id of ["%00", "abc%00def", encodeURIComponent("日本語🔑"), "x".repeat(100), "%E2%80%AE"]) {
+      for (const path of [`/auth/sessions/${id}`, `/auth/trusted-devices/${id}`]) {
+        const res = await client.delete(path);
+        expect([path, res.status]).toEqual([path, 404]);
+      }
+    }
+    const long = await client.delete(`/auth/sessions/${"x".repeat(5000)}`);
+    expect(long.status).toBeLessThan(500);
+    expect((await client.get("/auth/me")).status).toBe(200);
+  });
+
+  test("admin: a NUL in a user id or in the search → 4xx, never 500", async () => {
+    const email = uniqueEmail("admin");
+    await createUser(env.db, { email, password: PASSWORD, role: "ADMIN" });
+    const admin = await new Client(env.app).init();
+    expect((await admin.post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const setup = await admin.post("/auth/2fa/setup", {});
+    expect((await admin.post("/auth/2fa/enable", { token: generateTotp(setup.body.secret, env.clock.now()) })).status).toBe(200);
+    env.clock.advance(30);
+    expect((await admin.post("/auth/admin/users/%00/reset-2fa", { reason: "a reason long enough" })).status).toBe(404);
+    expect((await admin.post("/auth/admin/users/a%00b/unlock")).status).toBe(404);
+    expect((await admin.get("/auth/admin/users?query=%00")).status).toBeLessThan(500);
+    expect((await admin.get("/auth/admin/users?after=%00")).status).toBeLessThan(500);
+  });
+
+  test("bodies with NUL characters: login, forgot, change, disable → 4xx, never 500", async () => {
+    const { client, secret } = await clientWith2FA(env);
+    const anon = await new Client(env.app).init();
+    expect((await anon.post("/auth/login", { email: "a\u0000b@example.com", password: PASSWORD })).status).toBeLessThan(500);
+    expect((await anon.post("/auth/password/forgot", { email: "a\u0000b@example.com" })).status).toBeLessThan(500);
+    expect((await anon.post("/auth/password/reset/check", { token: "\u0000".repeat(43) })).status).toBeLessThan(500);
+    expect((await client.post("/auth/password/change", { currentPassword: "x\u0000", newPassword: NEW_PASSWORD, backupCode: "ab\u0000" })).status).toBeLessThan(500);
+    const disable = await client.post("/auth/2fa/disable", { password: "\u0000", code: codeAt(secret, env) });
+    expect(disable.status).toBe(400);
+    expect(disable.body).toMatchObject({ code: "VALIDATION_FAILED", fields: [{ field: "password", message: "must not contain a NUL character" }] });
+    expect((await client.get("/auth/security-events?before=%00")).status).toBe(400);
   });
 });

@@ -2,13 +2,11 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { Context } from "../context";
-import { parseBody, parseParams } from "../http/validate";
-import { AppError } from "../http/errors";
+import { parseBody, parseQuery, parseResourceId } from "../http/validate";
 import { requestMeta } from "../security/audit";
 import { authenticate } from "../sessions/authenticate";
 import { listUsers, resetUserTwoFactor, unlockUser, type AdminActor } from "./admin.service";
 
-const idParams = z.object({ id: z.string().min(1).max(100) });
 const listQuery = z.object({
   query: z.string().max(254).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -24,20 +22,18 @@ export function adminRoutes(ctx: Context): Router {
   const actorOf = (req: Request): AdminActor => ({ admin: req.auth!.user, meta: requestMeta(req) });
 
   router.get("/users", async (req, res) => {
-    const parsed = listQuery.safeParse(req.query);
-    if (!parsed.success) throw new AppError("VALIDATION_FAILED", { fields: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })) });
-    res.json(await listUsers(ctx, parsed.data));
+    res.json(await listUsers(ctx, parseQuery(listQuery, req)));
   });
 
   router.post("/users/:id/reset-2fa", async (req, res) => {
-    const { id } = parseParams(idParams, req);
+    const id = parseResourceId(req);
     const { reason } = parseBody(resetTwoFactorSchema, req);
     await resetUserTwoFactor(ctx, actorOf(req), id, reason);
     res.json({ message: "Two-factor authentication was reset. The user was emailed and must set it up again at the next sign-in." });
   });
 
   router.post("/users/:id/unlock", async (req, res) => {
-    const { id } = parseParams(idParams, req);
+    const id = parseResourceId(req);
     await unlockUser(ctx, actorOf(req), id);
     res.json({ message: "The account was unlocked and the user was emailed." });
   });

@@ -2,7 +2,24 @@ import type { Request } from "express";
 import { z } from "zod";
 import { AppError } from "./errors";
 
+/**
+ * The path of the first string in `input` holding a NUL character (null when none): PostgreSQL
+ * cannot store one in text, so such a string reached a query as a 500. Every string a client
+ * sends passes through parseWith, so it is refused here, once, as the client's mistake.
+ */
+function nulPath(input: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (typeof input === "string") return input.includes("\u0000") ? path : null;
+  if (!input || typeof input !== "object" || depth > 20) return null;
+  for (const [key, value] of Object.entries(input)) {
+    const found = nulPath(value, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 function parseWith<S extends z.ZodType>(schema: S, input: unknown, root: string): z.infer<S> {
+  const nul = nulPath(input);
+  if (nul) throw new AppError("VALIDATION_FAILED", { fields: [{ field: nul.join(".") || root, message: "must not contain a NUL character" }] });
   const result = schema.safeParse(input);
   if (!result.success) {
     const fields = result.error.issues.map((i) => ({ field: i.path.join(".") || root, message: i.message }));
@@ -16,6 +33,22 @@ export const parseBody = <S extends z.ZodType>(schema: S, req: Request): z.infer
 
 /** Route parameters, the same way. */
 export const parseParams = <S extends z.ZodType>(schema: S, req: Request): z.infer<S> => parseWith(schema, req.params, "(params)");
+
+/** The query string, the same way. */
+export const parseQuery = <S extends z.ZodType>(schema: S, req: Request): z.infer<S> => parseWith(schema, req.query, "(query)");
+
+/** What every id we issue looks like (cuid, base64url random): nothing else can name a row. */
+const RESOURCE_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * The `:id` of a route naming one of our rows. Anything that cannot be such an id (too long,
+ * unicode, a NUL...) names nothing: 404 NOT_FOUND like an unknown id, without a query.
+ */
+export function parseResourceId(req: Request, param = "id"): string {
+  const id = req.params[param];
+  if (typeof id !== "string" || !RESOURCE_ID.test(id)) throw new AppError("NOT_FOUND");
+  return id;
+}
 
 /** Six ASCII digits once spaces are removed ("123 456" is fine; "１２３４５６", 123456, "12345a" are not). */
 export const totpCodeSchema = z

@@ -2,7 +2,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Context } from "../context";
 import { authenticate } from "../sessions/authenticate";
-import { AppError } from "../http/errors";
+import { parseQuery } from "../http/validate";
 import { decodeAuditCursor, listAuditEvents } from "./audit";
 
 // GET /auth/security-events?limit=50&before=<cursor>: limit 1..100 (default 50); `before` is the
@@ -18,11 +18,7 @@ const pageQuery = z.object({
 export function securityEventRoutes(ctx: Context): Router {
   const router = Router();
   router.get("/security-events", authenticate(ctx), async (req, res) => {
-    const query = pageQuery.safeParse(req.query);
-    if (!query.success) {
-      throw new AppError("VALIDATION_FAILED", { fields: query.error.issues.map((i) => ({ field: i.path.join(".") || "(query)", message: i.message })) });
-    }
-    res.json(await listAuditEvents(ctx.db, req.auth!.user.id, query.data));
+    res.json(await listAuditEvents(ctx.db, req.auth!.user.id, parseQuery(pageQuery, req)));
   });
   return router;
 }

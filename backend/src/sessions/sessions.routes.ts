@@ -1,19 +1,16 @@
 // /auth/refresh, /auth/logout, /auth/logout-all, /auth/sessions, /auth/trusted-devices.
 import { Router } from "express";
-import { z } from "zod";
 import type { Context } from "../context";
 import { COOKIE } from "../auth/cookies";
 import { publicUser } from "../auth/session";
 import { AppError } from "../http/errors";
-import { parseParams } from "../http/validate";
+import { parseResourceId } from "../http/validate";
 import { requestMeta } from "../security/audit";
 import { authenticate } from "./authenticate";
 import { endAllSessions, endCurrentSession, endOtherSessions, forgetDevice, refreshSession } from "./sessions.service";
 import { endSessionResponse, issueSessionTokens } from "./session-cookies";
 import { listSessions, revokeSession } from "./sessions";
 import { listTrustedDevices } from "./trusted-devices";
-
-const idParams = z.object({ id: z.string().min(1).max(100) });
 
 export function sessionRoutes(ctx: Context): Router {
   const router = Router();
@@ -49,7 +46,7 @@ export function sessionRoutes(ctx: Context): Router {
   });
 
   router.delete("/sessions/:id", requireAuth, async (req, res) => {
-    const { id } = parseParams(idParams, req);
+    const id = parseResourceId(req);
     const { user, session } = req.auth!;
     const revoked = await revokeSession(ctx.db, { userId: user.id, sessionId: id, nowMs: ctx.clock.now(), meta: requestMeta(req), reason: "signed_out_from_list", event: "SESSION_REVOKED" });
     if (!revoked) throw new AppError("NOT_FOUND");
@@ -66,7 +63,7 @@ export function sessionRoutes(ctx: Context): Router {
   });
 
   router.delete("/trusted-devices/:id", requireAuth, async (req, res) => {
-    const { id } = parseParams(idParams, req);
+    const id = parseResourceId(req);
     if (!(await forgetDevice(ctx, req.auth!.user.id, id, requestMeta(req)))) throw new AppError("NOT_FOUND");
     res.status(204).end();
   });
