@@ -34,6 +34,29 @@ describe("a login half-way (password given, code pending) dies with the change t
     expect(finish.status).toBe(401);
     expect(finish.body.code).toBe("SESSION_EXPIRED");
   });
+
+  test("\"sign out other sessions\" (the owner saw a stranger's session): the stranger's next login half-way dies too", async () => {
+    const { client, email, secret } = await clientWith2FA(env);
+    const attacker = await startLogin(env, email);
+    expect((await client.post("/auth/sessions/revoke-others")).status).toBe(200);
+    const finish = await attacker.post("/auth/2fa/verify-login", { code: codeAt(secret, env) });
+    expect(finish.status).toBe(401);
+    expect(finish.body.code).toBe("SESSION_EXPIRED");
+    expect((await client.get("/auth/me")).status).toBe(200);
+  });
+});
+
+describe("password change under a burst of wrong current passwords", () => {
+  test("20 concurrent changes with wrong passwords: at most 5 evaluated, the rest 429; then the right password is 429 too", async () => {
+    const { client, userId } = await registeredClient(env);
+    const tries = await Promise.all(Array.from({ length: 20 }, (_, i) => client.post("/auth/password/change", { currentPassword: `wrong password ${i}`, newPassword: NEW_PASSWORD })));
+    const statuses = tries.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.every((s) => s === 401 || s === 429 || s === 503)).toBe(true);
+    const right = await client.post("/auth/password/change", { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+    expect(right.status).toBe(429);
+    expect(await env.db.auditEvent.count({ where: { userId, type: "PASSWORD_CHANGED" } })).toBe(0);
+  });
 });
 
 describe("odd ids and strings never reach PostgreSQL as a 500", () => {

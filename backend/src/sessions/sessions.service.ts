@@ -38,6 +38,7 @@ export async function endAllSessions(ctx: Context, userId: string, meta: Request
 export async function endOtherSessions(ctx: Context, userId: string, currentSessionId: string, meta: RequestMeta): Promise<number> {
   const [revoked] = await ctx.db.$transaction([
     revokeOtherSessions(ctx.db, userId, currentSessionId, ctx.clock.now(), "signed_out_from_list"),
+    voidPendingLogins(ctx.db, userId),
     ctx.db.auditEvent.create({ data: { id: newAuditId(), userId, type: "SESSIONS_REVOKED", ip: meta.ip, userAgent: meta.userAgent, detail: { scope: "others" } } }),
   ]);
   return revoked.count;
