@@ -59,7 +59,7 @@ describe("password change under a burst of wrong current passwords", () => {
   });
 });
 
-describe("odd ids and strings never reach PostgreSQL as a 500", () => {
+describe("odd ids and strings (NUL, lone surrogates, bad percent-encoding) are 4xx, never a 500", () => {
   test("DELETE /auth/sessions/:id and /auth/trusted-devices/:id with a NUL, unicode or a long id → 404 / 400, never 500", async () => {
     const { client } = await registeredClient(env);
     for (const id of ["%00", "abc%00def", encodeURIComponent("日本語🔑"), "x".repeat(100), "%E2%80%AE"]) {
@@ -67,6 +67,10 @@ describe("odd ids and strings never reach PostgreSQL as a 500", () => {
         const res = await client.delete(path);
         expect([path, res.status]).toEqual([path, 404]);
       }
+    }
+    for (const malformed of ["%", "%E0%A4%A", "%C0%80"]) {
+      const res = await client.delete(`/auth/sessions/${malformed}`);
+      expect([malformed, res.status, res.body.code]).toEqual([malformed, 400, "VALIDATION_FAILED"]);
     }
     const long = await client.delete(`/auth/sessions/${"x".repeat(5000)}`);
     expect(long.status).toBeLessThan(500);
@@ -91,12 +95,42 @@ describe("odd ids and strings never reach PostgreSQL as a 500", () => {
     const { client, secret } = await clientWith2FA(env);
     const anon = await new Client(env.app).init();
     expect((await anon.post("/auth/login", { email: "a\u0000b@example.com", password: PASSWORD })).status).toBeLessThan(500);
+    const surrogate = await anon.post("/auth/login", { email: "\ud800@example.com", password: PASSWORD });
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body.fields[0].field).toBe("email");
     expect((await anon.post("/auth/password/forgot", { email: "a\u0000b@example.com" })).status).toBeLessThan(500);
     expect((await anon.post("/auth/password/reset/check", { token: "\u0000".repeat(43) })).status).toBeLessThan(500);
     expect((await client.post("/auth/password/change", { currentPassword: "x\u0000", newPassword: NEW_PASSWORD, backupCode: "ab\u0000" })).status).toBeLessThan(500);
     const disable = await client.post("/auth/2fa/disable", { password: "\u0000", code: codeAt(secret, env) });
     expect(disable.status).toBe(400);
-    expect(disable.body).toMatchObject({ code: "VALIDATION_FAILED", fields: [{ field: "password", message: "must not contain a NUL character" }] });
+    expect(disable.body).toMatchObject({ code: "VALIDATION_FAILED", fields: [{ field: "password", message: "must not contain a NUL character or a lone surrogate" }] });
     expect((await client.get("/auth/security-events?before=%00")).status).toBe(400);
+  });
+});
+
+describe("a remembered device works for its own user only", () => {
+  test("user A's device cookie neither lifts B's per-email limit nor skips B's code", async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_EMAIL_FAILURES: "3" } });
+    try {
+      const a = await clientWith2FA(limited);
+      const b = await clientWith2FA(limited);
+      const browser = await startLogin(limited, a.email);
+      expect((await browser.post("/auth/2fa/verify-login", { code: codeAt(a.secret, limited), rememberDevice: true })).status).toBe(200);
+      await browser.post("/auth/logout");
+      // with A's live device cookie, B's login still asks for B's code
+      const asB = await browser.post("/auth/login", { email: b.email, password: PASSWORD });
+      expect(asB.body).toEqual({ requires2FA: true });
+      // B's email locked by wrong passwords: A's device cookie is no pass for it
+      for (let i = 0; i < 3; i++) {
+        const attacker = await new Client(limited.app, `10.98.0.${i}`).init();
+        expect((await attacker.post("/auth/login", { email: b.email, password: "guessing" })).status).toBe(401);
+      }
+      expect((await browser.post("/auth/login", { email: b.email, password: PASSWORD })).status).toBe(429);
+      expect((await browser.post("/auth/login", { email: b.email.toUpperCase(), password: "guessing" })).status).toBe(429);
+      // and A's own login on it still skips A's code
+      expect((await browser.post("/auth/login", { email: a.email, password: PASSWORD })).body.user.email).toBe(a.email);
+    } finally {
+      await limited.close();
+    }
   });
 });

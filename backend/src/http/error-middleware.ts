@@ -46,6 +46,8 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   if (type === "entity.parse.failed") return void res.status(400).json(errorBody("MALFORMED_JSON"));
   if (type === "entity.too.large") return void res.status(413).json(errorBody("PAYLOAD_TOO_LARGE"));
   if (type === "charset.unsupported" || type === "encoding.unsupported") return void res.status(415).json(errorBody("UNSUPPORTED_MEDIA_TYPE"));
+  // The router could not percent-decode a route parameter (DELETE /auth/sessions/%): the client's URL.
+  if (err instanceof URIError) return void res.status(400).json(errorBody("VALIDATION_FAILED", { fields: [{ field: "(params)", message: "is not valid percent-encoding" }] }));
   if (isInfrastructureError(err)) {
     req.log?.warn({ err: { message: (err as Error).message } }, "dependency unavailable");
     res.setHeader("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));

@@ -2,24 +2,27 @@ import type { Request } from "express";
 import { z } from "zod";
 import { AppError } from "./errors";
 
+// A NUL character (PostgreSQL cannot store one in text) or half of a surrogate pair (not text at
+// all: Prisma's engine refuses it) reached a query as a 500.
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+
 /**
- * The path of the first string in `input` holding a NUL character (null when none): PostgreSQL
- * cannot store one in text, so such a string reached a query as a 500. Every string a client
- * sends passes through parseWith, so it is refused here, once, as the client's mistake.
+ * The path of the first string in `input` that no column can hold (null when none). Every string
+ * a client sends passes through parseWith, so it is refused here, once, as the client's mistake.
  */
-function nulPath(input: unknown, path: string[] = [], depth = 0): string[] | null {
-  if (typeof input === "string") return input.includes("\u0000") ? path : null;
+function unstorablePath(input: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (typeof input === "string") return UNSTORABLE.test(input) ? path : null;
   if (!input || typeof input !== "object" || depth > 20) return null;
   for (const [key, value] of Object.entries(input)) {
-    const found = nulPath(value, [...path, key], depth + 1);
+    const found = unstorablePath(value, [...path, key], depth + 1);
     if (found) return found;
   }
   return null;
 }
 
 function parseWith<S extends z.ZodType>(schema: S, input: unknown, root: string): z.infer<S> {
-  const nul = nulPath(input);
-  if (nul) throw new AppError("VALIDATION_FAILED", { fields: [{ field: nul.join(".") || root, message: "must not contain a NUL character" }] });
+  const bad = unstorablePath(input);
+  if (bad) throw new AppError("VALIDATION_FAILED", { fields: [{ field: bad.join(".") || root, message: "must not contain a NUL character or a lone surrogate" }] });
   const result = schema.safeParse(input);
   if (!result.success) {
     const fields = result.error.issues.map((i) => ({ field: i.path.join(".") || root, message: i.message }));
