@@ -1,5 +1,7 @@
 // Attacks from the security review of sessions, CSRF, proofs, account and admin (written as the
 // attacks; each one failed before its fix).
+import crypto from "node:crypto";
+import request from "supertest";
 import { createUser } from "../src/auth/users";
 import { generateTotp } from "../src/two-factor/totp/totp";
 import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
@@ -132,5 +134,35 @@ describe("a remembered device works for its own user only", () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe("CSRF is bound to the session the request acts on", () => {
+  test("a refresh token of session A with the CSRF token of session B is refused; with A's own token it works", async () => {
+    const a = await registeredClient(env);
+    const b = await registeredClient(env);
+    const xsrfB = b.client.cookie("XSRF-TOKEN")!;
+    const withB = await request(env.app).post("/auth/refresh").set("Cookie", `refresh_token=${a.client.cookie("refresh_token")}; XSRF-TOKEN=${xsrfB}`).set("X-XSRF-TOKEN", xsrfB);
+    expect(withB.status).toBe(403);
+    expect(withB.body.code).toBe("CSRF_FAILED");
+    const xsrfA = a.client.cookie("XSRF-TOKEN")!;
+    const withA = await request(env.app).post("/auth/refresh").set("Cookie", `refresh_token=${a.client.cookie("refresh_token")}; XSRF-TOKEN=${xsrfA}`).set("X-XSRF-TOKEN", xsrfA);
+    expect(withA.status).toBe(200);
+  });
+});
+
+describe("a reset link dies with a password change", () => {
+  test("a link issued before the owner changed the password is RESET_LINK_INVALID afterwards", async () => {
+    const { client, userId } = await registeredClient(env);
+    const token = crypto.randomBytes(32).toString("base64url");
+    await env.db.passwordResetToken.create({
+      data: { id: crypto.randomUUID(), userId, tokenHash: crypto.createHash("sha256").update(token).digest("hex"), createdAt: new Date(env.clock.now()), expiresAt: new Date(env.clock.now() + 30 * 60_000), ip: "10.0.0.1", userAgent: "test" },
+    });
+    const anon = await new Client(env.app).init();
+    expect((await anon.post("/auth/password/reset/check", { token })).status).toBe(200);
+    expect((await client.post("/auth/password/change", { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).status).toBe(200);
+    const reset = await anon.post("/auth/password/reset", { token, password: "another long passphrase here" });
+    expect(reset.status).toBe(400);
+    expect(reset.body.code).toBe("RESET_LINK_INVALID");
   });
 });
