@@ -40,6 +40,20 @@ describe("sessions list", () => {
     expect(await sessionsOf(client)).toHaveLength(1);
   });
 
+  test("a session idle for longer than a refresh token lives is no longer listed (none of its tokens works)", async () => {
+    const { client, email } = await registeredClient(env);
+    const idle = await loginAgain(email);
+    const idleSid = sidOf(idle);
+    env.clock.advance(6 * 24 * 3600);
+    expect((await client.post("/auth/refresh")).status).toBe(200); // this one stays active
+    expect((await sessionsOf(client)).map((s) => s.id)).toContain(idleSid);
+    env.clock.advance(24 * 3600 + 120);
+    expect((await idle.post("/auth/refresh")).status).toBe(401); // its refresh token is past its 7 days
+    expect((await client.post("/auth/refresh")).status).toBe(200);
+    expect((await sessionsOf(client)).map((s) => s.id)).not.toContain(idleSid);
+    expect((await sessionsOf(client)).find((s) => s.current)).toBeDefined();
+  });
+
   test("a 2FA login is listed as totp, a backup-code login as backup_code", async () => {
     const { client, email, secret, backupCodes } = await clientWith2FA(env);
     const byCode = await startLogin(env, email);

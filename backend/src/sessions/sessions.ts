@@ -8,6 +8,7 @@ import type { Db } from "../db/prisma";
 import { sqlTime } from "../db/sql";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "../security/audit";
 import type { SessionUser } from "../auth/session";
+import { TOKEN_TTL_SECONDS } from "../auth/tokens";
 import { describeDevice } from "./device-label";
 import { eventData, sqlEnqueueMail } from "../mail/outbox";
 
@@ -200,11 +201,19 @@ export function revokeOtherSessions(db: Pick<Db, "session">, userId: string, kee
   });
 }
 
+/**
+ * The sessions a user can still be signed in with. Besides revoked and expired rows, a session
+ * idle for longer than a refresh token lives is left out: every token is issued at login, at a
+ * rotation or by an authenticated request (which moves lastSeenAt), so none of its tokens works.
+ */
 export async function listSessions(db: Pick<Db, "session">, userId: string, currentSessionId: string, nowMs: number) {
   const rows = await db.session.findMany({
     where: { userId, revokedAt: null, expiresAt: { gt: new Date(nowMs) } },
     orderBy: [{ lastSeenAt: "desc" }, { id: "asc" }],
-    select: { id: true, createdAt: true, lastSeenAt: true, ip: true, userAgent: true, authMethod: true },
+    select: { id: true, createdAt: true, lastSeenAt: true, rotatedAt: true, ip: true, userAgent: true, authMethod: true },
   });
-  return rows.map((s) => ({ ...s, current: s.id === currentSessionId, device: describeDevice(s.userAgent) }));
+  const idleLimit = nowMs - (TOKEN_TTL_SECONDS.refresh + LAST_SEEN_RESOLUTION_MS / 1000) * 1000;
+  return rows
+    .filter((s) => s.id === currentSessionId || Math.max(s.createdAt.getTime(), s.lastSeenAt.getTime(), s.rotatedAt?.getTime() ?? 0) > idleLimit)
+    .map(({ rotatedAt: _r, ...s }) => ({ ...s, current: s.id === currentSessionId, device: describeDevice(s.userAgent) }));
 }
