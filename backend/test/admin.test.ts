@@ -156,3 +156,94 @@ describe("unlock", () => {
     expect(notLocked.body.code).toBe("NOT_LOCKED");
   });
 });
+
+describe("admin actions need the admin's recent login (DESIGN §6.7), written as the attack", () => {
+  /** A victim with 2FA on whose account wrong codes locked: something to reset and to unlock. */
+  async function lockedVictim() {
+    const victim = await clientWith2FA(env);
+    const attacker = await startLogin(env, victim.email);
+    for (let i = 0; i < 5; i++) await attacker.post("/auth/2fa/verify-login", { code: "000000" });
+    return victim;
+  }
+  /** An admin session stolen and used later: its last full login is over 10 minutes old (a refresh is not a login). */
+  async function staleAdmin() {
+    const admin = await adminClient();
+    env.clock.advance(11 * 60);
+    expect((await admin.client.post("/auth/refresh")).status).toBe(200);
+    return admin;
+  }
+  const victimState = (id: string) => env.db.user.findUniqueOrThrow({ where: { id }, select: { twoFactorEnabled: true, twoFactorLockedUntil: true } });
+
+  test("a stolen admin session over 10 minutes old cannot reset a user's 2FA or unlock them without the password", async () => {
+    const victim = await lockedVictim();
+    const { client: stolen } = await staleAdmin();
+
+    const reset = await stolen.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON });
+    expect(reset.status).toBe(401);
+    expect(reset.body.code).toBe("REAUTH_REQUIRED");
+    const unlock = await stolen.post(`/auth/admin/users/${victim.userId}/unlock`);
+    expect(unlock.status).toBe(401);
+    expect(unlock.body.code).toBe("REAUTH_REQUIRED");
+    // not a logged-out session: the admin is still signed in and can still read the list
+    expect((await stolen.get("/auth/admin/users")).status).toBe(200);
+
+    const state = await victimState(victim.userId);
+    expect(state.twoFactorEnabled).toBe(true);
+    expect(state.twoFactorLockedUntil!.getTime()).toBeGreaterThan(env.clock.now());
+    expect(await env.db.auditEvent.count({ where: { userId: victim.userId, type: { in: ["ADMIN_TWOFA_RESET", "ACCOUNT_UNLOCKED"] } } })).toBe(0);
+  });
+
+  test("guessing the admin's password is budgeted on the admin's account: 4 × 401 INVALID_PASSWORD, then 429, and then even the right one is refused", async () => {
+    const victim = await lockedVictim();
+    const { client: stolen, email: adminEmail } = await staleAdmin();
+    const adminId = (await stolen.get("/auth/me")).body.id;
+
+    for (let left = 4; left >= 1; left--) {
+      const guess = await stolen.post(`/auth/admin/users/${victim.userId}/${left % 2 ? "unlock" : "reset-2fa"}`, { reason: RESET_REASON, password: `guess ${left}` });
+      expect(guess.status).toBe(401);
+      expect(guess.body).toMatchObject({ code: "INVALID_PASSWORD", attemptsRemaining: left });
+    }
+    const fifth = await stolen.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, password: "guess 0" });
+    expect(fifth.status).toBe(429);
+    expect(fifth.body.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(fifth.body.retryAfterSeconds).toBeGreaterThan(0);
+
+    const right = await stolen.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, password: PASSWORD });
+    expect(right.status).toBe(429);
+    expect((await stolen.post(`/auth/admin/users/${victim.userId}/unlock`, { password: PASSWORD })).status).toBe(429);
+
+    expect((await victimState(victim.userId)).twoFactorEnabled).toBe(true);
+    const failures = await env.db.auditEvent.findMany({ where: { userId: adminId, type: "PASSWORD_PROOF_FAILURE" } });
+    expect(failures).toHaveLength(5);
+    expect(failures[0].detail).toMatchObject({ during: "admin_action" });
+    // the admin is told their account locked: whoever guessed holds their session
+    expect((await inbox(adminEmail)).map((m) => m.subject)).toContain("Too many wrong codes: code entry is locked");
+  });
+
+  test("an admin who signed in under 10 minutes ago acts without the password", async () => {
+    const victim = await lockedVictim();
+    const { client: admin } = await adminClient();
+    env.clock.advance(9 * 60);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/unlock`)).status).toBe(200);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
+  });
+
+  test("the right password lets a stale session act and renews its login: the next admin action within 10 minutes needs none", async () => {
+    const victim = await lockedVictim();
+    const { client: admin } = await staleAdmin();
+    const before = admin.cookie("access_token");
+
+    const unlock = await admin.post(`/auth/admin/users/${victim.userId}/unlock`, { password: PASSWORD });
+    expect(unlock.status).toBe(200);
+    // the session's tokens are re-issued with the new auth_time
+    expect(admin.cookie("access_token")).not.toBe(before);
+    env.clock.advance(9 * 60);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
+    expect((await victimState(victim.userId)).twoFactorEnabled).toBe(false);
+    // and 10 minutes after that password, the rule applies again
+    const other = await lockedVictim();
+    env.clock.advance(2 * 60);
+    await admin.post("/auth/refresh");
+    expect((await admin.post(`/auth/admin/users/${other.userId}/unlock`)).body.code).toBe("REAUTH_REQUIRED");
+  });
+});

@@ -40,12 +40,17 @@ export class AdminApi {
     return this.http.get<AdminUsersResponse>('/auth/admin/users', { params });
   }
 
-  resetTwoFactor(userId: string, reason: string): Observable<MessageResponse> {
-    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/reset-2fa`, { reason });
+  /**
+   * `password`: the admin's own, only when the API answered 401 REAUTH_REQUIRED (their sign-in is
+   * over 10 minutes old). The session interceptor leaves that 401 to the caller.
+   */
+  resetTwoFactor(userId: string, reason: string, password?: string): Observable<MessageResponse> {
+    const body = password === undefined ? { reason } : { reason, password };
+    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/reset-2fa`, body);
   }
 
-  unlock(userId: string): Observable<MessageResponse> {
-    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/unlock`, {});
+  unlock(userId: string, password?: string): Observable<MessageResponse> {
+    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/unlock`, password === undefined ? {} : { password });
   }
 }
 

@@ -2,8 +2,9 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
 import { AdminUser, adminGuard } from '../../core/admin/admin.api';
+import { AuthService } from '../../core/auth/auth.service';
 import { alerts, aUser, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../testing/test-utils';
-import { AdminPage } from './admin.page';
+import { ADMIN_REAUTH_HINT, AdminPage } from './admin.page';
 
 function aRow(overrides: Partial<AdminUser> = {}): AdminUser {
   return {
@@ -93,6 +94,112 @@ describe('AdminPage', () => {
     http.expectOne('/auth/admin/users/u2/unlock').flush({ message: 'ok' });
     await fixture.whenStable();
     expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
+  });
+
+  describe('an admin whose sign-in is over 10 minutes old (401 REAUTH_REQUIRED)', () => {
+    const passwordInput = () => inputByLabel(el, 'Confirm your password');
+    const still = () => {
+      // not a lost session: no refresh was tried (http.verify) and the admin is still signed in
+      http.expectNone('/auth/refresh');
+      expect(TestBed.inject(AuthService).isLoggedIn()).toBe(true);
+    };
+
+    it('reset: asks for the password in the reset form, resends with it; shows attempts left and the lock', async () => {
+      http.expectOne('/auth/admin/users').flush({ users: [aRow()], nextCursor: null });
+      await fixture.whenStable();
+      buttonByText(el, 'Reset 2FA').click();
+      await fixture.whenStable();
+      expect(passwordInput()).toBeNull();
+      typeInto(el.querySelector<HTMLInputElement>('#reset-reason'), 'Lost phone, identity checked by phone call');
+      buttonByText(el, 'Reset two-factor authentication').click();
+      const stale = errorResponse(401, 'REAUTH_REQUIRED');
+      http.expectOne('/auth/admin/users/u2/reset-2fa').flush(stale.body, stale.opts);
+      await fixture.whenStable();
+      still();
+      const form = el.querySelector<HTMLElement>('[data-testid="reset-2fa-form"]')!;
+      const input = inputByLabel(form, 'Confirm your password');
+      expect(input).not.toBeNull();
+      expect(input!.type).toBe('password');
+      expect(document.activeElement).toBe(input);
+      expect(form.textContent).toContain(ADMIN_REAUTH_HINT);
+      expect(alerts(el)).toEqual([]);
+
+      // nothing typed: the field says so and nothing is sent
+      buttonByText(el, 'Reset two-factor authentication').click();
+      await fixture.whenStable();
+      expect(alerts(el)).toEqual(['Enter your password.']);
+      expect(input!.getAttribute('aria-invalid')).toBe('true');
+      http.expectNone('/auth/admin/users/u2/reset-2fa');
+
+      typeInto(passwordInput(), 'wrong password');
+      buttonByText(el, 'Reset two-factor authentication').click();
+      let req = http.expectOne('/auth/admin/users/u2/reset-2fa');
+      expect(req.request.body).toEqual({ reason: 'Lost phone, identity checked by phone call', password: 'wrong password' });
+      const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 3 });
+      req.flush(wrong.body, wrong.opts);
+      await fixture.whenStable();
+      still();
+      expect(alerts(el)).toEqual(['Incorrect password. 3 attempts remaining.']);
+      expect(passwordInput()!.value).toBe('');
+
+      typeInto(passwordInput(), 'another guess');
+      buttonByText(el, 'Reset two-factor authentication').click();
+      const locked = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 900 });
+      http.expectOne('/auth/admin/users/u2/reset-2fa').flush(locked.body, locked.opts);
+      await fixture.whenStable();
+      expect(alerts(el)).toEqual(['Too many attempts. Please wait 15 minutes before trying again.']);
+
+      typeInto(passwordInput(), 'correct horse');
+      buttonByText(el, 'Reset two-factor authentication').click();
+      req = http.expectOne('/auth/admin/users/u2/reset-2fa');
+      expect(req.request.body.password).toBe('correct horse');
+      req.flush({ message: 'ok' });
+      await fixture.whenStable();
+      expect(el.querySelector('[data-testid="reset-2fa-form"]')).toBeNull();
+      expect(rows()[0].querySelector('[data-testid="admin-user-twofa"]')?.textContent?.trim()).toBe('Off (setup required)');
+      expect(alerts(el)).toEqual([]);
+    });
+
+    it('unlock: opens a card asking for the password, unlocks with it; the next action (sign-in renewed) sends none', async () => {
+      http.expectOne('/auth/admin/users').flush({
+        users: [aRow({ locked: true, lockedUntil: '2026-11-25T12:15:00.000Z' }), aRow({ id: 'u3', email: 'carol@example.com', locked: true, lockedUntil: '2026-11-25T12:15:00.000Z' })],
+        nextCursor: null,
+      });
+      await fixture.whenStable();
+      buttonByText(el, 'Unlock').click();
+      const first = http.expectOne('/auth/admin/users/u2/unlock');
+      expect(first.request.body).toEqual({});
+      const stale = errorResponse(401, 'REAUTH_REQUIRED');
+      first.flush(stale.body, stale.opts);
+      await fixture.whenStable();
+      still();
+      const card = el.querySelector<HTMLElement>('[data-testid="unlock-form"]')!;
+      expect(card.textContent).toContain('Unlock bob@example.com');
+      expect(document.activeElement).toBe(inputByLabel(card, 'Confirm your password'));
+
+      typeInto(passwordInput(), 'wrong');
+      buttonByText(el, 'Confirm and unlock').click();
+      const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 1 });
+      http.expectOne('/auth/admin/users/u2/unlock').flush(wrong.body, wrong.opts);
+      await fixture.whenStable();
+      expect(alerts(el)).toEqual(['Incorrect password. 1 attempt remaining.']);
+
+      typeInto(passwordInput(), 'correct horse');
+      buttonByText(el, 'Confirm and unlock').click();
+      const req = http.expectOne('/auth/admin/users/u2/unlock');
+      expect(req.request.body).toEqual({ password: 'correct horse' });
+      req.flush({ message: 'ok' });
+      await fixture.whenStable();
+      expect(el.querySelector('[data-testid="unlock-form"]')).toBeNull();
+      expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
+
+      buttonByText(el, 'Unlock').click();
+      const next = http.expectOne('/auth/admin/users/u3/unlock');
+      expect(next.request.body).toEqual({});
+      next.flush({ message: 'ok' });
+      await fixture.whenStable();
+      expect(passwordInput()).toBeNull();
+    });
   });
 });
 
