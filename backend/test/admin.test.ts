@@ -217,7 +217,7 @@ describe("admin actions need the admin's recent login (DESIGN §6.7), written as
     expect(failures).toHaveLength(5);
     expect(failures[0].detail).toMatchObject({ during: "admin_action" });
     // the admin is told their account locked: whoever guessed holds their session
-    expect((await inbox(adminEmail)).map((m) => m.subject)).toContain("Too many wrong codes: code entry is locked");
+    expect((await inbox(adminEmail)).map((m) => m.subject)).toContain("Too many wrong codes or passwords: your account is locked");
   });
 
   test("an admin who signed in under 10 minutes ago acts without the password", async () => {

@@ -139,7 +139,7 @@ test("the account locked by wrong codes is emailed once, with the time it unlock
   for (let i = 0; i < 4; i++) expect((await attacker.post("/auth/2fa/verify-login", { code: "000000" })).status).toBe(400);
   expect((await attacker.post("/auth/2fa/verify-login", { code: "000000" })).status).toBe(429);
   expect((await (await startLogin(env, email)).post("/auth/2fa/verify-login", { code: "000000" })).status).toBe(429);
-  const locked = (await inbox(email)).filter((m) => m.subject === "Too many wrong codes: code entry is locked");
+  const locked = (await inbox(email)).filter((m) => m.subject === "Too many wrong codes or passwords: your account is locked");
   expect(locked).toHaveLength(1);
   expectSecurityMail(locked[0], "Unknown device", "203.0.113.66");
   expect(locked[0].text).toMatch(/locked until \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} UTC/);

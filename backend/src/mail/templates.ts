@@ -105,11 +105,11 @@ const DESCRIBE: Describers = {
     notYou: CHANGE_PASSWORD,
   }),
   account_locked: (d) => ({
-    subject: "Too many wrong codes: code entry is locked",
-    heading: "Code entry locked",
+    subject: "Too many wrong codes or passwords: your account is locked",
+    heading: "Account locked",
     paragraphs: [
-      `Too many wrong authentication or backup codes were entered for your account, so code entry is locked until ${formatTime(d.until)}.`,
-      "Codes are only asked after the correct password, so whoever entered them may know your password.",
+      `Too many wrong authentication codes, backup codes or confirmation passwords were entered for your account, so signing in with a code and changing security settings are locked until ${formatTime(d.until)}.`,
+      "Codes are only asked after the correct password, and confirmation passwords only in a signed-in session, so whoever entered them may know your password or hold one of your sessions.",
     ],
     notYou: "If this wasn't you, change your password as soon as you can sign in again.",
   }),

@@ -13,7 +13,7 @@ const TEXT: Record<string, string> = {
   TOTP_REPLAY: 'An already used code was tried again — if this wasn\u2019t you, change your password',
   BACKUP_CODE_USED: 'A backup code was used to log in',
   BACKUP_CODES_REGENERATED: 'New backup codes were created (the old ones no longer work)',
-  TWOFA_LOCKED: 'Code entry locked for a while after too many wrong codes',
+  TWOFA_LOCKED: 'Account locked for a while after too many wrong codes or passwords',
   SESSIONS_REVOKED: 'Logged out on every device',
   REFRESH_TOKEN_REUSE:
     'An old sign-in token of a session was used again, so that session was ended — if you didn\u2019t expect this, change your password',
