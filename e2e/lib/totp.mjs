@@ -45,3 +45,40 @@ export function totpForStep(key, step, opts) {
 export function totp(key, ms = Date.now(), opts) {
   return totpForStep(key, stepAt(ms), opts);
 }
+
+/**
+ * The browser tests' authenticator app: hands out codes of steps the server has not accepted yet
+ * (replay protection refuses a step twice), waiting for the next 30-s step when it must.
+ */
+export class CodeSource {
+  lastUsedStep = null;
+  constructor(secret) {
+    this.secret = secret;
+  }
+  async next() {
+    const want = this.lastUsedStep === null ? stepAt() : Math.max(stepAt(), this.lastUsedStep + 1);
+    while (want > stepAt() + 1) {
+      // `want` is two steps ahead: wait until the clock reaches want-1 (then want is within ±1).
+      const msToNextStep = 30_000 - (Date.now() % 30_000) + 50;
+      console.log(`# waiting ${Math.ceil(msToNextStep / 1000)} s for the next TOTP step (step ${want - 1} was already used)`);
+      await new Promise((r) => setTimeout(r, msToNextStep));
+    }
+    return { code: totpForStep(this.secret, want), step: want };
+  }
+  /** A code that the caller will have accepted: its step is marked used at once. */
+  async take() {
+    const { code, step } = await this.next();
+    this.used(step);
+    return code;
+  }
+  used(step) {
+    this.lastUsedStep = Math.max(this.lastUsedStep ?? step, step);
+  }
+  /** Six digits that are not the code of any step near now. */
+  wrong() {
+    // ±10 steps: a code of a step 2-10 away would be answered as clock drift, not as wrong
+    const near = new Set(Array.from({ length: 21 }, (_, i) => totpForStep(this.secret, stepAt() + i - 10)));
+    for (const candidate of ["000000", "111111", "123456", "999999", "424242"]) if (!near.has(candidate)) return candidate;
+    throw new Error("unreachable");
+  }
+}

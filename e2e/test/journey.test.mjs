@@ -15,40 +15,12 @@ import crypto from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createDatabase, ensureBuilt, startServer } from "../lib/app.mjs";
 import { cleanOutput, decodeQr, launchChromium, shot } from "../lib/browser.mjs";
-import { stepAt, totpForStep } from "../lib/totp.mjs";
+import { CodeSource } from "../lib/totp.mjs";
 
 const EMAIL = `e2e-${crypto.randomBytes(4).toString("hex")}@example.com`;
 const PASSWORD = "correct horse battery staple e2e";
 const SHORT_TTL_SECONDS = 3;
 const T = { nav: 20_000, ui: 15_000 };
-
-/** Hands out codes for steps the server has not accepted yet (see the header comment). */
-class CodeSource {
-  lastUsedStep = null;
-  constructor(secret) {
-    this.secret = secret;
-  }
-  async next() {
-    const want = this.lastUsedStep === null ? stepAt() : Math.max(stepAt(), this.lastUsedStep + 1);
-    while (want > stepAt() + 1) {
-      // `want` is two steps ahead: wait until the clock reaches want-1 (then want is within ±1).
-      const msToNextStep = 30_000 - (Date.now() % 30_000) + 50;
-      console.log(`# waiting ${Math.ceil(msToNextStep / 1000)} s for the next TOTP step (step ${want - 1} was already used)`);
-      await new Promise((r) => setTimeout(r, msToNextStep));
-    }
-    return { code: totpForStep(this.secret, want), step: want };
-  }
-  used(step) {
-    this.lastUsedStep = Math.max(this.lastUsedStep ?? step, step);
-  }
-  /** Six digits that are not the code of any step near now. */
-  wrong() {
-    // ±10 steps: a code of a step 2-10 away would be answered as clock drift, not as wrong
-    const near = new Set(Array.from({ length: 21 }, (_, i) => totpForStep(this.secret, stepAt() + i - 10)));
-    for (const candidate of ["000000", "111111", "123456", "999999", "424242"]) if (!near.has(candidate)) return candidate;
-    throw new Error("unreachable");
-  }
-}
 
 const pathOf = (page) => new URL(page.url()).pathname;
 const expectPath = (page, path) => page.waitForURL((u) => u.pathname === path, { timeout: T.nav });

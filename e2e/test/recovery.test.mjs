@@ -14,7 +14,7 @@ import pg from "pg";
 import { createDatabase, ensureBuilt, OUTPUT_DIR, startServer } from "../lib/app.mjs";
 import { launchChromium, shot } from "../lib/browser.mjs";
 import { waitForMail } from "../lib/mail.mjs";
-import { stepAt, totpForStep } from "../lib/totp.mjs";
+import { CodeSource } from "../lib/totp.mjs";
 
 const tag = crypto.randomBytes(4).toString("hex");
 const USER = `recover-${tag}@example.com`;
@@ -27,20 +27,6 @@ const T = { nav: 20_000, ui: 15_000 };
 
 const pathOf = (page) => new URL(page.url()).pathname;
 const expectPath = (page, p) => page.waitForURL((u) => u.pathname === p, { timeout: T.nav });
-
-/** Codes of steps the server has not accepted yet (replay protection): at most one per step. */
-class Authenticator {
-  last = null;
-  constructor(secret) {
-    this.secret = secret;
-  }
-  async code() {
-    let want = this.last === null ? stepAt() : Math.max(stepAt(), this.last + 1);
-    while (want > stepAt() + 1) await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 50));
-    this.last = want;
-    return totpForStep(this.secret, want);
-  }
-}
 
 describe("browser: password reset by email, and an admin's 2FA reset", () => {
   let db;
@@ -89,8 +75,8 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
     // the QR: a click that finds it gone is fine, the key shows up either way.
     if (!(await key.isVisible())) await start.click({ timeout: 3000 }).catch(() => undefined);
     await key.waitFor({ state: "visible", timeout: T.ui });
-    const authenticator = new Authenticator((await key.textContent()).replace(/\s+/g, ""));
-    await page.getByLabel("Authentication code", { exact: true }).fill(await authenticator.code());
+    const authenticator = new CodeSource((await key.textContent()).replace(/\s+/g, ""));
+    await page.getByLabel("Authentication code", { exact: true }).fill(await authenticator.take());
     await page.getByRole("button", { name: "Verify and enable" }).click();
     await page.getByTestId("backup-codes").waitFor({ state: "visible", timeout: T.ui });
     await page.getByRole("button", { name: "I saved them" }).click();
@@ -100,7 +86,7 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
 
   async function codeStep(page, authenticator) {
     await expectPath(page, "/two-factor");
-    await page.getByLabel("Authentication code", { exact: true }).fill(await authenticator.code());
+    await page.getByLabel("Authentication code", { exact: true }).fill(await authenticator.take());
     await page.getByRole("button", { name: "Verify", exact: true }).click();
     await expectPath(page, "/dashboard");
   }
