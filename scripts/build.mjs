@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(path.join(REPO_ROOT, "backend/package.json"));
 
-const SHARED = ["package-lock.json", "tsconfig.base.json", "password-policy"];
+const SHARED = ["package-lock.json", "tsconfig.base.json", "password-policy", "contract"];
 const isTest = (p) => /\.(test|spec)\.[cm]?[jt]s$/.test(p);
 
 /** Each part: its inputs (files or folders, relative to the repository), output and build command. */

@@ -2,6 +2,7 @@
 // when, from which device and IP, and links to the security activity. No secrets: the only
 // link with a credential in it is the password-reset link, whose token the worker decrypts at
 // send time (./outbox.ts keeps it encrypted and wipes it once sent).
+import { AUTH_METHODS } from "@twofa/contract";
 import { describeDevice } from "../sessions/device-label";
 
 /** What every security email tells: when, and from where (the request that caused the event). */
@@ -47,13 +48,8 @@ interface Description {
   notYou?: string | false;
 }
 
-const METHOD_WORDS: Record<string, string> = {
-  password: "your password",
-  totp: "your password and an authenticator code",
-  backup_code: "your password and a backup code",
-  trusted_device: "your password on a remembered device",
-  passkey: "a passkey",
-};
+/** "your password and an authenticator code": the words for a login method are in @twofa/contract. */
+const METHOD_WORDS: Record<string, string> = Object.fromEntries(Object.entries(AUTH_METHODS).map(([method, d]) => [method, d.signedInWith]));
 
 const formatTime = (iso: string) => {
   const d = new Date(iso);

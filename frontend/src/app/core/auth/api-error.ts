@@ -1,4 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
+import { attemptsText, retryText } from '@twofa/contract';
 import { ApiErrorBody } from './api.types';
 
 /** A normalised view of a failed API call. */
@@ -82,25 +83,20 @@ export function readApiError(err: unknown): ApiError {
   return result;
 }
 
-/** "45 seconds", "1 minute", "15 minutes" (rounded up: never promise a wait that is too short). */
-export function formatWait(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return 'a little while';
-  const s = Math.ceil(seconds);
-  if (s < 60) return s === 1 ? '1 second' : `${s} seconds`;
-  const m = Math.ceil(s / 60);
-  return m === 1 ? '1 minute' : `${m} minutes`;
-}
+// The words for waits, attempts and 429s come from the one catalogue the API uses (@twofa/contract).
+export { attemptsText, formatWait } from '@twofa/contract';
 
-/** "That code didn't work. 3 attempts remaining." */
-export function attemptsText(attemptsRemaining: number | undefined): string {
-  if (attemptsRemaining === undefined) return '';
-  if (attemptsRemaining === 0) return ' No attempts remaining.';
-  return attemptsRemaining === 1 ? ' 1 attempt remaining.' : ` ${attemptsRemaining} attempts remaining.`;
-}
-
-/** "Too many attempts. Please wait 15 minutes before trying again." */
+/** "Too many attempts. Please wait 15 minutes before trying again." (TOO_MANY_ATTEMPTS) */
 export function tooManyAttemptsText(retryAfterSeconds: number | undefined): string {
-  return `Too many attempts. Please wait ${formatWait(retryAfterSeconds)} before trying again.`;
+  return retryText('TOO_MANY_ATTEMPTS', retryAfterSeconds);
+}
+
+/**
+ * A 429's words from its code: TOO_MANY_ATTEMPTS (the account's guess budget) or TOO_MANY_REQUESTS
+ * (a flood limit; `what` names what was sent too often: "login attempts").
+ */
+export function rateLimitText(e: Pick<ApiError, 'code' | 'retryAfterSeconds'>, what?: string): string {
+  return retryText(e.code, e.retryAfterSeconds, what);
 }
 
 /**

@@ -1,77 +1,24 @@
+import { PROOF_CONTEXTS, authMethodLabel, humanise, isWarningEventType, securityEventText } from '@twofa/contract';
 import { formatDrift } from '../../core/auth/api-error';
 import { SecurityEvent } from '../../core/auth/api.types';
 
-const TEXT: Record<string, string> = {
-  REGISTERED: 'Account created',
-  LOGIN_SUCCESS: 'Logged in',
-  LOGIN_FAILURE: 'Failed login attempt (wrong password)',
-  TWOFA_SETUP_STARTED: 'Two-factor setup started',
-  TWOFA_ENABLED: 'Two-factor authentication turned on',
-  TWOFA_DISABLED: 'Two-factor authentication turned off',
-  TWOFA_VERIFY_SUCCESS: 'Authentication code accepted at login',
-  TWOFA_VERIFY_FAILURE: 'Wrong authentication code entered at login',
-  TOTP_REPLAY: 'An already used code was tried again — if this wasn\u2019t you, change your password',
-  BACKUP_CODE_USED: 'A backup code was used to log in',
-  BACKUP_CODES_REGENERATED: 'New backup codes were created (the old ones no longer work)',
-  TWOFA_LOCKED: 'Account locked for a while after too many wrong codes or passwords',
-  SESSIONS_REVOKED: 'Logged out on every device',
-  REFRESH_TOKEN_REUSE:
-    'An old sign-in token of a session was used again, so that session was ended — if you didn\u2019t expect this, change your password',
-  SESSION_REVOKED: 'A session was signed out from your sessions list',
-  LOGOUT: 'Logged out',
-  TRUSTED_DEVICE_REMOVED: 'A remembered device was forgotten (it will ask for a code again)',
-  PASSWORD_PROOF_FAILURE: 'Wrong password given to confirm a security change',
-  PASSWORD_CHANGED: 'Password changed (every other session was signed out)',
-  PASSWORD_RESET_REQUESTED: 'A password reset link was sent to your email',
-  PASSWORD_RESET: 'Password reset with an emailed link (every session was signed out)',
-};
-
-/** How a login was verified (sessions list, LOGIN_SUCCESS detail.method). */
-const AUTH_METHOD_TEXT: Record<string, string> = {
-  password: 'Password',
-  totp: 'Authenticator code',
-  backup_code: 'Backup code',
-  trusted_device: 'Remembered device',
-  passkey: 'Passkey',
-};
-
-/** Events a user should look at twice. */
-const WARNINGS = new Set([
-  'LOGIN_FAILURE',
-  'TWOFA_VERIFY_FAILURE',
-  'TOTP_REPLAY',
-  'TWOFA_LOCKED',
-  'TWOFA_DISABLED',
-  'REFRESH_TOKEN_REUSE',
-  'PASSWORD_PROOF_FAILURE',
-]);
-
-function humanise(code: string, fallback: string): string {
-  const words = code.toLowerCase().replace(/_+/g, ' ').trim();
-  return words ? words.charAt(0).toUpperCase() + words.slice(1) : fallback;
-}
+// The words of each event type, of each login method and of each place a proof is given live in
+// @twofa/contract (one place for the API, its emails and this page); this file only refines a
+// line with the event's detail.
+const TEXT = (type: string) => securityEventText(type);
 
 /** Readable words for an audit event type; unknown types are humanised rather than hidden. */
 export function describeSecurityEvent(type: string): string {
-  return TEXT[type] ?? humanise(type, 'Security event');
+  return securityEventText(type);
 }
 
 /** "Authenticator code" for `totp`, and so on; unknown methods are humanised. */
 export function authMethodText(method: string | null | undefined): string {
-  if (!method) return 'Unknown';
-  return AUTH_METHOD_TEXT[method] ?? humanise(method, 'Unknown');
+  return authMethodLabel(method);
 }
 
-/**
- * Where a code or password was given (`detail.during` of the proofs on management paths; absent at
- * login): "while turning on two-factor authentication".
- */
-const DURING_TEXT: Record<string, string> = {
-  enable: 'while turning on two-factor authentication',
-  disable: 'while turning off two-factor authentication',
-  backup_codes: 'while creating new backup codes',
-  reauth: 'to confirm a security change',
-};
+/** Where a code or password was given (`detail.during`; absent at login). */
+const DURING_TEXT: Readonly<Record<string, string>> = PROOF_CONTEXTS;
 
 function detailString(event: Pick<SecurityEvent, 'detail'>, key: string): string | undefined {
   const value = event.detail?.[key];
@@ -93,6 +40,7 @@ function verifyFailureText(event: Pick<SecurityEvent, 'detail'>): string {
   const where = whereText(event);
   const reason = detailString(event, 'reason');
   if (reason === 'backup_code_used') return `An already used backup code was entered ${where}`;
+  if (detailString(event, 'method') === 'passkey') return `A passkey or security key was refused ${where}`;
   const what = detailString(event, 'method') === 'backup_code' ? 'Wrong backup code' : 'Wrong authentication code';
   const drift = event.detail?.['driftSeconds'];
   if (reason === 'clock_drift' && typeof drift === 'number' && Math.round(drift) !== 0) {
@@ -110,26 +58,26 @@ export function describeEvent(event: Pick<SecurityEvent, 'type' | 'detail'>): st
   const method = detailString(event, 'method');
   switch (event.type) {
     case 'LOGIN_SUCCESS':
-      return method ? `Logged in (${authMethodText(method).toLowerCase()})` : TEXT['LOGIN_SUCCESS'];
+      return method ? `Logged in (${authMethodText(method).toLowerCase()})` : TEXT('LOGIN_SUCCESS');
     case 'TWOFA_VERIFY_FAILURE':
       return verifyFailureText(event);
     case 'TOTP_REPLAY':
       return isOwnReplay(event)
         ? `A code was entered again ${whereText(event)} right after this browser had used it (refused: each code works once)`
-        : TEXT['TOTP_REPLAY'];
+        : TEXT('TOTP_REPLAY');
     case 'BACKUP_CODE_USED': {
       const during = detailString(event, 'during');
-      return during ? `A backup code was used ${DURING_TEXT[during] ?? whereText(event)}` : TEXT['BACKUP_CODE_USED'];
+      return during ? `A backup code was used ${DURING_TEXT[during] ?? whereText(event)}` : TEXT('BACKUP_CODE_USED');
     }
     case 'TWOFA_SETUP_STARTED':
-      return event.detail?.['resumed'] === true ? 'Two-factor setup continued (the same key was shown again)' : TEXT['TWOFA_SETUP_STARTED'];
+      return event.detail?.['resumed'] === true ? 'Two-factor setup continued (the same key was shown again)' : TEXT('TWOFA_SETUP_STARTED');
     default:
       return describeSecurityEvent(event.type);
   }
 }
 
 export function isWarningEvent(type: string): boolean {
-  return WARNINGS.has(type);
+  return isWarningEventType(type);
 }
 
 /** Like isWarningEvent, with the detail: a replay by the browser that had just used the code is not one. */
@@ -189,7 +137,7 @@ function isPartOf(part: SecurityEvent, login: SecurityEvent): boolean {
   if (part.type === 'BACKUP_CODE_USED') return method === 'backup_code';
   if (part.type === 'TWOFA_VERIFY_SUCCESS') {
     const partMethod = detailString(part, 'method');
-    return (method === 'totp' || method === 'backup_code') && (!partMethod || partMethod === method);
+    return (method === 'totp' || method === 'backup_code' || method === 'passkey') && (!partMethod || partMethod === method);
   }
   return false;
 }
