@@ -54,6 +54,12 @@ const envSchema = z.object({
   TWOFA_ENCRYPTION_KEY: z.string().optional(),
   TOTP_WINDOW: intFrom(1).pipe(z.number().max(10)),
   TOTP_ISSUER: z.string().min(1).max(64).default("TwoFA"),
+  /** WebAuthn relying party: a domain (never an IP), the site's host or a parent of it; default localhost */
+  WEBAUTHN_RP_ID: z.string().min(1).max(253).optional(),
+  /** the name a browser shows when adding a passkey; default TOTP_ISSUER */
+  WEBAUTHN_RP_NAME: z.string().min(1).max(64).optional(),
+  /** comma list of the exact origins the SPA runs on; default http://localhost:<PORT>,http://localhost:4200 */
+  WEBAUTHN_ORIGINS: z.string().optional(),
   LOGIN_CHALLENGE_TTL_SECONDS: intFrom(300).pipe(z.number().min(1)),
   REAUTH_MAX_AGE_SECONDS: intFrom(600),
   PENDING_SETUP_TTL_SECONDS: intFrom(900).pipe(z.number().min(1)),
@@ -126,6 +132,8 @@ export interface Config {
   /** first one encrypts; every one decrypts (rotation) */
   encryptionKeys: EncryptionKey[];
   totp: { window: number; issuer: string };
+  /** passkeys (two-factor/passkey/webauthn.ts): RP ID, name, the origins a response may come from */
+  webauthn: WebAuthnConfig;
   loginChallengeTtlSeconds: number;
   reauthMaxAgeSeconds: number;
   pendingSetupTtlSeconds: number;
@@ -153,6 +161,42 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+export interface WebAuthnConfig {
+  rpId: string;
+  rpName: string;
+  origins: string[];
+}
+
+/**
+ * WebAuthn needs a domain: browsers refuse an IP address as RP ID, and every origin's host must be
+ * the RP ID or a subdomain of it (else no browser would sign for it). Checked at boot, so a wrong
+ * value is a clear message rather than passkeys that silently never work.
+ */
+function parseWebAuthn(env: z.infer<typeof envSchema>): WebAuthnConfig {
+  const rpId = (env.WEBAUTHN_RP_ID ?? "localhost").trim().toLowerCase();
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) || /^[0-9.]+$/.test(rpId)) {
+    throw new ConfigError(`WEBAUTHN_RP_ID must be a domain name such as example.com or localhost (not an IP address or a URL): ${rpId}`);
+  }
+  const list = env.WEBAUTHN_ORIGINS ?? `http://localhost:${env.PORT},http://localhost:4200`;
+  const origins = list.split(",").map((o) => o.trim()).filter(Boolean).map((raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${raw} is not a URL like https://app.example.com`);
+    }
+    if (url.origin !== raw.replace(/\/+$/, "") || !/^https?:$/.test(url.protocol)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${raw} must be an origin only (scheme, host, optional port), like https://app.example.com`);
+    }
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${raw} is not on WEBAUTHN_RP_ID ${rpId} (its host must be ${rpId} or a subdomain of it)`);
+    }
+    return url.origin;
+  });
+  if (origins.length === 0) throw new ConfigError("WEBAUTHN_ORIGINS must name at least one origin");
+  return { rpId, rpName: env.WEBAUTHN_RP_NAME ?? env.TOTP_ISSUER, origins: [...new Set(origins)] };
+}
 
 /**
  * Admission control for argon2id (DESIGN §6.13). Each hash or verify holds ~19 MiB and one
@@ -246,6 +290,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     backupCodeKey: env.BACKUP_CODE_KEY,
     encryptionKeys,
     totp: { window: env.TOTP_WINDOW, issuer: env.TOTP_ISSUER },
+    webauthn: parseWebAuthn(env),
     loginChallengeTtlSeconds: env.LOGIN_CHALLENGE_TTL_SECONDS,
     reauthMaxAgeSeconds: env.REAUTH_MAX_AGE_SECONDS,
     pendingSetupTtlSeconds: env.PENDING_SETUP_TTL_SECONDS,
