@@ -28,6 +28,10 @@ export interface TemplateData {
   password_reset: EventData;
   admin_twofa_reset: EventData & { reason: string };
   account_unlocked: EventData;
+  /** firstFactor: this key turned two-factor authentication on */
+  passkey_added: EventData & { name: string; firstFactor: boolean };
+  /** lastFactor: it was the last second factor, so two-factor authentication is now off */
+  passkey_removed: EventData & { name: string; lastFactor: boolean };
 }
 
 export type MailTemplate = keyof TemplateData;
@@ -146,6 +150,24 @@ const DESCRIBE: Describers = {
       "Set two-factor authentication up again the next time you sign in.",
     ],
     notYou: "If you did not ask for this, contact your administrator.",
+  }),
+  passkey_added: (d) => ({
+    subject: "A passkey or security key was added to your account",
+    heading: "New passkey or security key",
+    paragraphs: [
+      `A passkey or security key named "${d.name}" was added to your account. It can now be used as the second step when signing in and to confirm security changes.`,
+      ...(d.firstFactor ? ["Two-factor authentication is now on: signing in needs your password and this key (or one of your new backup codes). Every other session was signed out."] : []),
+    ],
+    notYou: "If this wasn't you, someone has your password and a session: remove the key on your profile page, change your password and sign out other sessions.",
+  }),
+  passkey_removed: (d) => ({
+    subject: d.lastFactor ? "A passkey was removed and two-factor authentication is off" : "A passkey or security key was removed from your account",
+    heading: "Passkey or security key removed",
+    paragraphs: [
+      `The passkey or security key named "${d.name}" was removed from your account. It can no longer be used to sign in.`,
+      ...(d.lastFactor ? ["It was your last second factor, so two-factor authentication is now off and your backup codes no longer work."] : []),
+    ],
+    notYou: "If this wasn't you, reset your password now and set up two-factor authentication again.",
   }),
   account_unlocked: () => ({
     subject: "Your account was unlocked",
