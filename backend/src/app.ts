@@ -24,6 +24,7 @@ import type { RedisLike } from "./security/redis";
 import { securityEventRoutes } from "./security/security-events.routes";
 import { createPasswordResetLimiters, passwordRoutes } from "./account/password.routes";
 import { adminRoutes } from "./admin/admin.routes";
+import { API_DOCS_PATH, apiDocsHeaders, mountApiDocs } from "./api-docs";
 import { sessionRoutes } from "./sessions/sessions.routes";
 import { isTrustedDeviceOf } from "./sessions/trusted-devices";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
@@ -130,7 +131,10 @@ export function createApp(deps: AppDeps) {
     strictTransportSecurity: production,
   });
   const isApi = (path: string) => path.startsWith("/auth/") || path === "/healthz" || path === "/openapi.json";
-  app.use((req, res, next) => (isApi(req.path) ? apiHeaders : documentHeaders)(req, res, next));
+  // the API reference page (Swagger UI from node_modules) gets its own CSP: api-docs.ts
+  const docsHeaders = apiDocsHeaders(production);
+  const isDocs = (path: string) => path === API_DOCS_PATH || path.startsWith(`${API_DOCS_PATH}/`);
+  app.use((req, res, next) => (isApi(req.path) ? apiHeaders : isDocs(req.path) ? docsHeaders : documentHeaders)(req, res, next));
   // Request logging costs a child logger per request: only pay for it when info is logged.
   if (logger.isLevelEnabled("info")) {
     app.use(
@@ -197,6 +201,8 @@ export function createApp(deps: AppDeps) {
   app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));
   app.use("/auth/admin", adminRoutes(ctx));
+  // GET /openapi.json and the API reference at /api-docs (every route above is documented there)
+  mountApiDocs(app);
 
   // The built SPA on the same origin as the API; client-side routes fall back to index.html.
   const indexHtml = path.join(config.frontendDist, "index.html");

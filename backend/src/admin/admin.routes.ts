@@ -11,7 +11,7 @@ import { authenticate } from "../sessions/authenticate";
 import { issueSessionTokens } from "../sessions/session-cookies";
 import { listUsers, resetUserTwoFactor, unlockUser, type AdminActor } from "./admin.service";
 
-const listQuery = z.object({
+export const listQuery = z.object({
   query: z.string().max(254).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   after: z.string().max(254).optional(),

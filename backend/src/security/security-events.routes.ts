@@ -7,7 +7,7 @@ import { decodeAuditCursor, listAuditEvents } from "./audit";
 
 // GET /auth/security-events?limit=50&before=<cursor>: limit 1..100 (default 50); `before` is the
 // nextCursor of the previous page. Anything else is 400 VALIDATION_FAILED, never a 500.
-const pageQuery = z.object({
+export const pageQuery = z.object({
   limit: z.coerce.number({ error: "must be a whole number from 1 to 100" }).int("must be a whole number from 1 to 100").min(1, "must be at least 1").max(100, "must be at most 100").default(50),
   before: z
     .string({ error: "must be a cursor from nextCursor" })

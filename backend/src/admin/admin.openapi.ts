@@ -1,0 +1,61 @@
+// OpenAPI docs of admin.routes.ts (/auth/admin/*: ADMINs with 2FA on).
+import { z } from "zod";
+import { MessageResponse, isoTime, named, type RouteDoc } from "../http/openapi";
+import { listQuery, resetTwoFactorSchema, unlockSchema } from "./admin.routes";
+
+export const AdminUser = named(
+  "AdminUser",
+  z.object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(["USER", "ADMIN"]),
+    createdAt: isoTime(),
+    twoFactorEnabled: z.boolean(),
+    twoFactorSetupRequired: z.boolean().meta({ description: "an admin reset it: setup is required at the next sign-in" }),
+    backupCodesRemaining: z.number().int(),
+    rememberedDevices: z.number().int(),
+    lastSignInAt: isoTime().nullable(),
+    lockedUntil: isoTime().nullable(),
+    locked: z.boolean(),
+  }),
+);
+
+const ACTION_ERRORS = ["NOT_FOUND", "VALIDATION_FAILED", "REAUTH_REQUIRED", "INVALID_PASSWORD", "TOO_MANY_ATTEMPTS"] as const;
+
+export const adminDocs: RouteDoc[] = [
+  {
+    method: "get",
+    path: "/auth/admin/users",
+    tag: "admin",
+    summary: "Find accounts (by email, page by page)",
+    auth: "admin",
+    query: listQuery,
+    responses: {
+      200: { description: "one page, by email", schema: named("AdminUsersResponse", z.object({ users: z.array(AdminUser), nextCursor: z.string().nullable() })) },
+    },
+    errors: [],
+  },
+  {
+    method: "post",
+    path: "/auth/admin/users/:id/reset-2fa",
+    tag: "admin",
+    summary: "Turn a user's 2FA off (recovery): every factor and backup code removed, every session ended",
+    description: "Needs the admin's recent login (or `password`). The user is emailed and must set 2FA up at the next sign-in.",
+    auth: "admin",
+    params: { id: "a user id" },
+    body: resetTwoFactorSchema,
+    responses: { 200: { description: "reset", schema: MessageResponse } },
+    errors: [...ACTION_ERRORS, "TWOFA_NOT_ENABLED"],
+  },
+  {
+    method: "post",
+    path: "/auth/admin/users/:id/unlock",
+    tag: "admin",
+    summary: "Lift a user's code-entry lock",
+    auth: "admin",
+    params: { id: "a user id" },
+    body: unlockSchema,
+    responses: { 200: { description: "unlocked", schema: MessageResponse } },
+    errors: [...ACTION_ERRORS, "NOT_LOCKED"],
+  },
+];
