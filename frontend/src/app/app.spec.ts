@@ -7,7 +7,7 @@ import { aUser, provideTestApp, tick } from '../testing/test-utils';
 import { App } from './app';
 import { routes } from './app.routes';
 import { provideAuthInitializer } from './core/auth/auth.initializer';
-import { AuthService } from './core/auth/auth.service';
+import { SessionStore } from './core/auth/session.store';
 
 describe('App shell and initializer', () => {
   beforeEach(() => {
@@ -20,7 +20,7 @@ describe('App shell and initializer', () => {
     const init = TestBed.inject(ApplicationInitStatus).donePromise;
     http.expectOne('/auth/session').flush({ user: aUser() });
     await init;
-    expect(TestBed.inject(AuthService).user()?.email).toBe('ada@example.com');
+    expect(TestBed.inject(SessionStore).user()?.email).toBe('ada@example.com');
     http.verify();
   });
 
@@ -41,7 +41,7 @@ describe('App shell and initializer', () => {
     await fixture.whenStable();
     expect(TestBed.inject(Router).url).toBe('/login');
     expect(el.querySelector('nav')).toBeNull();
-    expect(TestBed.inject(AuthService).isLoggedIn()).toBe(false);
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(false);
     await tick();
     await fixture.whenStable();
     expect(el.textContent).toContain('You have been logged out.');

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, ElementRef, inject, viewChild } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
-import { AUTH_MESSAGES, AuthService } from './core/auth/auth.service';
+import { AUTH_MESSAGES, SessionStore } from './core/auth/session.store';
+import { SessionsApi } from './core/sessions/sessions.api';
 import { TwoFactorBanner } from './features/enforcement/two-factor-banner';
 
 @Component({
@@ -10,7 +11,8 @@ import { TwoFactorBanner } from './features/enforcement/two-factor-banner';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class App {
-  protected readonly auth = inject(AuthService);
+  protected readonly session = inject(SessionStore);
+  private readonly sessions = inject(SessionsApi);
   private readonly router = inject(Router);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
 
@@ -19,8 +21,8 @@ export class App {
   }
 
   protected logout(): void {
-    this.auth.logout().subscribe(() => {
-      this.auth.setNotice(AUTH_MESSAGES.loggedOut);
+    this.sessions.logout().subscribe(() => {
+      this.session.setNotice(AUTH_MESSAGES.loggedOut);
       void this.router.navigateByUrl('/login');
     });
   }

@@ -4,7 +4,7 @@ import { Component, EnvironmentProviders, Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Routes, provideRouter } from '@angular/router';
 import { User } from '../app/core/auth/api.types';
-import { AuthService } from '../app/core/auth/auth.service';
+import { SessionStore } from '../app/core/auth/session.store';
 import { credentialsInterceptor } from '../app/core/auth/credentials.interceptor';
 import { XSRF_COOKIE_NAME, XSRF_HEADER_NAME } from '../app/core/auth/http-context';
 import { csrfRetryInterceptor, sessionInterceptor } from '../app/core/auth/session.interceptor';
@@ -37,9 +37,9 @@ export function aUser(overrides: Partial<User> = {}): User {
   return { id: 'u1', email: 'ada@example.com', role: 'USER', twoFactorEnabled: false, ...overrides };
 }
 
-/** Puts a user in the AuthService the way the app does: through GET /auth/me. */
+/** Puts a user in the SessionStore the way the app does: through GET /auth/me. */
 export function signIn(user: User = aUser()): User {
-  TestBed.inject(AuthService).me().subscribe();
+  TestBed.inject(SessionStore).me().subscribe();
   TestBed.inject(HttpTestingController).expectOne('/auth/me').flush(user);
   return user;
 }

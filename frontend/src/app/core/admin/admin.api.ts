@@ -3,7 +3,7 @@ import { Injectable, inject } from '@angular/core';
 import { CanActivateFn, Router } from '@angular/router';
 import { Observable } from 'rxjs';
 import { MessageResponse } from '../auth/api.types';
-import { AuthService } from '../auth/auth.service';
+import { SessionStore } from '../auth/session.store';
 
 /** One row of GET /auth/admin/users. */
 export interface AdminUser {
@@ -56,10 +56,10 @@ export class AdminApi {
 
 /** /admin: administrators with two-factor authentication on (the API refuses anyone else too). */
 export const adminGuard: CanActivateFn = (_route, state) => {
-  const auth = inject(AuthService);
-  const user = auth.user();
+  const session = inject(SessionStore);
+  const user = session.user();
   if (!user) {
-    auth.rememberReturnUrl(state.url);
+    session.rememberReturnUrl(state.url);
     return inject(Router).createUrlTree(['/login']);
   }
   if (user.role !== 'ADMIN') return inject(Router).createUrlTree(['/dashboard']);

@@ -186,3 +186,73 @@ export interface TrustedDevice {
 export interface TrustedDevicesResponse {
   devices: TrustedDevice[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13 (SPA helper): passkeys and factors. Hand-written from notes/ISSUE13.md until the
+// CONTRACT helper turns them into aliases of the generated types (core/api/openapi.gen.ts).
+// ---------------------------------------------------------------------------------------------
+
+/** What the code step accepts for this login (POST /auth/login answers them with requires2FA). */
+export type LoginMethod = 'totp' | 'passkey' | 'backup_code';
+
+/** POST /auth/login: a session, or the second step with the methods this account has. */
+export type LoginResult =
+  | { user: User; requires2FA?: false }
+  | { requires2FA: true; methods?: LoginMethod[]; user?: undefined };
+
+/** A WebAuthn answer as @simplewebauthn/browser returns it (sent to the API unchanged). */
+export type PasskeyAssertion = import('@simplewebauthn/browser').AuthenticationResponseJSON;
+export type PasskeyAttestation = import('@simplewebauthn/browser').RegistrationResponseJSON;
+export type PasskeyCreationOptions = import('@simplewebauthn/browser').PublicKeyCredentialCreationOptionsJSON;
+export type PasskeyRequestOptions = import('@simplewebauthn/browser').PublicKeyCredentialRequestOptionsJSON;
+
+/** A passkey as a proof: at the code step, or to confirm a change. */
+export interface PasskeyProof {
+  passkey: PasskeyAssertion;
+}
+
+/** Any second factor that confirms a change: a code, a backup code or a passkey. */
+export type SecondFactorProof = TwoFactorProof | PasskeyProof;
+
+/** POST /auth/2fa/verify-login with a passkey. */
+export type VerifyLoginWithPasskey = PasskeyProof & { rememberDevice?: boolean };
+
+/** GET /auth/2fa/status gains the factors: "on" = TOTP or at least one passkey. */
+export interface TwoFactorStatus {
+  totp?: boolean;
+  passkeys?: number;
+  backupCodesTotal?: number;
+}
+
+/** POST /auth/2fa/enable: backup codes only when TOTP is the user's first factor. */
+export interface TwoFactorEnableResult {
+  message: string;
+  backupCodes?: string[];
+}
+
+/** A passkey or security key of the user (GET /auth/2fa/passkeys). */
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  deviceType: 'singleDevice' | 'multiDevice' | (string & {});
+  backedUp: boolean;
+  transports: string[];
+}
+
+export interface PasskeyList {
+  passkeys: Passkey[];
+}
+
+/** POST /auth/2fa/passkeys: 201; backupCodes only when this is the user's first factor. */
+export interface PasskeyAdded {
+  passkey: Passkey;
+  backupCodes?: string[];
+}
+
+/** POST /auth/2fa/passkeys/:id/remove (and /auth/2fa/totp/remove). */
+export interface FactorRemoved {
+  message: string;
+  twoFactorEnabled: boolean;
+}

@@ -4,7 +4,8 @@ import { ActivatedRouteSnapshot, Router, RouterStateSnapshot, UrlTree } from '@a
 import { RouterTestingHarness } from '@angular/router/testing';
 import { BlankPage, aUser, provideTestApp, signIn } from '../../../testing/test-utils';
 import { authGuard, guestGuard, twoFactorPendingGuard } from './auth.guards';
-import { AuthService } from './auth.service';
+import { LoginFlow } from './login-flow';
+import { SessionStore } from './session.store';
 
 const route = {} as ActivatedRouteSnapshot;
 const state = (url: string) => ({ url }) as RouterStateSnapshot;
@@ -28,7 +29,7 @@ describe('guards', () => {
   describe('authGuard', () => {
     it('sends a visitor to /login and remembers where they wanted to go', () => {
       expect(urlOf(run(authGuard, '/profile'))).toBe('/login');
-      expect(TestBed.inject(AuthService).takeReturnUrl()).toBe('/profile');
+      expect(TestBed.inject(SessionStore).takeReturnUrl()).toBe('/profile');
     });
 
     it('lets a logged-in user in', () => {
@@ -54,7 +55,7 @@ describe('guards', () => {
     });
 
     it('allows /two-factor right after a login that answered requires2FA', () => {
-      TestBed.inject(AuthService).login({ email: 'a@b.c', password: 'pw' }).subscribe();
+      TestBed.inject(LoginFlow).login({ email: 'a@b.c', password: 'pw' }).subscribe();
       TestBed.inject(HttpTestingController).expectOne('/auth/login').flush({ requires2FA: true });
       expect(run(twoFactorPendingGuard, '/two-factor')).toBe(true);
     });

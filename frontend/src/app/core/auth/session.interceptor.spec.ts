@@ -3,7 +3,8 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
 import { aUser, errorResponse, provideTestApp, setXsrfCookie, signIn, tick } from '../../../testing/test-utils';
-import { AUTH_MESSAGES, AuthService } from './auth.service';
+import { LoginFlow } from './login-flow';
+import { AUTH_MESSAGES, SessionStore } from './session.store';
 import { SKIP_SESSION_REFRESH } from './http-context';
 import { SESSION_REFRESH_EXEMPT_PATHS } from './session.interceptor';
 
@@ -12,7 +13,7 @@ const expired = errorResponse(401, 'UNAUTHENTICATED');
 describe('sessionInterceptor (401 → one refresh → retry once)', () => {
   let http: HttpClient;
   let mock: HttpTestingController;
-  let auth: AuthService;
+  let auth: SessionStore;
   let router: Router;
 
   beforeEach(() => {
@@ -21,7 +22,7 @@ describe('sessionInterceptor (401 → one refresh → retry once)', () => {
     TestBed.configureTestingModule({ providers: provideTestApp() });
     http = TestBed.inject(HttpClient);
     mock = TestBed.inject(HttpTestingController);
-    auth = TestBed.inject(AuthService);
+    auth = TestBed.inject(SessionStore);
     router = TestBed.inject(Router);
     signIn();
   });
@@ -126,7 +127,7 @@ describe('sessionInterceptor (401 → one refresh → retry once)', () => {
     mock.expectOne('/auth/2fa/status').flush(expired.body, expired.opts);
     mock.expectOne('/auth/refresh').flush(expired.body, expired.opts);
 
-    auth.login({ email: 'ada@example.com', password: 'pw' }).subscribe();
+    TestBed.inject(LoginFlow).login({ email: 'ada@example.com', password: 'pw' }).subscribe();
     mock.expectOne('/auth/login').flush({ user: aUser() });
 
     http.get('/auth/2fa/status').subscribe();

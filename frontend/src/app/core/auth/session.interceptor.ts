@@ -7,7 +7,8 @@ import {
 } from '@angular/common/http';
 import { inject } from '@angular/core';
 import { catchError, switchMap, throwError } from 'rxjs';
-import { AuthService } from './auth.service';
+import { SessionRefresh } from './session-refresh';
+import { SessionStore } from './session.store';
 import { SKIP_SESSION_REFRESH, XSRF_HEADER_NAME, skipSessionRefresh } from './http-context';
 
 /** Calls whose 401 is an answer for the form, not an expired session. */
@@ -16,6 +17,7 @@ export const SESSION_REFRESH_EXEMPT_PATHS: readonly string[] = [
   '/auth/register',
   '/auth/refresh',
   '/auth/2fa/verify-login',
+  '/auth/2fa/passkey-options',
   '/auth/csrf',
   '/auth/logout',
 ];
@@ -85,20 +87,21 @@ function withCurrentXsrfToken(req: HttpRequest<unknown>, token: string | null): 
  */
 export const sessionInterceptor: HttpInterceptorFn = (req, next) => {
   if (isExempt(req)) return next(req);
-  const auth = inject(AuthService);
+  const session = inject(SessionStore);
+  const refresher = inject(SessionRefresh);
   const xsrf = inject(HttpXsrfTokenExtractor);
-  const generationAtSend = auth.sessionGeneration;
+  const generationAtSend = session.sessionGeneration;
 
   return next(req).pipe(
     catchError((err: unknown) => {
       if (!isSessionError(err)) return throwError(() => err);
-      return auth.refreshSession(generationAtSend).pipe(
+      return refresher.refreshSession(generationAtSend).pipe(
         // The refresh failed (the user is already on the way to /login): the caller sees the 401.
         catchError(() => throwError(() => err)),
         switchMap(() =>
           next(withCurrentXsrfToken(req, xsrf.getToken())).pipe(
             catchError((retryErr: unknown) => {
-              if (isSessionError(retryErr)) auth.expireSession();
+              if (isSessionError(retryErr)) session.expire();
               return throwError(() => retryErr);
             }),
           ),

@@ -3,6 +3,7 @@ import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { aSession } from '../../../testing/fixtures';
 import { errorResponse, provideTestApp, setXsrfCookie, signIn } from '../../../testing/test-utils';
+import { SessionStore } from '../auth/session.store';
 import { SessionsApi } from './sessions.api';
 
 describe('SessionsApi', () => {
@@ -52,5 +53,22 @@ describe('SessionsApi', () => {
     expect(req.request.headers.get('X-XSRF-TOKEN')).toBe('xsrf-1');
     req.flush({ revoked: 3 });
     expect(await result).toBe(3);
+  });
+
+  it('logout: POST /auth/logout (with the XSRF token) clears the session, even if the call fails', async () => {
+    const result = firstValueFrom(api.logout());
+    const req = http.expectOne('/auth/logout');
+    expect(req.request.method).toBe('POST');
+    expect(req.request.headers.get('X-XSRF-TOKEN')).toBe('xsrf-1');
+    req.flush('boom', { status: 500, statusText: 'Server Error' });
+    await expect(result).resolves.toBeUndefined();
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(false);
+  });
+
+  it('logoutAll: POST /auth/logout-all clears the session', async () => {
+    const result = firstValueFrom(api.logoutAll());
+    http.expectOne('/auth/logout-all').flush({ message: 'Logged out everywhere' });
+    await result;
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(false);
   });
 });

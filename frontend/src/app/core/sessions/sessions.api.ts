@@ -1,12 +1,31 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import { Observable, map } from 'rxjs';
-import { ActiveSession, RevokeOthersResponse, SessionsResponse } from '../auth/api.types';
+import { Observable, catchError, map, of, tap } from 'rxjs';
+import { ActiveSession, MessageResponse, RevokeOthersResponse, SessionsResponse } from '../auth/api.types';
+import { SessionStore } from '../auth/session.store';
 
-/** The user's live logins (DESIGN.md §5: /auth/sessions). */
+/** The user's live logins (DESIGN.md §5: /auth/sessions, /auth/logout, /auth/logout-all). */
 @Injectable({ providedIn: 'root' })
 export class SessionsApi {
   private readonly http = inject(HttpClient);
+  private readonly session = inject(SessionStore);
+
+  /** POST /auth/logout: this session ends. Logs out locally whatever the server answers; never errors. */
+  logout(): Observable<void> {
+    return this.http.post<MessageResponse>('/auth/logout', {}).pipe(
+      map(() => undefined),
+      catchError(() => of(undefined)),
+      tap(() => this.session.clear()),
+    );
+  }
+
+  /** POST /auth/logout-all: every session and remembered device of the user ends, this one too. */
+  logoutAll(): Observable<void> {
+    return this.http.post<MessageResponse>('/auth/logout-all', {}).pipe(
+      map(() => undefined),
+      tap(() => this.session.clear()),
+    );
+  }
 
   /** GET /auth/sessions: live sessions only, the most recently active first. */
   list(): Observable<ActiveSession[]> {

@@ -2,12 +2,12 @@ import { HttpTestingController, TestRequest } from '@angular/common/http/testing
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { aUser, errorResponse, provideTestApp, setXsrfCookie, signIn } from '../../../testing/test-utils';
-import { AuthService } from '../auth/auth.service';
+import { SessionStore } from '../auth/session.store';
 import { TwoFactorApi } from './two-factor.api';
 
 describe('TwoFactorApi', () => {
   let api: TwoFactorApi;
-  let auth: AuthService;
+  let auth: SessionStore;
   let http: HttpTestingController;
 
   beforeEach(() => {
@@ -15,7 +15,7 @@ describe('TwoFactorApi', () => {
     setXsrfCookie(null);
     TestBed.configureTestingModule({ providers: provideTestApp() });
     api = TestBed.inject(TwoFactorApi);
-    auth = TestBed.inject(AuthService);
+    auth = TestBed.inject(SessionStore);
     http = TestBed.inject(HttpTestingController);
     signIn();
   });

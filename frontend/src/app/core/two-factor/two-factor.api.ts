@@ -6,20 +6,20 @@ import {
   BackupCodesResponse,
   MessageResponse,
   TwoFactorDisableRequest,
-  TwoFactorEnableResponse,
+  TwoFactorEnableResult,
   TwoFactorSetupResponse,
   TwoFactorStatus,
 } from '../auth/api.types';
-import { AuthService } from '../auth/auth.service';
+import { SessionStore } from '../auth/session.store';
 
 /**
  * Managing two-factor authentication from the profile (DESIGN.md §5 /auth/2fa/*, except the login
- * step, which belongs to AuthService). Keeps `AuthService.user().twoFactorEnabled` in step.
+ * step, which belongs to LoginFlow). Keeps `SessionStore.user().twoFactorEnabled` in step.
  */
 @Injectable({ providedIn: 'root' })
 export class TwoFactorApi {
   private readonly http = inject(HttpClient);
-  private readonly auth = inject(AuthService);
+  private readonly session = inject(SessionStore);
 
   status(): Observable<TwoFactorStatus> {
     return this.http.get<TwoFactorStatus>('/auth/2fa/status');
@@ -30,18 +30,19 @@ export class TwoFactorApi {
     return this.http.post<TwoFactorSetupResponse>('/auth/2fa/setup', password ? { password } : {});
   }
 
-  enable(token: string, password?: string): Observable<TwoFactorEnableResponse> {
+  /** `backupCodes` only when TOTP is the user's first factor (a passkey user keeps the codes they have). */
+  enable(token: string, password?: string): Observable<TwoFactorEnableResult> {
     const body = password ? { token, password } : { token };
     return this.http
-      .post<TwoFactorEnableResponse>('/auth/2fa/enable', body)
-      .pipe(tap(() => this.auth.updateUser({ twoFactorEnabled: true })));
+      .post<TwoFactorEnableResult>('/auth/2fa/enable', body)
+      .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: true })));
   }
 
   /** Both factors: `{password, code}` or `{password, backupCode}`. */
   disable(body: TwoFactorDisableRequest): Observable<MessageResponse> {
     return this.http
       .post<MessageResponse>('/auth/2fa/disable', body)
-      .pipe(tap(() => this.auth.updateUser({ twoFactorEnabled: false })));
+      .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: false })));
   }
 
   /** `{code}` or `{backupCode}`, plus `{password}` after REAUTH_REQUIRED; the old codes stop working. */

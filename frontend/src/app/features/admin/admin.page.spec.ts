@@ -2,7 +2,7 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
 import { AdminUser, adminGuard } from '../../core/admin/admin.api';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { alerts, aUser, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../testing/test-utils';
 import { ADMIN_REAUTH_HINT, AdminPage } from './admin.page';
 
@@ -101,7 +101,7 @@ describe('AdminPage', () => {
     const still = () => {
       // not a lost session: no refresh was tried (http.verify) and the admin is still signed in
       http.expectNone('/auth/refresh');
-      expect(TestBed.inject(AuthService).isLoggedIn()).toBe(true);
+      expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(true);
     };
 
     it('reset: asks for the password in the reset form, resends with it; shows attempts left and the lock', async () => {

@@ -3,7 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { ChangePasswordRequest, PasswordApi } from '../../core/account/password.api';
 import { describeProofError, readApiError } from '../../core/auth/api-error';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { CodeField } from '../../shared/code-field';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
@@ -26,7 +26,7 @@ type Field = 'currentPassword' | 'newPassword' | 'code' | 'backupCode';
 })
 export class ChangePasswordCard {
   private readonly api = inject(PasswordApi);
-  private readonly auth = inject(AuthService);
+  private readonly session = inject(SessionStore);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
 
   /** Whether a second factor is asked. */
@@ -43,7 +43,7 @@ export class ChangePasswordCard {
   protected readonly notice = signal<string | null>(null);
 
   private readonly rule = new NewPasswordRule(
-    () => this.auth.user()?.email ?? '',
+    () => this.session.user()?.email ?? '',
     () => this.form.controls.newPassword.updateValueAndValidity(),
   );
 

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { START_SETUP_PARAM } from '../../core/two-factor/setup-flow';
 
 @Component({
@@ -10,12 +10,12 @@ import { START_SETUP_PARAM } from '../../core/two-factor/setup-flow';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class DashboardPage {
-  protected readonly auth = inject(AuthService);
+  protected readonly session = inject(SessionStore);
   /** `/profile?setup=start`: the profile starts two-factor setup on arrival. */
   protected readonly startSetup = { [START_SETUP_PARAM]: 'start' };
 
   constructor() {
     // The login answer may be older than the last change made elsewhere: ask the API again.
-    this.auth.me().subscribe({ error: () => undefined });
+    this.session.me().subscribe({ error: () => undefined });
   }
 }

@@ -1,6 +1,6 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { aUser, provideTestApp, signIn } from '../../../testing/test-utils';
 import { TwoFactorBanner, formatTimeLeft } from './two-factor-banner';
 
@@ -48,7 +48,7 @@ describe('TwoFactorBanner', () => {
     signIn(aUser({ role: 'ADMIN', twoFactorRequirement: undefined }));
     const el = await render();
     http.expectOne('/auth/me').flush(aUser({ role: 'ADMIN', twoFactorRequirement: null }));
-    expect(TestBed.inject(AuthService).user()?.twoFactorRequirement).toBeNull();
+    expect(TestBed.inject(SessionStore).user()?.twoFactorRequirement).toBeNull();
     expect(el.querySelector('[data-testid="twofa-banner"]')).toBeNull();
   });
 

@@ -1,7 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { START_SETUP_PARAM } from '../../core/two-factor/setup-flow';
 
 /** "2 days 3 hours", "5 hours 10 minutes", "12 minutes", "less than a minute". */
@@ -50,13 +50,13 @@ export function formatTimeLeft(ms: number): string {
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class TwoFactorBanner {
-  private readonly auth = inject(AuthService);
+  private readonly session = inject(SessionStore);
   private readonly now = signal(Date.now());
   private askedFor: string | null = null;
   protected readonly setupParams = { [START_SETUP_PARAM]: 'start' };
 
   protected readonly requirement = computed(() => {
-    const user = this.auth.user();
+    const user = this.session.user();
     return user && !user.twoFactorEnabled ? (user.twoFactorRequirement ?? null) : null;
   });
 
@@ -68,10 +68,10 @@ export class TwoFactorBanner {
   constructor() {
     // A login answer does not carry the requirement: ask /auth/me once per signed-in user.
     effect(() => {
-      const user = this.auth.user();
+      const user = this.session.user();
       if (!user || user.twoFactorEnabled || user.twoFactorRequirement !== undefined || this.askedFor === user.id) return;
       this.askedFor = user.id;
-      this.auth.me().subscribe({ error: () => undefined });
+      this.session.me().subscribe({ error: () => undefined });
     });
     const timer = setInterval(() => this.now.set(Date.now()), 30_000);
     inject(DestroyRef).onDestroy(() => clearInterval(timer));

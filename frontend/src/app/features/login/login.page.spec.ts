@@ -1,7 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, tick, typeInto } from '../../../testing/test-utils';
 import { LoginPage } from './login.page';
 
@@ -78,9 +78,9 @@ describe('LoginPage', () => {
   });
 
   it('shows the "session expired" message once', async () => {
-    TestBed.inject(AuthService).setNotice('Your session expired. Please log in again.');
+    TestBed.inject(SessionStore).setNotice('Your session expired. Please log in again.');
     await create();
     expect(alerts(el)).toEqual(['Your session expired. Please log in again.']);
-    expect(TestBed.inject(AuthService).notice()).toBeNull();
+    expect(TestBed.inject(SessionStore).notice()).toBeNull();
   });
 });

@@ -2,7 +2,8 @@ import { ChangeDetectionStrategy, Component, ElementRef, inject, signal } from '
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router, RouterLink } from '@angular/router';
 import { ApiError, formatWait, readApiError } from '../../core/auth/api-error';
-import { AuthService } from '../../core/auth/auth.service';
+import { LoginFlow } from '../../core/auth/login-flow';
+import { SessionStore } from '../../core/auth/session.store';
 import { EmailField } from '../../shared/email-field';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
@@ -27,11 +28,12 @@ export function loginErrorMessage(err: ApiError): string {
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class LoginPage {
-  private readonly auth = inject(AuthService);
+  private readonly session = inject(SessionStore);
+  private readonly flow = inject(LoginFlow);
   private readonly router = inject(Router);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
 
-  protected readonly notice = signal(this.auth.takeNotice());
+  protected readonly notice = signal(this.session.takeNotice());
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
   protected readonly submitted = signal(false);
@@ -53,10 +55,10 @@ export class LoginPage {
     this.busy.set(true);
     this.error.set(null);
     this.notice.set(null);
-    this.auth.login({ email: email.trim(), password }).subscribe({
+    this.flow.login({ email: email.trim(), password }).subscribe({
       next: (res) => {
         this.busy.set(false);
-        void this.router.navigateByUrl(res.requires2FA ? '/two-factor' : this.auth.takeReturnUrl());
+        void this.router.navigateByUrl(res.requires2FA ? '/two-factor' : this.session.takeReturnUrl());
       },
       error: (err: unknown) => {
         this.busy.set(false);

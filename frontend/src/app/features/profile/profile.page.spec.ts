@@ -5,7 +5,7 @@ import { By } from '@angular/platform-browser';
 import { Router } from '@angular/router';
 import { QRCodeComponent } from 'angularx-qrcode';
 import { TrustedDevice } from '../../core/auth/api.types';
-import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { AUTH_MESSAGES, SessionStore } from '../../core/auth/session.store';
 import { aSession, aTrustedDevice } from '../../../testing/fixtures';
 import {
   aUser,
@@ -19,6 +19,7 @@ import {
   typeInto,
 } from '../../../testing/test-utils';
 import { ProfilePage } from './profile.page';
+import { TotpSetup } from './totp-setup/totp-setup';
 
 /** Stands in for angularx-qrcode (jsdom has no canvas); records what it was asked to draw. */
 @Component({ selector: 'qrcode', template: '<img alt="QR code" width="240" height="240" />' })
@@ -53,7 +54,7 @@ describe('ProfilePage', () => {
       this.removeAttribute('open');
       this.dispatchEvent(new Event('close'));
     });
-    TestBed.configureTestingModule({ providers: provideTestApp() }).overrideComponent(ProfilePage, {
+    TestBed.configureTestingModule({ providers: provideTestApp() }).overrideComponent(TotpSetup, {
       remove: { imports: [QRCodeComponent] },
       add: { imports: [FakeQrCode] },
     });
@@ -164,7 +165,7 @@ describe('ProfilePage', () => {
     const items = el.querySelectorAll('[data-testid="backup-codes"] li');
     expect(Array.from(items).map((li) => li.textContent?.trim())).toEqual(CODES);
     expect(statusText()).toBe('On');
-    expect(TestBed.inject(AuthService).user()?.twoFactorEnabled).toBe(true);
+    expect(TestBed.inject(SessionStore).user()?.twoFactorEnabled).toBe(true);
     await click('I saved them');
     expect(el.querySelector('[data-testid="backup-codes"]')).toBeNull();
     expect(el.textContent).toContain('Backup codes left: 10.');
@@ -186,7 +187,7 @@ describe('ProfilePage', () => {
     expect(dialog.hasAttribute('open')).toBe(false);
     expect(statusText()).toBe('Off');
     expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
-    expect(TestBed.inject(AuthService).user()?.twoFactorEnabled).toBe(false);
+    expect(TestBed.inject(SessionStore).user()?.twoFactorEnabled).toBe(false);
   });
 
   it('refuses a malformed confirmation code and shows the API’s invalid code with attempts left', async () => {
@@ -342,7 +343,7 @@ describe('ProfilePage', () => {
     http.expectOne('/auth/logout-all').flush({ message: 'Logged out everywhere' });
     await tick();
     expect(TestBed.inject(Router).url).toBe('/login');
-    expect(TestBed.inject(AuthService).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
+    expect(TestBed.inject(SessionStore).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
   });
 
   it('an admin who must set up 2FA first sees only that: no failing cards, no error box, no "Try again"', async () => {

@@ -5,7 +5,7 @@ import { Router, RouterLink } from '@angular/router';
 import type { PasswordCheck } from '@twofa/password-policy';
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { formatWait, readApiError } from '../../core/auth/api-error';
-import { AuthService } from '../../core/auth/auth.service';
+import { AccountApi } from '../../core/account/account.api';
 import { EmailField } from '../../shared/email-field';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { PasswordField } from '../../shared/password-field';
@@ -23,7 +23,7 @@ const DEFAULT_HINT = `At least ${MIN_PASSWORD_LENGTH} characters. A passphrase o
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class RegisterPage {
-  private readonly auth = inject(AuthService);
+  private readonly account = inject(AccountApi);
   private readonly router = inject(Router);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
 
@@ -105,7 +105,7 @@ export class RegisterPage {
     this.busy.set(true);
     this.error.set(null);
     this.emailTaken.set(false);
-    this.auth.register({ email: email.trim(), password }).subscribe({
+    this.account.register({ email: email.trim(), password }).subscribe({
       next: () => {
         this.busy.set(false);
         void this.router.navigateByUrl('/dashboard');

@@ -1,7 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { BlankPage, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, tick, typeInto } from '../../../testing/test-utils';
 import { PASSWORD_RESET_NOTICE, ResetPasswordPage, tokenFromFragment } from './reset-password.page';
 
@@ -60,7 +60,7 @@ describe('ResetPasswordPage', () => {
     reset.flush({ message: 'ok' });
     await tick();
     expect(TestBed.inject(Router).url).toBe('/login');
-    expect(TestBed.inject(AuthService).takeNotice()).toBe(PASSWORD_RESET_NOTICE);
+    expect(TestBed.inject(SessionStore).takeNotice()).toBe(PASSWORD_RESET_NOTICE);
   });
 
   it('an expired, used or forged link says so and offers a new one, with no form', async () => {

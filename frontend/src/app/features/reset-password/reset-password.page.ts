@@ -4,7 +4,7 @@ import { ActivatedRoute, RouterLink } from '@angular/router';
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { PasswordApi } from '../../core/account/password.api';
 import { ApiError, formatWait, readApiError } from '../../core/auth/api-error';
-import { AuthService } from '../../core/auth/auth.service';
+import { SessionStore } from '../../core/auth/session.store';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { NewPasswordRule } from '../../shared/new-password';
 import { PasswordField } from '../../shared/password-field';
@@ -28,7 +28,7 @@ export function tokenFromFragment(fragment: string | null): string | null {
 })
 export class ResetPasswordPage implements OnInit {
   private readonly api = inject(PasswordApi);
-  private readonly auth = inject(AuthService);
+  private readonly session = inject(SessionStore);
   private readonly route = inject(ActivatedRoute);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private token: string | null = null;
@@ -91,7 +91,7 @@ export class ResetPasswordPage implements OnInit {
       next: () => {
         this.busy.set(false);
         // every session ended, this browser's too: log in again (the second factor is still asked)
-        this.auth.expireSession(PASSWORD_RESET_NOTICE);
+        this.session.expire(PASSWORD_RESET_NOTICE);
       },
       error: (err: unknown) => {
         this.busy.set(false);

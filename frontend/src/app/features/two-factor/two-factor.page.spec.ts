@@ -1,7 +1,8 @@
 import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
-import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { LoginFlow } from '../../core/auth/login-flow';
+import { AUTH_MESSAGES, SessionStore } from '../../core/auth/session.store';
 import {
   aUser,
   alerts,
@@ -26,7 +27,7 @@ describe('TwoFactorPage (the code form)', () => {
     http = TestBed.inject(HttpTestingController);
     router = TestBed.inject(Router);
     // A login that answered requires2FA:
-    TestBed.inject(AuthService).login({ email: 'ada@example.com', password: 'pw' }).subscribe();
+    TestBed.inject(LoginFlow).login({ email: 'ada@example.com', password: 'pw' }).subscribe();
     http.expectOne('/auth/login').flush({ requires2FA: true });
     fixture = TestBed.createComponent(TwoFactorPage);
     el = fixture.nativeElement;
@@ -92,7 +93,7 @@ describe('TwoFactorPage (the code form)', () => {
     req.flush({ message: '2FA verified', user: aUser({ twoFactorEnabled: true }) });
     await tick();
     expect(router.url).toBe('/dashboard');
-    expect(TestBed.inject(AuthService).isLoggedIn()).toBe(true);
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(true);
   });
 
   it('shows an invalid code with the attempts remaining, and clears the field', async () => {
@@ -151,9 +152,8 @@ describe('TwoFactorPage (the code form)', () => {
     http.expectNone('/auth/refresh');
     await tick();
     expect(router.url).toBe('/login');
-    const auth = TestBed.inject(AuthService);
-    expect(auth.twoFactorPending()).toBe(false);
-    expect(auth.takeNotice()).toBe(AUTH_MESSAGES.loginAttemptExpired);
+    expect(TestBed.inject(LoginFlow).twoFactorPending()).toBe(false);
+    expect(TestBed.inject(SessionStore).takeNotice()).toBe(AUTH_MESSAGES.loginAttemptExpired);
   });
 
   it('"Use a backup code instead" switches to a Backup code input and sends {backupCode}', async () => {
@@ -179,6 +179,6 @@ describe('TwoFactorPage (the code form)', () => {
     http.expectOne('/auth/logout').flush({ message: 'Logged out' });
     await tick();
     expect(router.url).toBe('/login');
-    expect(TestBed.inject(AuthService).twoFactorPending()).toBe(false);
+    expect(TestBed.inject(LoginFlow).twoFactorPending()).toBe(false);
   });
 });

@@ -11,7 +11,9 @@ import {
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
 import { ApiError, describeProofError, readApiError, tooManyAttemptsText } from '../../core/auth/api-error';
-import { AUTH_MESSAGES, AuthService } from '../../core/auth/auth.service';
+import { LoginFlow } from '../../core/auth/login-flow';
+import { AUTH_MESSAGES, SessionStore } from '../../core/auth/session.store';
+import { SessionsApi } from '../../core/sessions/sessions.api';
 import { CodeField } from '../../shared/code-field';
 import { showControlError } from '../../shared/form-state';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
@@ -25,7 +27,9 @@ type Mode = 'totp' | 'backup';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class TwoFactorPage {
-  private readonly auth = inject(AuthService);
+  private readonly flow = inject(LoginFlow);
+  private readonly session = inject(SessionStore);
+  private readonly sessions = inject(SessionsApi);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
 
@@ -91,10 +95,10 @@ export class TwoFactorPage {
     const body = this.form.controls.rememberDevice.value ? { ...proof, rememberDevice: true } : proof;
     this.busy.set(true);
     this.error.set(null);
-    this.auth.verifyLogin(body).subscribe({
+    this.flow.verifyLogin(body).subscribe({
       next: () => {
         this.busy.set(false);
-        void this.router.navigateByUrl(this.auth.takeReturnUrl());
+        void this.router.navigateByUrl(this.session.takeReturnUrl());
       },
       error: (err: unknown) => {
         this.busy.set(false);
@@ -104,15 +108,15 @@ export class TwoFactorPage {
   }
 
   protected backToLogin(): void {
-    this.auth.abandonTwoFactor();
-    this.auth.logout().subscribe(); // clears the server's twofa_token cookie
+    this.flow.abandon();
+    this.sessions.logout().subscribe(); // clears the server's twofa_token cookie
     void this.router.navigateByUrl('/login');
   }
 
   private handleError(err: ApiError): void {
     if (err.status === 401 || err.code === 'SESSION_EXPIRED') {
-      this.auth.abandonTwoFactor();
-      this.auth.setNotice(AUTH_MESSAGES.loginAttemptExpired);
+      this.flow.abandon();
+      this.session.setNotice(AUTH_MESSAGES.loginAttemptExpired);
       void this.router.navigateByUrl('/login');
       return;
     }

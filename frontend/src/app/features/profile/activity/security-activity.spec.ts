@@ -1,7 +1,7 @@
 import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { anEvent } from '../../../testing/fixtures';
-import { alerts, buttonByText, provideTestApp } from '../../../testing/test-utils';
+import { anEvent } from '../../../../testing/fixtures';
+import { alerts, buttonByText, provideTestApp } from '../../../../testing/test-utils';
 import { SecurityActivity } from './security-activity';
 
 function events(from: number, count: number) {

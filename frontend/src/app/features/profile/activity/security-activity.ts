@@ -1,9 +1,9 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { readApiError } from '../../core/auth/api-error';
-import { SecurityEvent } from '../../core/auth/api.types';
-import { SecurityEventsApi } from '../../core/security-events/security-events.api';
-import { ActivityEntry, describeEvent, eventMeta, groupActivity, isWarning } from './security-event-text';
+import { readApiError } from '../../../core/auth/api-error';
+import { SecurityEvent } from '../../../core/auth/api.types';
+import { SecurityEventsApi } from '../../../core/security-events/security-events.api';
+import { ActivityEntry, describeEvent, eventMeta, groupActivity, isWarning } from '../security-event-text';
 
 /** Shown at first; each "Load more" shows this many more (fetching the next page when needed). */
 export const ACTIVITY_STEP = 10;

@@ -1,6 +1,6 @@
 import { ComponentRef } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { buttonByText } from '../../../testing/test-utils';
+import { buttonByText } from '../../../../testing/test-utils';
 import { BACKUP_CODES_FILENAME, BackupCodesPanel } from './backup-codes-panel';
 
 const CODES = ['aaaa-bbbb', 'cccc-dddd', 'eeee-ffff'];

@@ -9,7 +9,7 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import { copyText, downloadTextFile } from '../../shared/download';
+import { copyText, downloadTextFile } from '../../../shared/download';
 
 export const BACKUP_CODES_FILENAME = 'twofa-backup-codes.txt';
 

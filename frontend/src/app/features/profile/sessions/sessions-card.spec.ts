@@ -1,7 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
-import { AUTH_MESSAGES, AuthService } from '../../../core/auth/auth.service';
+import { AUTH_MESSAGES, SessionStore } from '../../../core/auth/session.store';
 import { aSession } from '../../../../testing/fixtures';
 import { alerts, buttonByText, errorResponse, provideTestApp, signIn, tick } from '../../../../testing/test-utils';
 import { SessionsCard } from './sessions-card';
@@ -74,7 +74,7 @@ describe('SessionsCard', () => {
     expect(rows().map((r) => r.getAttribute('data-session-id'))).toEqual(['here']);
     expect(status()).toBe('Signed out Chrome on Linux.');
     expect(signOutButton('here').disabled).toBe(false);
-    expect(TestBed.inject(AuthService).isLoggedIn()).toBe(true);
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(true);
   });
 
   it('"Sign out" on this device logs out and goes to /login', async () => {
@@ -82,7 +82,7 @@ describe('SessionsCard', () => {
     signOutButton('here').click();
     http.expectOne('/auth/sessions/here').flush(null, NO_CONTENT);
     await tick();
-    const auth = TestBed.inject(AuthService);
+    const auth = TestBed.inject(SessionStore);
     expect(auth.isLoggedIn()).toBe(false);
     expect(TestBed.inject(Router).url).toBe('/login');
     expect(auth.notice()).toBe(AUTH_MESSAGES.loggedOut);
@@ -117,7 +117,7 @@ describe('SessionsCard', () => {
     expect(status()).toBe('Signed out of 2 other sessions.');
     expect(rows().map((r) => r.getAttribute('data-session-id'))).toEqual(['here']);
     expect(() => buttonByText(el, 'Sign out of all other sessions')).toThrow(); // nothing left to sign out
-    expect(TestBed.inject(AuthService).isLoggedIn()).toBe(true);
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(true);
   });
 
   it('shows a failed "Sign out of all other sessions"', async () => {
@@ -136,7 +136,7 @@ describe('SessionsCard', () => {
     http.expectOne('/auth/logout-all').flush({ message: 'Logged out everywhere' });
     await tick();
     expect(TestBed.inject(Router).url).toBe('/login');
-    expect(TestBed.inject(AuthService).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
+    expect(TestBed.inject(SessionStore).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
   });
 
   it('an admin before 2FA (403 TWOFA_SETUP_REQUIRED): a calm line, no error, no "Try again", no "Log out everywhere"', async () => {

@@ -3,7 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { Router } from '@angular/router';
 import { readApiError } from '../../../core/auth/api-error';
 import { ActiveSession } from '../../../core/auth/api.types';
-import { AUTH_MESSAGES, AuthService } from '../../../core/auth/auth.service';
+import { AUTH_MESSAGES, SessionStore } from '../../../core/auth/session.store';
 import { SessionsApi } from '../../../core/sessions/sessions.api';
 import { relativeTime } from '../../../shared/relative-time';
 import { authMethodText } from '../security-event-text';
@@ -118,7 +118,7 @@ import { authMethodText } from '../security-event-text';
 })
 export class SessionsCard {
   private readonly api = inject(SessionsApi);
-  private readonly auth = inject(AuthService);
+  private readonly store = inject(SessionStore);
   private readonly router = inject(Router);
 
   protected readonly sessions = signal<ActiveSession[] | null>(null);
@@ -168,7 +168,7 @@ export class SessionsCard {
       next: () => {
         this.pendingId.set(null);
         if (session.current) {
-          this.auth.expireSession(AUTH_MESSAGES.loggedOut);
+          this.store.expire(AUTH_MESSAGES.loggedOut);
           return;
         }
         this.remove(session.id);
@@ -210,10 +210,10 @@ export class SessionsCard {
   protected logoutEverywhere(): void {
     if (this.busy()) return;
     this.start('all');
-    this.auth.logoutAll().subscribe({
+    this.api.logoutAll().subscribe({
       next: () => {
         this.pendingId.set(null);
-        this.auth.setNotice(AUTH_MESSAGES.loggedOutEverywhere);
+        this.store.setNotice(AUTH_MESSAGES.loggedOutEverywhere);
         void this.router.navigateByUrl('/login');
       },
       error: (err: unknown) => {

@@ -1,7 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { AuthService } from '../../core/auth/auth.service';
-import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../testing/test-utils';
+import { SessionStore } from '../../../core/auth/session.store';
+import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../../testing/test-utils';
 import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
 
 describe('DisableTwoFactorDialog (password AND a code or a backup code)', () => {
@@ -80,7 +80,7 @@ describe('DisableTwoFactorDialog (password AND a code or a backup code)', () => 
     await fixture.whenStable();
     expect(disabled).toBe(1);
     expect(el.querySelector('dialog')?.hasAttribute('open')).toBe(false);
-    expect(TestBed.inject(AuthService).user()?.twoFactorEnabled).toBe(false);
+    expect(TestBed.inject(SessionStore).user()?.twoFactorEnabled).toBe(false);
   });
 
   it('sends {password, backupCode} after "Use a backup code instead"', async () => {

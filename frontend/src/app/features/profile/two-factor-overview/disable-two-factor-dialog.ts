@@ -11,13 +11,13 @@ import {
   viewChild,
 } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { describeProofError, readApiError } from '../../core/auth/api-error';
-import { TwoFactorProof } from '../../core/auth/api.types';
-import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
-import { CodeField } from '../../shared/code-field';
-import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
-import { selectSecondFactor, showControlError, type SecondFactor } from '../../shared/form-state';
-import { PasswordField } from '../../shared/password-field';
+import { describeProofError, readApiError } from '../../../core/auth/api-error';
+import { TwoFactorProof } from '../../../core/auth/api.types';
+import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
+import { CodeField } from '../../../shared/code-field';
+import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../../shared/codes';
+import { selectSecondFactor, showControlError, type SecondFactor } from '../../../shared/form-state';
+import { PasswordField } from '../../../shared/password-field';
 
 
 /**

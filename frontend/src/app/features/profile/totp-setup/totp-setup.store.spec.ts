@@ -1,0 +1,92 @@
+import { HttpTestingController } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { aUser, errorResponse, provideTestApp, signIn } from '../../../../testing/test-utils';
+import { TwoFactorStatusStore } from '../two-factor-status.store';
+import { TotpSetupStore } from './totp-setup.store';
+
+const KEY = { secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/TwoFA:ada?secret=JBSWY3DPEHPK3PXP' };
+
+describe('TotpSetupStore (idle → password? → key → idle with the codes)', () => {
+  let store: TotpSetupStore;
+  let status: TwoFactorStatusStore;
+  let http: HttpTestingController;
+
+  beforeEach(() => {
+    sessionStorage.clear();
+    TestBed.configureTestingModule({ providers: [...provideTestApp(), TwoFactorStatusStore, TotpSetupStore] });
+    http = TestBed.inject(HttpTestingController);
+    store = TestBed.inject(TotpSetupStore);
+    status = TestBed.inject(TwoFactorStatusStore);
+    signIn(aUser());
+  });
+
+  afterEach(() => http.verify());
+
+  it('asks for the password, reuses it for enable, and hands the first factor’s codes to the status store', () => {
+    const outcomes: string[] = [];
+    store.begin((o) => outcomes.push(o));
+    expect(sessionStorage.getItem('twofa.setupInProgress')).toBe('u1');
+    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
+    http.expectOne('/auth/2fa/setup').flush(reauth.body, reauth.opts);
+    expect(store.step()).toBe('password');
+
+    store.submitPassword('pw pw pw', (o) => outcomes.push(o));
+    const setup = http.expectOne('/auth/2fa/setup');
+    expect(setup.request.body).toEqual({ password: 'pw pw pw' });
+    setup.flush(KEY);
+    expect(store.step()).toBe('key');
+    expect(store.groupedKey()).toBe('JBSW Y3DP EHPK 3PXP');
+
+    store.confirm('123456', null, (o) => outcomes.push(o));
+    const enable = http.expectOne('/auth/2fa/enable');
+    expect(enable.request.body).toEqual({ token: '123456', password: 'pw pw pw' });
+    enable.flush({ message: '2FA enabled', backupCodes: ['aaaa-bbbb'] });
+    expect(outcomes).toEqual(['password', 'key', 'enabled']);
+    expect(store.step()).toBe('idle');
+    expect(status.enabled()).toBe(true);
+    expect(status.totp()).toBe(true);
+    expect(status.shownCodes()).toEqual({ codes: ['aaaa-bbbb'], reason: 'enabled' });
+    expect(sessionStorage.getItem('twofa.setupInProgress')).toBeNull();
+  });
+
+  it('a passkey user adding TOTP gets no new codes (the API sends none)', () => {
+    store.begin();
+    http.expectOne('/auth/2fa/setup').flush(KEY);
+    store.confirm('123456', null, () => undefined);
+    http.expectOne('/auth/2fa/enable').flush({ message: '2FA enabled' });
+    expect(status.totp()).toBe(true);
+    expect(status.shownCodes()).toBeNull();
+  });
+
+  it('an expired setup goes back to idle with a message; a wrong code stays on the key', () => {
+    const outcomes: string[] = [];
+    store.begin();
+    http.expectOne('/auth/2fa/setup').flush(KEY);
+    store.confirm('000000', null, (o) => outcomes.push(o));
+    const wrong = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 2 });
+    http.expectOne('/auth/2fa/enable').flush(wrong.body, wrong.opts);
+    expect(store.step()).toBe('key');
+    expect(store.error()).toContain('2 attempts remaining.');
+    store.confirm('111111', null, (o) => outcomes.push(o));
+    const gone = errorResponse(400, 'NO_PENDING_SETUP');
+    http.expectOne('/auth/2fa/enable').flush(gone.body, gone.opts);
+    expect(outcomes).toEqual(['code', 'expired']);
+    expect(store.step()).toBe('idle');
+    expect(store.error()).toBe('Your setup expired. Please start again.');
+  });
+
+  it('resume: only for this user’s flag or the dashboard link, and not once TOTP is on', () => {
+    sessionStorage.setItem('twofa.setupInProgress', 'someone-else');
+    store.resume(false);
+    http.expectNone('/auth/2fa/setup');
+    store.resume(true);
+    http.expectOne('/auth/2fa/setup').flush(KEY);
+    expect(store.step()).toBe('key');
+    store.cancel();
+    status.totp.set(true);
+    sessionStorage.setItem('twofa.setupInProgress', 'u1');
+    store.resume(false);
+    http.expectNone('/auth/2fa/setup');
+    expect(sessionStorage.getItem('twofa.setupInProgress')).toBeNull();
+  });
+});

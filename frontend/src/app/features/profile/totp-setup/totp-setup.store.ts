@@ -1,0 +1,170 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { ApiError, attemptsText, describeProofError, readApiError, tooManyAttemptsText } from '../../../core/auth/api-error';
+import { TwoFactorSetupResponse } from '../../../core/auth/api.types';
+import { SessionStore } from '../../../core/auth/session.store';
+import { SETUP_IN_PROGRESS_KEY } from '../../../core/two-factor/setup-flow';
+import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
+import { groupInFours } from '../../../shared/codes';
+import { REAUTH_PROMPT } from '../backup-codes/regenerate-backup-codes';
+import { TwoFactorStatusStore } from '../two-factor-status.store';
+
+/**
+ * The authenticator-app setup, a small step machine:
+ * idle → (password, when the login is over 10 minutes old) → key (QR + manual key + confirm code) → idle,
+ * with the backup codes shown once by the status store when TOTP was the first factor.
+ */
+export type TotpSetupStep = 'idle' | 'password' | 'key';
+
+/** What the confirm form should do next: the setup is done, or which field to ask again. */
+export type ConfirmOutcome = 'enabled' | 'password' | 'code' | 'expired';
+/** After a setup request: the key is shown, the password is asked, or nothing changed. */
+export type SetupOutcome = 'key' | 'password' | 'failed';
+
+@Injectable()
+export class TotpSetupStore {
+  private readonly api = inject(TwoFactorApi);
+  private readonly session = inject(SessionStore);
+  private readonly status = inject(TwoFactorStatusStore);
+
+  readonly step = signal<TotpSetupStep>('idle');
+  readonly setup = signal<TwoFactorSetupResponse | null>(null);
+  readonly groupedKey = computed(() => groupInFours(this.setup()?.secret ?? ''));
+  readonly busy = signal(false);
+  readonly error = signal<string | null>(null);
+  /** The confirm form asks for the password (the API wanted it at enable and none was given yet). */
+  readonly askPassword = signal(false);
+  /** The password given at the password step, reused for the enable call of the same flow only. */
+  private flowPassword: string | null = null;
+
+  /** "Enable": a fresh flow; this tab remembers it is under way (a reload continues it). */
+  begin(done?: (outcome: SetupOutcome) => void): void {
+    this.reset();
+    this.markInProgress(true);
+    this.request(undefined, done);
+  }
+
+  submitPassword(password: string, done?: (outcome: SetupOutcome) => void): void {
+    this.request(password, done);
+  }
+
+  /** After the status is known: continue a setup this tab had started (the API returns the same key). */
+  resume(fromLink: boolean, done?: (outcome: SetupOutcome) => void): void {
+    const userId = this.session.user()?.id;
+    // The flag names the user: another account logging in on this tab does not inherit it.
+    const wanted = fromLink || (userId !== undefined && sessionStorage.getItem(SETUP_IN_PROGRESS_KEY) === userId);
+    if (!wanted) return;
+    if (this.status.totp()) {
+      this.markInProgress(false);
+      return;
+    }
+    this.begin(done);
+  }
+
+  /** The code from the app (and the password when asked) turns TOTP on. */
+  confirm(token: string, password: string | null, done: (outcome: ConfirmOutcome) => void): void {
+    if (this.busy()) return;
+    const pw = this.askPassword() && password ? password : this.flowPassword;
+    this.busy.set(true);
+    this.error.set(null);
+    this.api.enable(token, pw ?? undefined).subscribe({
+      next: (res) => {
+        this.busy.set(false);
+        this.finish();
+        this.status.factorAdded('totp', res.backupCodes);
+        done('enabled');
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        done(this.enableRefused(readApiError(err), pw));
+      },
+    });
+  }
+
+  private enableRefused(e: ApiError, pw: string | null): ConfirmOutcome {
+    switch (e.code) {
+      case 'REAUTH_REQUIRED':
+      case 'INVALID_PASSWORD':
+        this.flowPassword = null;
+        this.askPassword.set(true);
+        this.error.set(pw ? 'Incorrect password.' : REAUTH_PROMPT);
+        return 'password';
+      case 'NO_PENDING_SETUP':
+        this.cancel();
+        this.error.set('Your setup expired. Please start again.');
+        return 'expired';
+      case 'INVALID_CODE':
+        // A replay or a phone clock that is off says so (how far, which way); otherwise a hint.
+        this.error.set(
+          e.reason
+            ? describeProofError(e)
+            : `That code didn’t work. Check the time on your phone and try the new code.${attemptsText(e.attemptsRemaining)}`,
+        );
+        return 'code';
+      default:
+        this.error.set(describe(e));
+        return 'code';
+    }
+  }
+
+  cancel(): void {
+    this.markInProgress(false);
+    this.reset();
+  }
+
+  reset(): void {
+    this.flowPassword = null;
+    this.askPassword.set(false);
+    this.setup.set(null);
+    this.error.set(null);
+    this.step.set('idle');
+  }
+
+  private request(password: string | undefined, done?: (outcome: SetupOutcome) => void): void {
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.error.set(null);
+    this.api.setup(password).subscribe({
+      next: (data) => {
+        this.busy.set(false);
+        this.flowPassword = password ?? null;
+        this.askPassword.set(false);
+        this.setup.set(data);
+        this.step.set('key');
+        done?.('key');
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        const e = readApiError(err);
+        if (e.code === 'REAUTH_REQUIRED' || e.code === 'INVALID_PASSWORD') {
+          this.error.set(password ? 'Incorrect password.' : null);
+          this.step.set('password');
+          done?.('password');
+          return;
+        }
+        if (e.code === 'TWOFA_ALREADY_ENABLED') {
+          this.cancel();
+          this.status.notice.set('Two-factor authentication is already on.');
+          this.status.load();
+        } else {
+          this.error.set(describe(e));
+        }
+        done?.('failed');
+      },
+    });
+  }
+
+  private finish(): void {
+    this.markInProgress(false);
+    this.reset();
+  }
+
+  private markInProgress(on: boolean): void {
+    const userId = this.session.user()?.id;
+    if (on && userId) sessionStorage.setItem(SETUP_IN_PROGRESS_KEY, userId);
+    else sessionStorage.removeItem(SETUP_IN_PROGRESS_KEY);
+  }
+}
+
+function describe(e: ApiError): string {
+  return e.status === 429 ? tooManyAttemptsText(e.retryAfterSeconds) : e.message;
+}

@@ -1,0 +1,126 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, input, output, signal, viewChild } from '@angular/core';
+import { ActivatedRoute, Router } from '@angular/router';
+import { TrustedDevice } from '../../../core/auth/api.types';
+import { SessionStore } from '../../../core/auth/session.store';
+import { START_SETUP_PARAM } from '../../../core/two-factor/setup-flow';
+import { BackupCodesPanel } from '../backup-codes/backup-codes-panel';
+import { RegenerateBackupCodes } from '../backup-codes/regenerate-backup-codes';
+import { TotpSetup } from '../totp-setup/totp-setup';
+import { SetupOutcome, TotpSetupStore } from '../totp-setup/totp-setup.store';
+import { TwoFactorStatusStore } from '../two-factor-status.store';
+import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
+
+/**
+ * The two-factor card: the status, and one of loading / error / off / setup (TotpSetup) / the
+ * backup codes shown once / on (regenerate codes, disable).
+ */
+export type OverviewStep = 'loading' | 'load-error' | 'off' | 'setup' | 'codes' | 'on';
+
+@Component({
+  selector: 'app-two-factor-overview',
+  imports: [DatePipe, BackupCodesPanel, DisableTwoFactorDialog, RegenerateBackupCodes, TotpSetup],
+  templateUrl: './two-factor-overview.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class TwoFactorOverview {
+  protected readonly status = inject(TwoFactorStatusStore);
+  protected readonly setup = inject(TotpSetupStore);
+  protected readonly session = inject(SessionStore);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  private readonly injector = inject(Injector);
+  private readonly disableDialog = viewChild.required(DisableTwoFactorDialog);
+
+  /** This browser's remembered-device entry (it skips the code step), from the devices card. */
+  readonly rememberedHere = input<TrustedDevice | null>(null);
+  /** 2FA changed: every other session and remembered device ended (DESIGN.md §4). */
+  readonly changed = output<void>();
+  /** Setup issued a key: the activity has a new entry. */
+  readonly setupStarted = output<void>();
+
+  protected readonly regenerateOpen = signal(false);
+
+  protected readonly step = computed<OverviewStep>(() => {
+    const state = this.status.state();
+    if (state === 'loading') return 'loading';
+    if (state === 'error') return 'load-error';
+    if (this.status.shownCodes()) return 'codes';
+    if (this.setup.step() !== 'idle') return 'setup';
+    return this.status.enabled() ? 'on' : 'off';
+  });
+
+  /** How the next login's second step goes, in words. */
+  protected readonly factorsText = computed(() => {
+    const totp = this.status.totp();
+    const passkeys = this.status.passkeys();
+    if (totp && passkeys) return 'a code from your authenticator app or one of your passkeys';
+    if (passkeys) return passkeys === 1 ? 'your passkey or security key' : 'one of your passkeys or security keys';
+    return 'a code from your authenticator app';
+  });
+
+  constructor() {
+    this.load();
+  }
+
+  protected load(): void {
+    this.status.load(() => this.setup.resume(this.takeStartLink(), this.afterSetupRequest));
+  }
+
+  protected startSetup(): void {
+    this.regenerateOpen.set(false);
+    this.setup.begin(this.afterSetupRequest);
+  }
+
+  protected acknowledgeCodes(): void {
+    this.status.shownCodes.set(null);
+    this.focus('#twofa-title');
+  }
+
+  protected onTotpEnabled(): void {
+    this.changed.emit();
+    if (!this.status.shownCodes()) this.focus('#twofa-title');
+  }
+
+  protected cancelRegenerate(): void {
+    this.regenerateOpen.set(false);
+    this.focus('#regenerate-open');
+  }
+
+  protected onRegenerated(codes: string[]): void {
+    this.regenerateOpen.set(false);
+    this.status.showCodes(codes, 'regenerated');
+    this.changed.emit();
+  }
+
+  protected openDisable(): void {
+    this.setup.reset();
+    this.disableDialog().open();
+  }
+
+  protected onDisabled(): void {
+    this.status.turnedOff();
+    this.setup.reset();
+    this.regenerateOpen.set(false);
+    this.status.notice.set('Two-factor authentication is off.');
+    this.changed.emit();
+    this.focus('#twofa-title');
+  }
+
+  private readonly afterSetupRequest = (outcome: SetupOutcome): void => {
+    if (outcome === 'key') this.setupStarted.emit();
+  };
+
+  /** `/profile?setup=start` (the dashboard's link): start setup, and drop the parameter. */
+  private takeStartLink(): boolean {
+    if (!this.route.snapshot.queryParamMap.has(START_SETUP_PARAM)) return false;
+    void this.router
+      .navigate([], { relativeTo: this.route, queryParams: { [START_SETUP_PARAM]: null }, queryParamsHandling: 'merge', replaceUrl: true })
+      .catch(() => undefined);
+    return true;
+  }
+
+  private focus(selector: string): void {
+    afterNextRender(() => document.querySelector<HTMLElement>(selector)?.focus(), { injector: this.injector });
+  }
+}
