@@ -1,0 +1,166 @@
+// Passkeys and security keys as a second factor, in the browser (issue 13), with Chromium's
+// virtual authenticator (lib/webauthn.mjs). The page is on http://localhost:<port>: WebAuthn
+// needs a domain (an IP literal is refused), and the server's default WEBAUTHN_RP_ID is
+// "localhost" with http://localhost:<PORT> among its origins.
+//
+// The journey: add a passkey from the profile (first factor → backup codes), log in with it
+// alone at the code step, a failed user verification says so clearly, add the authenticator app
+// too and log in with either, then remove the passkey (password + a code).
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { createDatabase, ensureBuilt, startServer } from "../lib/app.mjs";
+import { launchChromium, shot } from "../lib/browser.mjs";
+import { CodeSource } from "../lib/totp.mjs";
+import { addVirtualAuthenticator } from "../lib/webauthn.mjs";
+
+const tag = crypto.randomBytes(4).toString("hex");
+const EMAIL = `passkey-${tag}@example.com`;
+const PASSWORD = "correct horse battery staple e2e";
+const PASSKEY_NAME = "Work laptop";
+const T = { nav: 20_000, ui: 15_000 };
+
+const pathOf = (page) => new URL(page.url()).pathname;
+const expectPath = (page, p) => page.waitForURL((u) => u.pathname === p, { timeout: T.nav });
+
+describe("browser: a passkey as the second factor (virtual authenticator)", () => {
+  let db;
+  let app;
+  let browser;
+  let page;
+  let authenticator; // the browser's built-in passkey provider
+  let authApp; // the user's authenticator app, once TOTP is on too
+  let failed = false;
+  const pageProblems = [];
+
+  const step = (name, fn) =>
+    it(name, async (t) => {
+      if (failed) return t.skip("an earlier step failed");
+      try {
+        await fn();
+      } catch (err) {
+        failed = true;
+        if (page && !page.isClosed()) await shot(page, "passkeys-FAILED").catch(() => {});
+        throw err;
+      }
+    });
+
+  async function logIn() {
+    if (pathOf(page) !== "/login") await page.goto("/login");
+    await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await expectPath(page, "/two-factor");
+  }
+
+  async function logOut() {
+    await page.getByRole("button", { name: "Log out", exact: true }).click();
+    await expectPath(page, "/login");
+  }
+
+  const passkeyButton = () => page.getByRole("button", { name: "Use a passkey or security key" });
+
+  before(async () => {
+    browser = await launchChromium();
+    ensureBuilt((m) => console.log(`# ${m}`));
+    db = await createDatabase((m) => console.log(`# ${m}`));
+    app = await startServer({ name: "passkeys", databaseUrl: db.url });
+    const context = await browser.newContext({ baseURL: `http://localhost:${app.port}`, viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on("pageerror", (err) => pageProblems.push(`uncaught ${err.message}`));
+    authenticator = await addVirtualAuthenticator(page);
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    const stopped = await app?.stop();
+    await db?.close();
+    if (failed && app) console.log(`# server log: ${app.logPath}\n${app.tail()}`);
+    if (stopped) assert.equal(stopped.code, 0, `the server did not exit cleanly: ${JSON.stringify(stopped)}`);
+  });
+
+  step("a new user adds a passkey from the profile: 2FA is on and backup codes are shown once", async () => {
+    await page.goto("/register");
+    await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account", exact: true }).click();
+    await expectPath(page, "/dashboard");
+    await page.goto("/profile");
+    const card = page.getByTestId("passkeys-card");
+    await card.getByLabel("Name", { exact: true }).fill(PASSKEY_NAME);
+    await card.getByRole("button", { name: "Add a passkey or security key" }).click();
+    await page.getByTestId("backup-codes").waitFor({ state: "visible", timeout: T.ui });
+    await shot(page, "passkey-added", { docs: "passkey-added" });
+    await page.getByRole("button", { name: "I saved them" }).click();
+    await card.getByText(PASSKEY_NAME).waitFor({ state: "visible", timeout: T.ui });
+    const credentials = await authenticator.credentials();
+    assert.equal(credentials.length, 1, "the authenticator holds one credential");
+    assert.equal(credentials[0].rpId, "localhost");
+  });
+
+  step("log in with the passkey alone at the code step", async () => {
+    await logOut();
+    await logIn();
+    await passkeyButton().click();
+    await expectPath(page, "/dashboard");
+    const session = await page.evaluate(() => fetch("/auth/sessions", { credentials: "include" }).then((r) => r.json()));
+    const current = session.sessions.find((s) => s.current);
+    assert.equal(current.authMethod, "passkey");
+  });
+
+  step("a failed user verification shows a clear message and lets the user try again", async () => {
+    await logOut();
+    await logIn();
+    await authenticator.setUserVerified(false);
+    await passkeyButton().click();
+    await page.getByText(/did not confirm it.s you/i).waitFor({ state: "visible", timeout: T.ui });
+    assert.equal(pathOf(page), "/two-factor");
+    await shot(page, "passkey-user-verification-failed");
+    await authenticator.setUserVerified(true);
+    await passkeyButton().click();
+    await expectPath(page, "/dashboard");
+  });
+
+  step("the user adds the authenticator app too (no new backup codes) and can log in with either", async () => {
+    await page.goto("/profile");
+    const start = page.getByRole("button", { name: "Enable two-factor authentication" })
+      .or(page.getByRole("button", { name: "Set up an authenticator app" }));
+    const key = page.getByTestId("manual-key");
+    await start.or(key).first().waitFor({ state: "visible", timeout: T.ui });
+    if (!(await key.isVisible())) await start.first().click();
+    await key.waitFor({ state: "visible", timeout: T.ui });
+    authApp = new CodeSource((await key.textContent()).replace(/\s+/g, ""));
+    await page.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
+    await page.getByRole("button", { name: "Verify and enable" }).click();
+    await page.getByTestId("manual-key").waitFor({ state: "hidden", timeout: T.ui });
+    assert.equal(await page.getByTestId("backup-codes").isVisible(), false, "the first factor's backup codes stay valid: none are shown again");
+
+    await logOut();
+    await logIn();
+    await page.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
+    await page.getByRole("button", { name: "Verify", exact: true }).click();
+    await expectPath(page, "/dashboard");
+
+    await logOut();
+    await logIn();
+    await passkeyButton().click();
+    await expectPath(page, "/dashboard");
+  });
+
+  step("remove the passkey with the password and a code: the code step no longer offers it", async () => {
+    await page.goto("/profile");
+    const card = page.getByTestId("passkeys-card");
+    await card.getByRole("button", { name: "Remove" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await dialog.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
+    await dialog.getByRole("button", { name: "Remove passkey" }).click();
+    await card.getByText(PASSKEY_NAME).waitFor({ state: "detached", timeout: T.ui });
+
+    await logOut();
+    await logIn();
+    await page.getByLabel("Authentication code", { exact: true }).waitFor({ state: "visible", timeout: T.ui });
+    assert.equal(await passkeyButton().count(), 0, "no passkey button once the user has none");
+    assert.deepEqual(pageProblems, []);
+  });
+});
