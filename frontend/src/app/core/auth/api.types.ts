@@ -1,204 +1,126 @@
-/** Types of the TwoFA REST API (DESIGN.md §5). All URLs are relative: the API lives on the SPA's origin. */
+/**
+ * Types of the TwoFA REST API, as the SPA names them: aliases of the types generated from the API's
+ * OpenAPI document (../api/openapi.gen.ts, written by `npm run contract` from the zod schemas the
+ * backend validates with). Change the backend's schema or its *.openapi.ts, run `npm run contract`,
+ * and these follow; a backend test fails while the generated file is stale.
+ * All URLs are relative: the API lives on the SPA's origin.
+ */
+import type { ErrorCode, InvalidCodeReason } from '@twofa/contract';
+import type { components, paths } from '../api/openapi.gen';
 
-export type Role = 'USER' | 'ADMIN';
-
-export interface User {
-  id: string;
-  email: string;
-  role: Role;
-  twoFactorEnabled: boolean;
-  /**
-   * GET /auth/me and /auth/session only (undefined in login answers): whether 2FA must be set up, why, and by when;
-   * null when nothing is asked.
-   */
-  twoFactorRequirement?: TwoFactorRequirement | null;
+type Schemas = components['schemas'];
+/** The JSON body a route takes. */
+type RequestBody<P extends keyof paths, M extends 'post' | 'patch' | 'put'> = paths[P][M] extends {
+  requestBody: { content: { 'application/json': infer B } };
 }
+  ? B
+  : never;
+/** Distributes Omit over a union (Omit itself collapses `A | B`). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** GET /auth/session: who is signed in in this browser (always 200; null when nobody is). */
-export interface SessionResponse {
-  user: User | null;
-}
+export type { InvalidCodeReason } from '@twofa/contract';
 
-/** TWOFA_REQUIRED_ROLES / TWOFA_GRACE_HOURS, or an admin reset (issue 14). */
-export interface TwoFactorRequirement {
-  reason: 'role' | 'admin_reset';
-  /** ISO time after which only the 2FA setup works; null: already (admin reset) */
-  deadline: string | null;
-  /** only the 2FA setup works now */
-  blocked: boolean;
-}
+export type Role = Schemas['User']['role'];
 
-/** Every API error body: `{message, code, ...extra}`. */
-export interface ApiErrorBody {
-  message: string;
-  code: string;
-  attemptsRemaining?: number;
-  retryAfterSeconds?: number;
-  /** INVALID_CODE only: why the code was refused, when the server knows. */
-  reason?: InvalidCodeReason | (string & {});
-  /** INVALID_CODE with reason `clock_drift`: how far (signed, in seconds) the phone's clock is off. */
-  driftSeconds?: number;
-  /** INVALID_CODE with reason `replay`: seconds until the authenticator shows a newer code (0: it already does). */
-  retryInSeconds?: number;
-  [extra: string]: unknown;
-}
+/** What 2FA asks of the user (GET /auth/me and /auth/session only): TWOFA_REQUIRED_ROLES, or an admin reset. */
+export type TwoFactorRequirement = Schemas['TwoFactorRequirement'];
 
 /**
- * Why a code was refused: `replay` (already used: wait for the next one), `clock_drift` (it matches a
- * time step 2–10 steps away: never accepted), `backup_code_used` (that backup code was spent).
+ * The user. `twoFactorRequirement` comes with GET /auth/me and /auth/session only (absent in login
+ * answers); null when nothing is asked.
  */
-export type InvalidCodeReason = 'replay' | 'clock_drift' | 'backup_code_used';
+export type User = Schemas['User'] & { twoFactorRequirement?: TwoFactorRequirement | null };
 
-export interface Credentials {
-  email: string;
-  password: string;
-}
+/** GET /auth/session: who is signed in in this browser (always 200; null when nobody is). */
+export type SessionResponse = Schemas['SessionResponse'];
 
-export interface UserResponse {
-  user: User;
-}
+/**
+ * Every API error body: `{message, code, ...extra}`. `code` also admits codes this build does not
+ * know yet (a newer server), like `reason`.
+ */
+export type ApiErrorBody = Pick<Schemas['Error'], 'message' | 'attemptsRemaining' | 'retryAfterSeconds' | 'driftSeconds' | 'retryInSeconds' | 'fields'> & {
+  code: ErrorCode | (string & {});
+  /** INVALID_CODE: why the code was refused, when the server knows (PASSKEY_FAILED has its own reasons). */
+  reason?: InvalidCodeReason | (string & {});
+  [extra: string]: unknown;
+};
 
-/** POST /auth/login answers either a session (`{user}`) or a pending second step. */
-export type LoginResponse = { user: User; requires2FA?: false } | { requires2FA: true; user?: undefined };
+export type Credentials = RequestBody<'/auth/login', 'post'>;
 
-/** rememberDevice: the server skips the code step on this browser for 30 days (until 2FA changes). */
-export type VerifyLoginRequest = ({ code: string } | { backupCode: string }) & { rememberDevice?: boolean };
-
-export interface VerifyLoginResponse {
-  message: string;
-  user: User;
-}
-
-export interface TwoFactorSetupResponse {
-  secret: string;
-  otpauthUrl: string;
-}
-
-export interface TwoFactorEnableResponse {
-  message: string;
-  backupCodes: string[];
-}
-
-/** The second factor given to prove a change: a current authenticator code or an unused backup code. */
-export type TwoFactorProof = { code: string } | { backupCode: string };
-
-/** POST /auth/2fa/disable needs BOTH factors: the password and a code (or a backup code). */
-export type TwoFactorDisableRequest = { password: string } & TwoFactorProof;
-
-/** POST /auth/2fa/backup-codes: a code (or a backup code); the password when the login is over 10 min old. */
-export type BackupCodesRequest = TwoFactorProof & { password?: string };
-
-export interface MessageResponse {
-  message: string;
-}
-
-export interface TwoFactorStatus {
-  enabled: boolean;
-  backupCodesRemaining: number;
-}
-
-export interface BackupCodesResponse {
-  backupCodes: string[];
-}
-
-export type SecurityEventType =
-  | 'REGISTERED'
-  | 'LOGIN_SUCCESS'
-  | 'LOGIN_FAILURE'
-  | 'TWOFA_SETUP_STARTED'
-  | 'TWOFA_ENABLED'
-  | 'TWOFA_DISABLED'
-  | 'TWOFA_VERIFY_SUCCESS'
-  | 'TWOFA_VERIFY_FAILURE'
-  | 'TOTP_REPLAY'
-  | 'BACKUP_CODE_USED'
-  | 'BACKUP_CODES_REGENERATED'
-  | 'TWOFA_LOCKED'
-  | 'SESSIONS_REVOKED'
-  | 'REFRESH_TOKEN_REUSE'
-  | 'SESSION_REVOKED'
-  | 'LOGOUT'
-  | 'TRUSTED_DEVICE_REMOVED'
-  | 'PASSWORD_PROOF_FAILURE';
-
-export interface SecurityEvent {
-  id: string;
-  /** One of {@link SecurityEventType}; unknown future types are shown humanised. */
-  type: SecurityEventType | (string & {});
-  ip: string | null;
-  userAgent: string | null;
-  createdAt: string;
-  detail: Record<string, unknown> | null;
-}
-
-/** GET /auth/security-events?limit=&before=: one page, newest first; `nextCursor` is null on the last page. */
-export interface SecurityEventsResponse {
-  events: SecurityEvent[];
-  nextCursor: string | null;
-}
-
-export interface SecurityEventsQuery {
-  /** 1..100; the server's default is 50. */
-  limit?: number;
-  /** The `nextCursor` of the previous page. */
-  before?: string;
-}
-
-/** How a session's login was verified (also `detail.method` of LOGIN_SUCCESS events). */
-export type AuthMethod = 'password' | 'totp' | 'backup_code' | 'trusted_device' | 'passkey';
-
-/** One live login of the user (GET /auth/sessions). */
-export interface ActiveSession {
-  id: string;
-  /** The session of this browser. */
-  current: boolean;
-  createdAt: string;
-  lastSeenAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  /** "Chrome on Linux", "Unknown device". */
-  device: string;
-  authMethod: AuthMethod | (string & {});
-}
-
-export interface SessionsResponse {
-  sessions: ActiveSession[];
-}
-
-/** POST /auth/sessions/revoke-others */
-export interface RevokeOthersResponse {
-  revoked: number;
-}
-
-/** A browser that skips the code step ("Remember this device for 30 days"; GET /auth/trusted-devices). */
-export interface TrustedDevice {
-  id: string;
-  /** This browser holds the device's cookie. */
-  current: boolean;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  device: string;
-}
-
-export interface TrustedDevicesResponse {
-  devices: TrustedDevice[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Issue 13 (SPA helper): passkeys and factors. Hand-written from notes/ISSUE13.md until the
-// CONTRACT helper turns them into aliases of the generated types (core/api/openapi.gen.ts).
-// ---------------------------------------------------------------------------------------------
+export type UserResponse = Schemas['UserResponse'];
 
 /** What the code step accepts for this login (POST /auth/login answers them with requires2FA). */
-export type LoginMethod = 'totp' | 'passkey' | 'backup_code';
+export type LoginMethod = Schemas['LoginMethod'];
 
-/** POST /auth/login: a session, or the second step with the methods this account has. */
-export type LoginResult =
-  | { user: User; requires2FA?: false }
-  | { requires2FA: true; methods?: LoginMethod[]; user?: undefined };
+type LoginSession = Extract<Schemas['LoginResponse'], { user: unknown }>;
+type LoginSecondStep = Extract<Schemas['LoginResponse'], { requires2FA: true }>;
+
+/** POST /auth/login answers either a session (`{user}`) or a pending second step (`{requires2FA, methods}`). */
+export type LoginResponse = (LoginSession & { requires2FA?: false; methods?: undefined }) | (LoginSecondStep & { user?: undefined });
+
+/** LoginResponse, where `methods` may be missing (then the code page offers a code and a backup code). */
+export type LoginResult = (LoginSession & { requires2FA?: false }) | (OmitEach<LoginSecondStep, 'methods'> & { methods?: LoginMethod[]; user?: undefined });
+
+/** rememberDevice: the server skips the code step on this browser for 30 days (until 2FA changes). */
+export type VerifyLoginRequest = RequestBody<'/auth/2fa/verify-login', 'post'>;
+
+export type VerifyLoginResponse = Schemas['VerifyLoginResponse'];
+
+export type TwoFactorSetupResponse = Schemas['TwoFactorSetupResponse'];
+
+/** POST /auth/2fa/enable: backup codes only when TOTP is the user's first factor. */
+export type TwoFactorEnableResponse = Schemas['TwoFactorEnableResponse'];
+export type TwoFactorEnableResult = TwoFactorEnableResponse;
+
+/** POST /auth/2fa/disable needs BOTH factors: the password and a code (or a backup code). */
+export type TwoFactorDisableRequest = RequestBody<'/auth/2fa/disable', 'post'>;
+
+/** The second factor given to prove a change: a current authenticator code or an unused backup code. */
+export type TwoFactorProof = OmitEach<TwoFactorDisableRequest, 'password'>;
+
+/** POST /auth/2fa/backup-codes: a code (or a backup code); the password when the login is over 10 min old. */
+export type BackupCodesRequest = RequestBody<'/auth/2fa/backup-codes', 'post'>;
+
+export type MessageResponse = Schemas['MessageResponse'];
+
+/** GET /auth/2fa/status: "on" = TOTP or at least one passkey. */
+export type TwoFactorStatus = Schemas['TwoFactorStatus'];
+
+export type BackupCodesResponse = Schemas['BackupCodesResponse'];
+
+/** Every event type the API writes (= the database enum; their words: @twofa/contract). */
+export type SecurityEventType = Schemas['SecurityEventType'];
+
+/** One security event. An unknown (newer) type is shown humanised. */
+export type SecurityEvent = Omit<Schemas['SecurityEvent'], 'type'> & { type: SecurityEventType | (string & {}) };
+
+/** GET /auth/security-events?limit=&before=: one page, newest first; `nextCursor` is null on the last page. */
+export type SecurityEventsResponse = Omit<Schemas['SecurityEventsResponse'], 'events'> & { events: SecurityEvent[] };
+
+/** limit 1..100 (the server's default is 50); before: the `nextCursor` of the previous page. */
+export type SecurityEventsQuery = NonNullable<paths['/auth/security-events']['get']['parameters']['query']>;
+
+/** How a session's login was verified (also `detail.method` of LOGIN_SUCCESS events). */
+export type AuthMethod = Schemas['AuthMethod'];
+
+/** One live login of the user (GET /auth/sessions). */
+export type ActiveSession = Omit<Schemas['ActiveSession'], 'authMethod'> & { authMethod: AuthMethod | (string & {}) };
+
+export type SessionsResponse = Omit<Schemas['SessionsResponse'], 'sessions'> & { sessions: ActiveSession[] };
+
+/** POST /auth/sessions/revoke-others */
+export type RevokeOthersResponse = Schemas['RevokeOthersResponse'];
+
+/** A browser that skips the code step ("Remember this device for 30 days"; GET /auth/trusted-devices). */
+export type TrustedDevice = Schemas['TrustedDevice'];
+
+export type TrustedDevicesResponse = Schemas['TrustedDevicesResponse'];
+
+// ---------------------------------------------------------------------------------------------
+// Passkeys (issue 13). The WebAuthn JSON is @simplewebauthn/browser's, sent to the API unchanged.
+// The passkey routes' own answers are hand-written until their docs are in the contract (then
+// they become aliases like the rest).
+// ---------------------------------------------------------------------------------------------
 
 /** A WebAuthn answer as @simplewebauthn/browser returns it (sent to the API unchanged). */
 export type PasskeyAssertion = import('@simplewebauthn/browser').AuthenticationResponseJSON;
@@ -216,19 +138,6 @@ export type SecondFactorProof = TwoFactorProof | PasskeyProof;
 
 /** POST /auth/2fa/verify-login with a passkey. */
 export type VerifyLoginWithPasskey = PasskeyProof & { rememberDevice?: boolean };
-
-/** GET /auth/2fa/status gains the factors: "on" = TOTP or at least one passkey. */
-export interface TwoFactorStatus {
-  totp?: boolean;
-  passkeys?: number;
-  backupCodesTotal?: number;
-}
-
-/** POST /auth/2fa/enable: backup codes only when TOTP is the user's first factor. */
-export interface TwoFactorEnableResult {
-  message: string;
-  backupCodes?: string[];
-}
 
 /** A passkey or security key of the user (GET /auth/2fa/passkeys). */
 export interface Passkey {
