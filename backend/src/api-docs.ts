@@ -14,6 +14,7 @@ import { buildOpenApiDocument, named, type OpenApiDocument, type RouteDoc } from
 import { securityEventDocs } from "./security/security-events.openapi";
 import { sessionDocs } from "./sessions/sessions.openapi";
 import { twoFactorDocs } from "./two-factor/two-factor.openapi";
+import { passkeyDocs } from "./two-factor/passkey/passkey.openapi";
 
 export const OPENAPI_PATH = "/openapi.json";
 export const API_DOCS_PATH = "/api-docs";
@@ -52,7 +53,7 @@ const systemDocs: RouteDoc[] = [
 ];
 
 /** Every documented route: each router's docs, then the app's own. */
-export const ROUTE_DOCS: RouteDoc[] = [...authDocs, ...twoFactorDocs, ...sessionDocs, ...securityEventDocs, ...passwordDocs, ...adminDocs, ...systemDocs];
+export const ROUTE_DOCS: RouteDoc[] = [...authDocs, ...twoFactorDocs, ...passkeyDocs, ...sessionDocs, ...securityEventDocs, ...passwordDocs, ...adminDocs, ...systemDocs];
 
 const INFO = {
   title: "TwoFA API",

@@ -28,6 +28,7 @@ import { API_DOCS_PATH, apiDocsHeaders, mountApiDocs } from "./api-docs";
 import { sessionRoutes } from "./sessions/sessions.routes";
 import { isTrustedDeviceOf } from "./sessions/trusted-devices";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
+import { passkeyRoutes } from "./two-factor/passkey/passkey.routes";
 
 export interface AppDeps {
   config: Config;
@@ -167,7 +168,7 @@ export function createApp(deps: AppDeps) {
         res.setHeader("Access-Control-Allow-Credentials", "true");
         res.setHeader("Vary", "Origin");
         if (req.method === "OPTIONS") {
-          res.setHeader("Access-Control-Allow-Methods", "GET,POST,OPTIONS");
+          res.setHeader("Access-Control-Allow-Methods", "GET,POST,PATCH,DELETE,OPTIONS");
           res.setHeader("Access-Control-Allow-Headers", "Content-Type, X-XSRF-TOKEN");
           return void res.status(204).end();
         }
@@ -194,7 +195,8 @@ export function createApp(deps: AppDeps) {
     next();
   });
   app.get("/auth/csrf", csrf.csrfEndpoint);
-  app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx));
+  // passkeys live under /auth/2fa too (the twofa_token cookie's path; one flood limit for both)
+  app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx), passkeyRoutes(ctx));
   app.post("/auth/register", limits.registerPerIp);
   app.use("/auth/password", passwordRoutes(ctx, createPasswordResetLimiters(config, deps.redis, logger)));
   app.use("/auth", authRoutes(ctx, limits));
