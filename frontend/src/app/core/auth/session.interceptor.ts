@@ -6,6 +6,7 @@ import {
   HttpXsrfTokenExtractor,
 } from '@angular/common/http';
 import { inject } from '@angular/core';
+import { isSessionErrorCode } from '@twofa/contract';
 import { catchError, switchMap, throwError } from 'rxjs';
 import { SessionRefresh } from './session-refresh';
 import { SessionStore } from './session.store';
@@ -22,14 +23,6 @@ export const SESSION_REFRESH_EXEMPT_PATHS: readonly string[] = [
   '/auth/logout',
 ];
 
-/** 401 codes that ask the user for something (a password, a right code): never a refresh. */
-const NON_SESSION_401_CODES = new Set([
-  'REAUTH_REQUIRED',
-  'INVALID_PASSWORD',
-  'INVALID_CREDENTIALS',
-  'INVALID_CODE',
-  'SESSION_EXPIRED',
-]);
 
 function pathOf(url: string): string {
   try {
@@ -54,7 +47,9 @@ function errorCode(err: HttpErrorResponse): string | undefined {
 export function isSessionError(err: unknown): err is HttpErrorResponse {
   if (!(err instanceof HttpErrorResponse) || err.status !== 401) return false;
   const code = errorCode(err);
-  return code === undefined || !NON_SESSION_401_CODES.has(code);
+  // the catalogue (@twofa/contract) marks the 401s that mean "session gone" (UNAUTHENTICATED,
+  // SESSION_REVOKED); the others ask the user for something (a password, a right code): no refresh
+  return isSessionErrorCode(code);
 }
 
 function isCsrfError(err: unknown): err is HttpErrorResponse {

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, ElementRef, inject, signal } from '
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 import { PasswordApi } from '../../core/account/password.api';
-import { formatWait, readApiError } from '../../core/auth/api-error';
+import { rateLimitText, readApiError } from '../../core/auth/api-error';
 import { EmailField } from '../../shared/email-field';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 
@@ -45,7 +45,7 @@ export class ForgotPasswordPage {
       error: (err: unknown) => {
         this.busy.set(false);
         const e = readApiError(err);
-        this.error.set(e.status === 429 ? `Too many requests. Please wait ${formatWait(e.retryAfterSeconds)} and try again.` : e.message);
+        this.error.set(e.status === 429 ? rateLimitText(e) : e.message);
       },
     });
   }

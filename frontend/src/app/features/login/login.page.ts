@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, ElementRef, inject, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router, RouterLink } from '@angular/router';
-import { ApiError, formatWait, readApiError } from '../../core/auth/api-error';
+import { ApiError, rateLimitText, readApiError } from '../../core/auth/api-error';
 import { LoginFlow } from '../../core/auth/login-flow';
 import { SessionStore } from '../../core/auth/session.store';
 import { EmailField } from '../../shared/email-field';
@@ -12,12 +12,9 @@ export function loginErrorMessage(err: ApiError): string {
   switch (err.code) {
     case 'INVALID_CREDENTIALS':
       return 'Incorrect email or password.';
-    case 'TOO_MANY_REQUESTS':
-      return `Too many login attempts. Please wait ${formatWait(err.retryAfterSeconds)} and try again.`;
     default:
-      return err.status === 429
-        ? `Too many login attempts. Please wait ${formatWait(err.retryAfterSeconds)} and try again.`
-        : err.message;
+      // the words for a 429 are the catalogue's (@twofa/contract): "Too many login attempts. Please wait …"
+      return err.status === 429 ? rateLimitText(err, 'login attempts') : err.message;
   }
 }
 

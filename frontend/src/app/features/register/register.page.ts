@@ -4,7 +4,7 @@ import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, Validatio
 import { Router, RouterLink } from '@angular/router';
 import type { PasswordCheck } from '@twofa/password-policy';
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
-import { formatWait, readApiError } from '../../core/auth/api-error';
+import { rateLimitText, readApiError } from '../../core/auth/api-error';
 import { AccountApi } from '../../core/account/account.api';
 import { EmailField } from '../../shared/email-field';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
@@ -117,7 +117,7 @@ export class RegisterPage {
           this.emailTaken.set(true);
           this.error.set('An account with this email already exists.');
         } else if (e.status === 429) {
-          this.error.set(`Too many attempts. Please wait ${formatWait(e.retryAfterSeconds)} and try again.`);
+          this.error.set(rateLimitText(e));
         } else {
           this.error.set(e.message);
         }

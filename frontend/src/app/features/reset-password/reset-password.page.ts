@@ -3,7 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { ActivatedRoute, RouterLink } from '@angular/router';
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { PasswordApi } from '../../core/account/password.api';
-import { ApiError, formatWait, readApiError } from '../../core/auth/api-error';
+import { ApiError, rateLimitText, readApiError } from '../../core/auth/api-error';
 import { SessionStore } from '../../core/auth/session.store';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { NewPasswordRule } from '../../shared/new-password';
@@ -97,7 +97,7 @@ export class ResetPasswordPage implements OnInit {
         this.busy.set(false);
         const e = readApiError(err);
         if (LINK_ERRORS.has(e.code)) return this.onLinkError(e);
-        this.error.set(e.status === 429 ? `Too many attempts. Please wait ${formatWait(e.retryAfterSeconds)} and try again.` : e.message);
+        this.error.set(e.status === 429 ? rateLimitText(e) : e.message);
       },
     });
   }
