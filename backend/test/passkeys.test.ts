@@ -434,6 +434,20 @@ describe("managing passkeys", () => {
     expect(await passkeysOf((await client.get("/auth/me")).body.id)).toHaveLength(1);
   });
 
+  test("a passkey is proof for other changes too: new backup codes, password change, disable", async () => {
+    const { client, userId, key: authenticator } = await userWithPasskey();
+    const codes = await client.post("/auth/2fa/backup-codes", { passkey: await passkeyProof(client, authenticator) });
+    expect(codes.status).toBe(200);
+    expect(codes.body.backupCodes).toHaveLength(10);
+    const newPassword = "a brand new passphrase for this account";
+    const changed = await client.post("/auth/password/change", { currentPassword: PASSWORD, newPassword, passkey: await passkeyProof(client, authenticator) });
+    expect(changed.status).toBe(200);
+    const off = await client.post("/auth/2fa/disable", { password: newPassword, passkey: await passkeyProof(client, authenticator) });
+    expect(off.status).toBe(200);
+    expect(await passkeysOf(userId)).toHaveLength(0);
+    expect((await client.get("/auth/me")).body.twoFactorEnabled).toBe(false);
+  });
+
   test("list and manage routes need a session", async () => {
     const anonymous = await new Client(env.app).init();
     expect((await anonymous.get("/auth/2fa/passkeys")).status).toBe(401);
