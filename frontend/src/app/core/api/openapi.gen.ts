@@ -80,6 +80,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/2fa/passkey-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Code step of a login: options to sign in with a passkey
+         * @description The challenge is stored on the login challenge of the twofa_token cookie (a newer call replaces it). Then POST /auth/2fa/verify-login {passkey}.
+         */
+        post: operations["postAuth2faPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/2fa/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's passkeys and security keys */
+        get: operations["getAuth2faPasskeys"];
+        put?: never;
+        /**
+         * Add the passkey (the browser's registration response)
+         * @description Takes the registration challenge of this session (single use) and verifies the response. A 2FA change: every other session and remembered device ends, this one is re-issued. `backupCodes` only when this is the account's first factor. A response that cannot be decoded is 400 VALIDATION_FAILED (nothing stored); a refused one 400 PASSKEY_FAILED {reason?}.
+         */
+        post: operations["postAuth2faPasskeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/2fa/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a passkey */
+        patch: operations["patchAuth2faPasskeysById"];
+        trace?: never;
+    };
+    "/auth/2fa/passkeys/{id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a passkey (password + a code, a backup code or a passkey)
+         * @description A 2FA change: every other session and remembered device ends, this one is re-issued. Removing the last factor turns 2FA off (backup codes deleted). For `passkey`, get options from POST /auth/2fa/passkeys/proof-options first.
+         */
+        post: operations["postAuth2faPasskeysByIdRemove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/2fa/passkeys/proof-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options to confirm a change with a passkey
+         * @description For any body that takes `passkey` as proof (remove a key, disable, backup codes, remove TOTP, password change). Bound to this session; single use.
+         */
+        post: operations["postAuth2faPasskeysProofOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/2fa/passkeys/registration-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a passkey or security key
+         * @description Needs a login under 10 minutes old, or `password` (401 REAUTH_REQUIRED otherwise). User verification required, attestation none, the user's keys excluded. The challenge is bound to this session; a newer call replaces it.
+         */
+        post: operations["postAuth2faPasskeysRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/2fa/setup": {
         parameters: {
             query?: never;
@@ -576,6 +694,11 @@ export interface components {
             lastSeenAt: string;
             userAgent: string | null;
         };
+        AddPasskeyResponse: {
+            /** @description 10 single-use codes, first factor only, shown once */
+            backupCodes?: string[];
+            passkey: components["schemas"]["Passkey"];
+        };
         AdminUser: {
             backupCodesRemaining: number;
             /** Format: date-time */
@@ -595,6 +718,25 @@ export interface components {
         AdminUsersResponse: {
             nextCursor: string | null;
             users: components["schemas"]["AdminUser"][];
+        };
+        /** @description what @simplewebauthn/browser startAuthentication() returns (navigator.credentials.get) */
+        AuthenticationResponseJSON: {
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            /** @default {} */
+            clientExtensionResults: {
+                [key: string]: unknown;
+            };
+            id: string;
+            rawId: string;
+            response: {
+                authenticatorData: string;
+                clientDataJSON: string;
+                signature: string;
+                userHandle?: string;
+            };
+            /** @constant */
+            type: "public-key";
         };
         /**
          * @description how a session's login was verified (also detail.method of LOGIN_SUCCESS events)
@@ -657,9 +799,111 @@ export interface components {
         MessageResponse: {
             message: string;
         };
+        /** @description a passkey or security key registered as a second factor (never its key or credential id) */
+        Passkey: {
+            backedUp: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description multiDevice: a synced passkey (iCloud Keychain, Google Password Manager...)
+             * @enum {string}
+             */
+            deviceType: "singleDevice" | "multiDevice";
+            id: string;
+            lastUsedAt: string | null;
+            /** @description the name the user gave it */
+            name: string;
+            /** @description usb, nfc, ble, internal, hybrid... */
+            transports: string[];
+        };
+        PasskeyList: {
+            passkeys: components["schemas"]["Passkey"][];
+        };
+        PasskeyResponse: {
+            passkey: components["schemas"]["Passkey"];
+        };
         PasswordChangedResponse: {
             message: string;
             user: components["schemas"]["User"];
+        };
+        /** @description pass to @simplewebauthn/browser startRegistration({optionsJSON}) */
+        PublicKeyCredentialCreationOptionsJSON: {
+            /** @constant */
+            attestation: "none";
+            authenticatorSelection: {
+                requireResidentKey?: boolean;
+                residentKey: string;
+                /** @constant */
+                userVerification: "required";
+            };
+            /** @description base64url, single use, 5 minutes, bound to this session */
+            challenge: string;
+            excludeCredentials: {
+                id: string;
+                transports?: string[];
+                /** @constant */
+                type: "public-key";
+            }[];
+            pubKeyCredParams: {
+                alg: number;
+                /** @constant */
+                type: "public-key";
+            }[];
+            rp: {
+                id: string;
+                name: string;
+            };
+            timeout: number;
+            user: {
+                displayName: string;
+                id: string;
+                name: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description pass to @simplewebauthn/browser startAuthentication({optionsJSON}) */
+        PublicKeyCredentialRequestOptionsJSON: {
+            allowCredentials: {
+                id: string;
+                transports?: string[];
+                /** @constant */
+                type: "public-key";
+            }[];
+            /** @description base64url, single use, 5 minutes */
+            challenge: string;
+            rpId: string;
+            timeout: number;
+            /** @constant */
+            userVerification: "required";
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description what @simplewebauthn/browser startRegistration() returns (navigator.credentials.create) */
+        RegistrationResponseJSON: {
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            /** @default {} */
+            clientExtensionResults: {
+                [key: string]: unknown;
+            };
+            id: string;
+            rawId: string;
+            response: {
+                attestationObject: string;
+                authenticatorData?: string;
+                clientDataJSON: string;
+                publicKey?: string;
+                publicKeyAlgorithm?: number;
+                transports?: string[];
+            };
+            /** @constant */
+            type: "public-key";
+        };
+        RemovePasskeyResponse: {
+            message: string;
+            /** @description false: it was the last factor */
+            twoFactorEnabled: boolean;
         };
         ResetLinkResponse: {
             email: string;
@@ -1147,6 +1391,740 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuth2faPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description request options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+                };
+            };
+            /** @description PASSKEY_NOT_REGISTERED: No passkey or security key is registered for this account */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PASSKEY_NOT_REGISTERED";
+                    };
+                };
+            };
+            /** @description SESSION_EXPIRED: Your login attempt expired. Please log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "SESSION_EXPIRED";
+                    };
+                };
+            };
+            /** @description CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description TOO_MANY_ATTEMPTS: Too many wrong codes. Try again later; TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    getAuth2faPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
+                    };
+                };
+            };
+            /** @description TWOFA_SETUP_REQUIRED: Set up two-factor authentication to continue */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TWOFA_SETUP_REQUIRED";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuth2faPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    response: components["schemas"]["RegistrationResponseJSON"];
+                };
+            };
+        };
+        responses: {
+            /** @description added (cookies: access_token, refresh_token, XSRF-TOKEN) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddPasskeyResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; PASSKEY_FAILED: The passkey or security key could not be verified */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSKEY_FAILED";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
+                    };
+                };
+            };
+            /** @description CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description PASSKEY_ALREADY_REGISTERED: This passkey or security key is already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PASSKEY_ALREADY_REGISTERED";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description TOO_MANY_ATTEMPTS: Too many wrong codes. Try again later; TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    patchAuth2faPasskeysById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the passkey's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description renamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
+                    };
+                };
+            };
+            /** @description TWOFA_SETUP_REQUIRED: Set up two-factor authentication to continue; CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TWOFA_SETUP_REQUIRED" | "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description NOT_FOUND: Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuth2faPasskeysByIdRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the passkey's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupCode?: never;
+                    code: string;
+                    passkey?: never;
+                    password: string;
+                } | {
+                    backupCode: string;
+                    code?: never;
+                    passkey?: never;
+                    password: string;
+                } | {
+                    backupCode?: never;
+                    code?: never;
+                    passkey: components["schemas"]["AuthenticationResponseJSON"];
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description removed (cookies: access_token, refresh_token, XSRF-TOKEN) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovePasskeyResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again; INVALID_PASSWORD: The password is incorrect */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED" | "INVALID_PASSWORD";
+                    };
+                };
+            };
+            /** @description TWOFA_SETUP_REQUIRED: Set up two-factor authentication to continue; CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TWOFA_SETUP_REQUIRED" | "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description NOT_FOUND: Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description TOO_MANY_ATTEMPTS: Too many wrong codes. Try again later; TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    postAuth2faPasskeysProofOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description request options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+                };
+            };
+            /** @description PASSKEY_NOT_REGISTERED: No passkey or security key is registered for this account */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PASSKEY_NOT_REGISTERED";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
+                    };
+                };
+            };
+            /** @description TWOFA_SETUP_REQUIRED: Set up two-factor authentication to continue; CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TWOFA_SETUP_REQUIRED" | "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuth2faPasskeysRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description creation options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+                };
+            };
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again; REAUTH_REQUIRED: Please confirm your password to continue; INVALID_PASSWORD: The password is incorrect */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD";
+                    };
+                };
+            };
+            /** @description CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description TOO_MANY_ATTEMPTS: Too many wrong codes. Try again later; TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "SERVICE_UNAVAILABLE";
                     };
                 };
             };

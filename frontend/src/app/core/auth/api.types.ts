@@ -118,8 +118,7 @@ export type TrustedDevicesResponse = Schemas['TrustedDevicesResponse'];
 
 // ---------------------------------------------------------------------------------------------
 // Passkeys (issue 13). The WebAuthn JSON is @simplewebauthn/browser's, sent to the API unchanged.
-// The passkey routes' own answers are hand-written until their docs are in the contract (then
-// they become aliases like the rest).
+// The passkey proofs are hand-written until the proof schemas take {passkey} in the contract.
 // ---------------------------------------------------------------------------------------------
 
 /** A WebAuthn answer as @simplewebauthn/browser returns it (sent to the API unchanged). */
@@ -140,28 +139,12 @@ export type SecondFactorProof = TwoFactorProof | PasskeyProof;
 export type VerifyLoginWithPasskey = PasskeyProof & { rememberDevice?: boolean };
 
 /** A passkey or security key of the user (GET /auth/2fa/passkeys). */
-export interface Passkey {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  deviceType: 'singleDevice' | 'multiDevice' | (string & {});
-  backedUp: boolean;
-  transports: string[];
-}
+export type Passkey = Schemas['Passkey'];
 
-export interface PasskeyList {
-  passkeys: Passkey[];
-}
+export type PasskeyList = Schemas['PasskeyList'];
 
 /** POST /auth/2fa/passkeys: 201; backupCodes only when this is the user's first factor. */
-export interface PasskeyAdded {
-  passkey: Passkey;
-  backupCodes?: string[];
-}
+export type PasskeyAdded = Schemas['AddPasskeyResponse'];
 
-/** POST /auth/2fa/passkeys/:id/remove (and /auth/2fa/totp/remove). */
-export interface FactorRemoved {
-  message: string;
-  twoFactorEnabled: boolean;
-}
+/** POST /auth/2fa/passkeys/:id/remove (and /auth/2fa/totp/remove): twoFactorEnabled false after the last factor. */
+export type FactorRemoved = Schemas['RemovePasskeyResponse'];
