@@ -3,7 +3,7 @@
 // and makes setup required at the next sign-in; unlock lifts a lock set by wrong codes.
 import { createUser } from "../src/auth/users";
 import { generateTotp } from "../src/two-factor/totp/totp";
-import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, twoFactorState, type TestEnv } from "./harness";
 import { startMailCapture } from "./smtp";
 
 let env: TestEnv;
@@ -172,7 +172,7 @@ describe("admin actions need the admin's recent login (DESIGN §6.7), written as
     expect((await admin.client.post("/auth/refresh")).status).toBe(200);
     return admin;
   }
-  const victimState = (id: string) => env.db.user.findUniqueOrThrow({ where: { id }, select: { twoFactorEnabled: true, twoFactorLockedUntil: true } });
+  const victimState = (id: string) => twoFactorState(env, id);
 
   test("a stolen admin session over 10 minutes old cannot reset a user's 2FA or unlock them without the password", async () => {
     const victim = await lockedVictim();
@@ -188,7 +188,7 @@ describe("admin actions need the admin's recent login (DESIGN §6.7), written as
     expect((await stolen.get("/auth/admin/users")).status).toBe(200);
 
     const state = await victimState(victim.userId);
-    expect(state.twoFactorEnabled).toBe(true);
+    expect(state.enabled).toBe(true);
     expect(state.twoFactorLockedUntil!.getTime()).toBeGreaterThan(env.clock.now());
     expect(await env.db.auditEvent.count({ where: { userId: victim.userId, type: { in: ["ADMIN_TWOFA_RESET", "ACCOUNT_UNLOCKED"] } } })).toBe(0);
   });
@@ -212,7 +212,7 @@ describe("admin actions need the admin's recent login (DESIGN §6.7), written as
     expect(right.status).toBe(429);
     expect((await stolen.post(`/auth/admin/users/${victim.userId}/unlock`, { password: PASSWORD })).status).toBe(429);
 
-    expect((await victimState(victim.userId)).twoFactorEnabled).toBe(true);
+    expect((await victimState(victim.userId)).enabled).toBe(true);
     const failures = await env.db.auditEvent.findMany({ where: { userId: adminId, type: "PASSWORD_PROOF_FAILURE" } });
     expect(failures).toHaveLength(5);
     expect(failures[0].detail).toMatchObject({ during: "admin_action" });
@@ -239,7 +239,7 @@ describe("admin actions need the admin's recent login (DESIGN §6.7), written as
     expect(admin.cookie("access_token")).not.toBe(before);
     env.clock.advance(9 * 60);
     expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
-    expect((await victimState(victim.userId)).twoFactorEnabled).toBe(false);
+    expect((await victimState(victim.userId)).enabled).toBe(false);
     // and 10 minutes after that password, the rule applies again
     const other = await lockedVictim();
     env.clock.advance(2 * 60);

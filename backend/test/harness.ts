@@ -148,3 +148,20 @@ export async function startLogin(env: TestEnv, email: string, ip?: string) {
 }
 
 export const codeAt = (secret: string, env: TestEnv, offsetSteps = 0) => generateTotp(secret, env.clock.now() + offsetSteps * 30_000);
+
+/** The user's second factors as the tables hold them (issue 13: "2FA on" = TOTP or a passkey). */
+export async function twoFactorState(env: Pick<TestEnv, "db">, userId: string) {
+  const row = await env.db.user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { twoFactorLockedUntil: true, totpCredential: true, totpSetup: true, _count: { select: { passkeys: true } } },
+  });
+  return {
+    enabled: row.totpCredential !== null || row._count.passkeys > 0,
+    totp: row.totpCredential,
+    setup: row.totpSetup,
+    passkeys: row._count.passkeys,
+    twoFactorLockedUntil: row.twoFactorLockedUntil,
+  };
+}
+
+export const twoFactorOn = async (env: Pick<TestEnv, "db">, userId: string) => (await twoFactorState(env, userId)).enabled;

@@ -5,7 +5,7 @@
 // Time is the injected TestClock (it starts on a 30-s step boundary): nothing sleeps.
 import { newAuditId } from "../src/security/audit";
 import { generateTotp } from "../src/two-factor/totp/totp";
-import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, twoFactorOn, type TestEnv } from "./harness";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -163,7 +163,7 @@ describe("a phone whose clock is off by 2–10 steps is told by how much; the co
     expect(res.body).toMatchObject({ code: "INVALID_CODE", reason: "clock_drift", driftSeconds: 180, attemptsRemaining: 4 });
     expect(res.body.message).toContain("about 3 minutes fast");
     expect((await lastEvent(userId, "TWOFA_VERIFY_FAILURE")).detail).toMatchObject({ during: "disable", reason: "clock_drift" });
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(true);
+    expect((await twoFactorOn(env, userId))).toBe(true);
   });
 });
 

@@ -75,7 +75,7 @@ describe("password change", () => {
     // the laptop's remembered-device cookie no longer skips the code step
     const again = copyBrowser(laptop);
     const relogin = await again.post("/auth/login", { email, password: NEW_PASSWORD });
-    expect(relogin.body).toEqual({ requires2FA: true });
+    expect(relogin.body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
     expect(await env.db.trustedDevice.count({ where: { user: { email } } })).toBe(0);
   });
 
@@ -162,7 +162,7 @@ describe("password reset by email", () => {
     expect((await login(email, PASSWORD)).res.status).toBe(401);
     // the remembered device does not skip the second factor any more
     const again = copyBrowser(laptop);
-    expect((await again.post("/auth/login", { email, password: NEW_PASSWORD })).body).toEqual({ requires2FA: true });
+    expect((await again.post("/auth/login", { email, password: NEW_PASSWORD })).body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
     expect((await again.post("/auth/2fa/verify-login", { code: codeAt(secret, env) })).status).toBe(200);
 
     const subjects = (await inbox(email)).map((m) => m.subject);

@@ -1,7 +1,7 @@
 // Issue 10, findings 1-3 and DESIGN §6.12-13, written as the attack: every proof (password, code,
 // backup code) on the management paths is budgeted, spent atomically under the lock condition, and
 // no burst from one account can starve the database pool for everyone else.
-import { clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, type TestEnv } from "./harness";
+import { clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, twoFactorOn, twoFactorState, type TestEnv } from "./harness";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -35,7 +35,7 @@ describe("rule 13: no one request pattern starves the server", () => {
       if (!ok) throw new Error(`attacker got ${res.status} ${JSON.stringify(res.body)}`);
     }
     expect(new Set(others.map((r) => r.status))).toEqual(new Set([200]));
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: attacker.userId } })).twoFactorEnabled).toBe(true);
+    expect((await twoFactorOn(env, attacker.userId))).toBe(true);
 });
 });
 
@@ -47,14 +47,14 @@ describe("rule 12: every proof is budgeted", () => {
     const res = await Promise.all(bodies.map((b) => client.post("/auth/2fa/disable", b)));
     const wrong = res.filter((r) => r.status === 400 && r.body.code === "INVALID_CODE");
     expect(wrong.length).toBeLessThanOrEqual(5);
-    const user = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
+    const user = await twoFactorState(env, userId);
     const rightAnswer = res[res.length - 1];
     if (rightAnswer.status === 200) {
       // it won the race before the budget was spent: then fewer than 5 wrong codes came before it
-      expect(user.twoFactorEnabled).toBe(false);
+      expect(user.enabled).toBe(false);
     } else {
       expect(rightAnswer.status).toBe(429);
-      expect(user.twoFactorEnabled).toBe(true);
+      expect(user.enabled).toBe(true);
     }
     expect(statuses(res).filter((s) => s !== 400 && s !== 429 && s !== 200)).toEqual([]);
     // sequential, the same rule: 5 wrong codes lock; then the right code is a 429 and changes nothing
@@ -65,7 +65,7 @@ describe("rule 12: every proof is budgeted", () => {
     const late = await next.client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(next.secret, env) });
     expect(late.status).toBe(429);
     expect(Number(late.headers["retry-after"])).toBeGreaterThan(0);
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: next.userId } })).twoFactorEnabled).toBe(true);
+    expect((await twoFactorOn(env, next.userId))).toBe(true);
 });
 
 test("finding 2 (enable): a burst of wrong confirmation codes + the right one: at most 5 evaluated, no enable once the budget is spent", async () => {
@@ -74,10 +74,10 @@ test("finding 2 (enable): a burst of wrong confirmation codes + the right one: a
   const bodies = [...wrongCodes(secret, 11).map((token) => ({ token })), { token: codeAt(secret, env) }];
   const res = await Promise.all(bodies.map((b) => client.post("/auth/2fa/enable", b)));
   expect(res.filter((r) => r.status === 400).length).toBeLessThanOrEqual(5);
-  const user = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
+  const user = await twoFactorState(env, userId);
   const rightAnswer = res[res.length - 1];
   expect([200, 429]).toContain(rightAnswer.status);
-  expect(user.twoFactorEnabled).toBe(rightAnswer.status === 200);
+  expect(user.enabled).toBe(rightAnswer.status === 200);
 });
 
 test("finding 3: with a stolen session, wrong passwords on disable and re-auth are counted and audited; after 5 even the right password and code are refused", async () => {
@@ -91,7 +91,7 @@ test("finding 3: with a stolen session, wrong passwords on disable and re-auth a
   env.clock.advance(30);
   const right = await client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) });
   expect(right.status).toBe(429);
-  expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(true);
+  expect((await twoFactorOn(env, userId))).toBe(true);
   // re-auth for setup-type changes shares the same budget
   env.clock.advance(11 * 60);
   expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env), password: PASSWORD })).status).toBe(429);

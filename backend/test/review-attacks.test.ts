@@ -121,7 +121,7 @@ describe("a remembered device works for its own user only", () => {
       await browser.post("/auth/logout");
       // with A's live device cookie, B's login still asks for B's code
       const asB = await browser.post("/auth/login", { email: b.email, password: PASSWORD });
-      expect(asB.body).toEqual({ requires2FA: true });
+      expect(asB.body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
       // B's email locked by wrong passwords: A's device cookie is no pass for it
       for (let i = 0; i < 3; i++) {
         const attacker = await new Client(limited.app, `10.98.0.${i}`).init();

@@ -8,7 +8,7 @@ import { LOG_REDACT_PATHS } from "../src/app";
 import { createPrisma } from "../src/db/prisma";
 import { connectRedis } from "../src/security/redis";
 import { storeFor } from "../src/security/rate-limit";
-import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, testConfig, TestClock, uniqueEmail, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, testConfig, TestClock, uniqueEmail, twoFactorOn, type TestEnv } from "./harness";
 import { TcpProxy } from "./tcp-proxy";
 
 let env: TestEnv;
@@ -48,7 +48,7 @@ describe("bad input on every 2FA endpoint → 400 JSON, nothing changed", () => 
     const enable = await fresh.post("/auth/2fa/enable", { token: code });
     expect(enable.status).toBe(400);
     expect(enable.body.code).toBe("VALIDATION_FAILED");
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: freshId } })).twoFactorEnabled).toBe(false);
+    expect((await twoFactorOn(env, freshId))).toBe(false);
 
     const { client, userId } = await clientWith2FA(env);
     const before = await env.db.user.findUniqueOrThrow({ where: { id: userId } });

@@ -227,7 +227,7 @@ describe("logout", () => {
     expect((await client.get("/auth/me")).status).toBe(401);
     expect((await remembered.get("/auth/me")).status).toBe(401);
     const again = await remembered.post("/auth/login", { email, password: PASSWORD });
-    expect(again.body).toEqual({ requires2FA: true });
+    expect(again.body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
   });
 });
 
@@ -301,7 +301,7 @@ describe("remembered devices", () => {
     const thief = copyBrowser(browser);
     expect((await browser.post("/auth/login", { email, password: PASSWORD })).body.user).toBeDefined(); // rotates it
     const stolen = await thief.post("/auth/login", { email, password: PASSWORD });
-    expect(stolen.body).toEqual({ requires2FA: true });
+    expect(stolen.body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
     // and the owner's rotated cookie keeps working
     await browser.post("/auth/logout");
     expect((await browser.post("/auth/login", { email, password: PASSWORD })).body.user).toBeDefined();
@@ -323,7 +323,7 @@ describe("remembered devices", () => {
     expect((await client.delete(`/auth/trusted-devices/${id}`)).status).toBe(204);
     expect((await client.delete(`/auth/trusted-devices/${id}`)).status).toBe(404);
     await browser.post("/auth/logout");
-    expect((await browser.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true });
+    expect((await browser.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
   });
 
   test("a 2FA change (new backup codes) forgets every device and ends every other session", async () => {
@@ -334,7 +334,7 @@ describe("remembered devices", () => {
     expect((await client.get("/auth/trusted-devices")).body.devices).toEqual([]);
     expect(await sessionsOf(client)).toHaveLength(1);
     await browser.post("/auth/logout");
-    expect((await browser.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true });
+    expect((await browser.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
   });
 });
 

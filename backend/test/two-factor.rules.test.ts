@@ -3,7 +3,7 @@ import jwt from "jsonwebtoken";
 import request from "supertest";
 import { ERROR_CODES } from "../src/http/errors";
 import { generateTotp } from "../src/two-factor/totp/totp";
-import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, TEST_ENV, uniqueEmail, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, TEST_ENV, twoFactorOn, twoFactorState, uniqueEmail, type TestEnv } from "./harness";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -19,7 +19,8 @@ describe("login with 2FA: the happy path", () => {
     const client = await new Client(env.app).init();
     const res = await client.post("/auth/login", { email, password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ requires2FA: true });
+    // which second factors the code page may offer (issue 13)
+    expect(res.body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
     const cookies = ([] as string[]).concat(res.headers["set-cookie"]);
     const twofa = cookies.find((c) => c.startsWith("twofa_token="))!;
     expect(twofa).toMatch(/Path=\/auth\/2fa/);
@@ -308,11 +309,13 @@ describe("rule 5: the server owns the secret, encrypted at rest", () => {
     expect(setup.status).toBe(200);
     const { secret } = setup.body;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    const row = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
-    expect(row.twoFactorPendingSecret).toMatch(/^v1:k1:/);
-    expect(row.twoFactorEnabled).toBe(false);
+    const row = await twoFactorState(env, userId);
+    expect(row.setup?.secret).toMatch(/^v1:k1:/);
+    expect(row.enabled).toBe(false);
     await client.post("/auth/2fa/enable", { token: generateTotp(secret, env.clock.now()) });
-    const dump = JSON.stringify(await env.db.$queryRawUnsafe(`SELECT * FROM "User"`)) + JSON.stringify(await env.db.$queryRawUnsafe(`SELECT * FROM "AuditEvent"`));
+    expect((await twoFactorState(env, userId)).totp?.secret).toMatch(/^v1:k1:/);
+    const tables = ["User", "AuditEvent", "TotpCredential", "TotpSetup"];
+    const dump = (await Promise.all(tables.map(async (t) => JSON.stringify(await env.db.$queryRawUnsafe(`SELECT * FROM "${t}"`))))).join("");
     expect(dump).not.toContain(secret);
     expect(dump).not.toMatch(/"[A-Z2-7]{32}"/);
   });
@@ -323,7 +326,7 @@ describe("rule 5: the server owns the secret, encrypted at rest", () => {
     const attackerSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
     const res = await client.post("/auth/2fa/enable", { token: generateTotp(attackerSecret, env.clock.now()), secret: attackerSecret });
     expect(res.status).toBe(400);
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(false);
+    expect((await twoFactorOn(env, userId))).toBe(false);
     const wrongCode = await client.post("/auth/2fa/enable", { token: generateTotp(attackerSecret, env.clock.now()) });
     expect(wrongCode.status).toBe(400);
     expect(wrongCode.body.code).toBe("INVALID_CODE");
@@ -418,7 +421,7 @@ describe("rule 7: proof before 2FA changes", () => {
     const wrongCode = await client.post("/auth/2fa/disable", { password: PASSWORD, code: "000000" });
     expect(wrongCode.status).toBe(400);
     expect(wrongCode.body.code).toBe("INVALID_CODE");
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorEnabled).toBe(true);
+    expect((await twoFactorOn(env, userId))).toBe(true);
   });
 
   test("disable with the password and a current code turns 2FA off, deletes secret and backup codes; login needs no code", async () => {
@@ -426,8 +429,7 @@ describe("rule 7: proof before 2FA changes", () => {
     const res = await client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ message: "2FA disabled" });
-    const row = await env.db.user.findUniqueOrThrow({ where: { id: userId } });
-    expect(row).toMatchObject({ twoFactorEnabled: false, twoFactorSecret: null, twoFactorLastStep: null });
+    expect(await twoFactorState(env, userId)).toMatchObject({ enabled: false, totp: null, setup: null, passkeys: 0 });
     expect(await env.db.backupCode.count({ where: { userId } })).toBe(0);
     const login = await (await new Client(env.app).init()).post("/auth/login", { email, password: PASSWORD });
     expect(login.body.user).toBeDefined();
@@ -543,14 +545,14 @@ describe("rule 10: otpauth URL (Key Uri Format with issuer)", () => {
 describe("status and security events", () => {
   test("GET /auth/2fa/status", async () => {
     const { client } = await registeredClient(env);
-    expect((await client.get("/auth/2fa/status")).body).toEqual({ enabled: false, backupCodesRemaining: 0, backupCodesTotal: 0 });
+    expect((await client.get("/auth/2fa/status")).body).toEqual({ enabled: false, totp: false, passkeys: 0, backupCodesRemaining: 0, backupCodesTotal: 0 });
   });
 
   test("GET /auth/security-events lists this user's last events, newest first, without secrets", async () => {
     const { client, userId } = await clientWith2FA(env);
     const res = await client.get("/auth/security-events");
     expect(res.status).toBe(200);
-    expect(res.body.events[0]).toEqual({ id: expect.any(String), type: "TWOFA_ENABLED", ip: expect.any(String), userAgent: null, detail: null, createdAt: expect.any(String) });
+    expect(res.body.events[0]).toEqual({ id: expect.any(String), type: "TWOFA_ENABLED", ip: expect.any(String), userAgent: null, detail: { method: "totp", firstFactor: true }, createdAt: expect.any(String) });
     expect(res.body.events.every((e: { type: string }) => typeof e.type === "string")).toBe(true);
     const other = await registeredClient(env);
     expect((await other.client.get("/auth/security-events")).body.events.map((e: { type: string }) => e.type)).toEqual(["REGISTERED"]);
@@ -602,11 +604,11 @@ describe("remember this device (optional rememberDevice on verify-login)", () =>
     const again = await browser.post("/auth/login", { email, password: PASSWORD });
     expect(again.body.user?.email).toBe(email); // no requires2FA
     const other = await new Client(env.app).init();
-    expect((await other.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true });
+    expect((await other.post("/auth/login", { email, password: PASSWORD })).body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
 
     await owner.post("/auth/logout-all");
     const afterRevoke = await browser.post("/auth/login", { email, password: PASSWORD });
-    expect(afterRevoke.body).toEqual({ requires2FA: true });
+    expect(afterRevoke.body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
   });
 
   test("a remembered device of one user does not help another user, and the password is still needed", async () => {
@@ -614,7 +616,7 @@ describe("remember this device (optional rememberDevice on verify-login)", () =>
     const b = await clientWith2FA(env);
     const browser = await startLogin(env, a.email);
     await verify(browser, { code: codeAt(a.secret, env), rememberDevice: true });
-    expect((await browser.post("/auth/login", { email: b.email, password: PASSWORD })).body).toEqual({ requires2FA: true });
+    expect((await browser.post("/auth/login", { email: b.email, password: PASSWORD })).body).toEqual({ requires2FA: true, methods: ["totp", "backup_code"] });
     expect((await browser.post("/auth/login", { email: a.email, password: "wrong password" })).status).toBe(401);
   });
 
@@ -632,11 +634,11 @@ describe("rule 5: encryption key rotation (TWOFA_ENCRYPTION_KEYS)", () => {
     const k1 = TEST_ENV.TWOFA_ENCRYPTION_KEY;
     const k2 = Buffer.alloc(32, 9).toString("base64");
     const { email, secret, userId } = await clientWith2FA(env); // written under k1
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorSecret).toMatch(/^v1:k1:/);
+    expect((await twoFactorState(env, userId)).totp?.secret).toMatch(/^v1:k1:/);
 
     const rotated = await startTestApp({ share: env, env: { TWOFA_ENCRYPTION_KEYS: `k2:${k2},k1:${k1}` } });
     expect((await verify(await startLogin(rotated, email), { code: codeAt(secret, rotated) })).status).toBe(200);
-    expect((await env.db.user.findUniqueOrThrow({ where: { id: userId } })).twoFactorSecret).toMatch(/^v1:k2:/);
+    expect((await twoFactorState(env, userId)).totp?.secret).toMatch(/^v1:k2:/);
 
     env.clock.advance(30);
     const k2Only = await startTestApp({ share: env, env: { TWOFA_ENCRYPTION_KEYS: `k2:${k2}` } });

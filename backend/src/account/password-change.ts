@@ -6,11 +6,12 @@
 import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
 import { hashPassword } from "../auth/password";
-import { SESSION_USER_SELECT, type SessionUser } from "../auth/session";
+import { SESSION_USER_SELECT, toSessionUser, type SessionUser, type SessionUserRow } from "../auth/session";
 import { AppError } from "../http/errors";
 import { enqueueMail, eventData } from "../mail/outbox";
 import { sqlAuditInsert } from "../security/audit";
 import { spendProofs, type Proof } from "../security/proof";
+import type { AuthenticationResponseBody } from "../two-factor/passkey/passkey.schemas";
 import { endEverythingElse } from "../sessions/sessions.service";
 import type { Actor } from "../two-factor/manage";
 import { assertAllowedPassword } from "./password-rule";
@@ -20,18 +21,20 @@ export interface ChangePasswordInput {
   newPassword: string;
   code?: string;
   backupCode?: string;
+  passkey?: AuthenticationResponseBody;
 }
 
 /** Returns the user (new tokenVersion) and the session's new authTime (this was a full re-authentication). */
 export async function changePassword(ctx: Context, actor: Actor, input: ChangePasswordInput): Promise<{ user: SessionUser; authTimeMs: number }> {
   const { user, meta } = actor;
-  const second: Proof | null = input.code !== undefined ? { code: input.code } : input.backupCode !== undefined ? { backupCode: input.backupCode } : null;
+  const second: Proof | null =
+    input.code !== undefined ? { code: input.code } : input.backupCode !== undefined ? { backupCode: input.backupCode } : input.passkey !== undefined ? { passkey: input.passkey } : null;
   if (user.twoFactorEnabled && !second) {
     throw new AppError("VALIDATION_FAILED", { fields: [{ field: "code", message: "enter a code from your authenticator app or a backup code" }] });
   }
   // The new password is checked before any proof is spent: a refused one costs nothing.
   assertAllowedPassword(input.newPassword, user.email, "newPassword");
-  await spendProofs(ctx, { userId: user.id, meta, purpose: "password_change" }, [
+  await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "password_change" }, [
     { password: input.currentPassword },
     ...(user.twoFactorEnabled && second ? [second] : []),
   ]);
@@ -42,8 +45,8 @@ export async function changePassword(ctx: Context, actor: Actor, input: ChangePa
     ctx.db.session.updateMany({ where: { id: actor.sessionId, userId: user.id }, data: { authTime: new Date(now) } }),
     ...endEverythingElse(ctx.db, user.id, actor.sessionId, now, "password_changed"),
     ctx.db.passwordResetToken.deleteMany({ where: { userId: user.id, usedAt: null } }),
-    ctx.db.$executeRaw`${sqlAuditInsert(Prisma.sql`${user.id}`, "PASSWORD_CHANGED", meta, { proof: second && user.twoFactorEnabled ? ("code" in second ? "password+code" : "password+backup_code") : "password" })}`,
+    ctx.db.$executeRaw`${sqlAuditInsert(Prisma.sql`${user.id}`, "PASSWORD_CHANGED", meta, { proof: second && user.twoFactorEnabled ? ("code" in second ? "password+code" : "passkey" in second ? "password+passkey" : "password+backup_code") : "password" })}`,
     enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "password_changed", data: eventData(meta, now), nowMs: now }),
   ] as Prisma.PrismaPromise<unknown>[]);
-  return { user: updated as SessionUser, authTimeMs: now };
+  return { user: toSessionUser(updated as SessionUserRow), authTimeMs: now };
 }

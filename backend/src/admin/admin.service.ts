@@ -10,6 +10,7 @@ import { enqueueMail, eventData, sqlEnqueueMail } from "../mail/outbox";
 import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
 import { revokeOtherSessions } from "../sessions/sessions";
 import { forgetTrustedDevices } from "../sessions/trusted-devices";
+import { anyFactor, FACTOR_SELECT, factorsOf, lockUserForFactorChange, removeEveryFactorCounted, sqlTwoFactorOn } from "../two-factor/factors";
 
 export interface AdminActor {
   admin: SessionUser;
@@ -43,7 +44,7 @@ export async function listUsers(ctx: Context, page: { query?: string; limit: num
   const now = ctx.clock.now();
   const query = page.query?.trim().toLowerCase() ?? "";
   const rows = await ctx.db.$queryRaw<(Omit<AdminUserRow, "role" | "lockedUntil"> & { role: string; lockedUntil: Date | null })[]>`
-    SELECT u."id", u."email", u."role"::text AS "role", u."createdAt", u."twoFactorEnabled", u."twoFactorSetupRequired",
+    SELECT u."id", u."email", u."role"::text AS "role", u."createdAt", ${sqlTwoFactorOn(Prisma.sql`u."id"`)} AS "twoFactorEnabled", u."twoFactorSetupRequired",
       (SELECT count(*)::int FROM "BackupCode" b WHERE b."userId" = u."id" AND b."usedAt" IS NULL) AS "backupCodesRemaining",
       (SELECT count(*)::int FROM "TrustedDevice" d WHERE d."userId" = u."id" AND d."expiresAt" > ${sqlTime(now)}) AS "rememberedDevices",
       (SELECT max(s."createdAt") FROM "Session" s WHERE s."userId" = u."id") AS "lastSignInAt",
@@ -62,33 +63,33 @@ async function targetOf(ctx: Context, actor: AdminActor, userId: string) {
     // recovery is for someone else: your own 2FA and budget are managed (and proven) on your profile
     throw new AppError("VALIDATION_FAILED", { fields: [{ field: "id", message: "is your own account: use your profile page" }] });
   }
-  const target = await ctx.db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, twoFactorEnabled: true } });
+  const target = await ctx.db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, ...FACTOR_SELECT } });
   if (!target) throw new AppError("NOT_FOUND");
-  return target;
+  return { id: target.id, email: target.email, twoFactorEnabled: anyFactor(factorsOf(target)) };
 }
 
 const adminDetail = (actor: AdminActor) => ({ admin: { id: actor.admin.id, email: actor.admin.email } });
 
 /**
- * Turns the user's 2FA off (secret, backup codes, open login challenges gone), ends every session,
- * forgets every remembered device, and makes 2FA setup required at the next sign-in; audited with
- * the admin and the reason, and emailed. Guarded on 2FA being on, so two admins clicking at once
- * reset it once.
+ * Turns the user's 2FA off (every factor — TOTP and passkeys — backup codes, open login challenges
+ * gone), ends every session, forgets every remembered device, and makes 2FA setup required at the
+ * next sign-in; audited with the admin and the reason, and emailed. Guarded on 2FA being on: the
+ * user row is locked first (two-factor/factors.ts protocol) and the reset rolls back when it
+ * deleted no factor, so two admins clicking at once reset it once.
  */
 export async function resetUserTwoFactor(ctx: Context, actor: AdminActor, userId: string, reason: string) {
   const target = await targetOf(ctx, actor, userId);
   if (!target.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED", {}, "Two-factor authentication is not on for this user");
   const now = ctx.clock.now();
   const done = await ctx.db.$transaction(async (tx) => {
-    const reset = await tx.$executeRaw`
-      UPDATE "User" SET "twoFactorEnabled" = false, "twoFactorSecret" = NULL, "twoFactorPendingSecret" = NULL,
-        "twoFactorPendingExpiresAt" = NULL, "twoFactorLastStep" = NULL, "twoFactorFailedAttempts" = 0,
-        "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL, "twoFactorSetupRequired" = true,
-        "tokenVersion" = "tokenVersion" + 1, "updatedAt" = now()
-      WHERE "id" = ${userId} AND "twoFactorEnabled"`;
-    if (reset !== 1) return false;
-    await tx.backupCode.deleteMany({ where: { userId } });
-    await tx.loginChallenge.deleteMany({ where: { userId } });
+    const locked = await lockUserForFactorChange(
+      tx,
+      userId,
+      Prisma.sql`"twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL, "twoFactorSetupRequired" = true,`,
+    );
+    if (!locked) throw NOTHING_TO_RESET;
+    const removed = await removeEveryFactorCounted(tx, userId);
+    if (removed.totp + removed.passkeys === 0) throw NOTHING_TO_RESET; // rolls back the lock's update too
     const sessions = await revokeOtherSessions(tx, userId, null, now, "admin_twofa_reset");
     const devices = await forgetTrustedDevices(tx, userId);
     await recordAuditEvent(tx, {
@@ -99,9 +100,14 @@ export async function resetUserTwoFactor(ctx: Context, actor: AdminActor, userId
     });
     await enqueueMail(tx, { userId, to: target.email, template: "admin_twofa_reset", data: { ...eventData(actor.meta, now), reason }, nowMs: now });
     return true;
+  }).catch((err) => {
+    if (err === NOTHING_TO_RESET) return false;
+    throw err;
   });
   if (!done) throw new AppError("TWOFA_NOT_ENABLED", {}, "Two-factor authentication is not on for this user");
 }
+
+const NOTHING_TO_RESET = Symbol("nothing-to-reset");
 
 /** Lifts a lock set by wrong codes (and clears the failure window); audited and emailed, in one statement. */
 export async function unlockUser(ctx: Context, actor: AdminActor, userId: string) {

@@ -32,7 +32,8 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
       ctx.csrf.rebind(req, res, "");
       const ttl = ctx.config.loginChallengeTtlSeconds;
       ctx.cookies.setTwoFactor(res, ctx.tokens.signTwoFactor({ sub: outcome.userId, n: outcome.challengeId }, ttl), ttl);
-      return void res.json({ requires2FA: true });
+      // which second factors this account can use, so the code page offers the right ones
+      return void res.json({ requires2FA: true, methods: outcome.methods });
     }
     startSessionResponse(ctx, req, res, outcome.user, outcome.session);
     if (outcome.deviceCookie) ctx.cookies.setDevice(res, outcome.deviceCookie.value, outcome.deviceCookie.ttlSeconds);

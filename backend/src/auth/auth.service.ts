@@ -7,14 +7,15 @@ import { eventData, sqlEnqueueMail, sqlUnseenDevice } from "../mail/outbox";
 import { burnPasswordVerification, hashPassword, verifyPassword } from "./password";
 import { createSession, type SessionState } from "../sessions/sessions";
 import { useTrustedDevice, type DeviceCookie } from "../sessions/trusted-devices";
-import { SESSION_USER_SELECT, type SessionUser } from "./session";
+import { SESSION_USER_SELECT, toSessionUser, type SessionUser } from "./session";
+import { factorsOf, loginMethods, type LoginMethod } from "../two-factor/factors";
 
 export async function registerUser(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<{ user: SessionUser; session: SessionState }> {
   const passwordHash = await hashPassword(input.password);
   try {
     // Every statement on tx: this transaction never needs a second pooled connection.
     return await ctx.db.$transaction(async (tx) => {
-      const user = await tx.user.create({ data: { email: input.email, passwordHash }, select: SESSION_USER_SELECT });
+      const user = toSessionUser(await tx.user.create({ data: { email: input.email, passwordHash }, select: SESSION_USER_SELECT }));
       await recordAuditEvent(tx, { userId: user.id, type: "REGISTERED", meta });
       const session = await createSession(tx, user.id, { authMethod: "password", nowMs: ctx.clock.now(), meta });
       return { user, session };
@@ -27,7 +28,7 @@ export async function registerUser(ctx: Context, input: { email: string; passwor
 
 export type LoginOutcome =
   | { kind: "session"; user: SessionUser; session: SessionState; deviceCookie?: DeviceCookie }
-  | { kind: "twoFactor"; userId: string; challengeId: string };
+  | { kind: "twoFactor"; userId: string; challengeId: string; methods: LoginMethod[] };
 
 /**
  * @param deviceCookie the trusted_device cookie, if any: a live remembered device of THIS user
@@ -49,9 +50,9 @@ export async function loginWithPassword(
     await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_FAILURE", meta, detail: { reason: "wrong_password" } });
     throw new AppError("INVALID_CREDENTIALS");
   }
-  const { passwordHash: _omit, ...sessionUser } = user;
+  const sessionUser = toSessionUser(user);
   const now = ctx.clock.now();
-  if (!user.twoFactorEnabled) {
+  if (!sessionUser.twoFactorEnabled) {
     const session = await createSession(ctx.db, user.id, { authMethod: "password", nowMs: now, meta });
     // The audit event and, from a browser this account never used, the security email: one statement.
     await ctx.db.$executeRaw`WITH a AS (${sqlAuditInsert(Prisma.sql`${user.id}`, "LOGIN_SUCCESS", meta, { method: "password" })})
@@ -76,5 +77,5 @@ export async function loginWithPassword(
   await ctx.db.loginChallenge.create({
     data: { id: challengeId, userId: user.id, expiresAt: new Date(ctx.clock.now() + ctx.config.loginChallengeTtlSeconds * 1000) },
   });
-  return { kind: "twoFactor", userId: user.id, challengeId };
+  return { kind: "twoFactor", userId: user.id, challengeId, methods: loginMethods(factorsOf(user)) };
 }

@@ -47,8 +47,16 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
-export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
-  const files = readMigrations(dir);
+export interface MigrateOptions {
+  /** apply only the migrations named before this one (tests that need a database as it was) */
+  stopBefore?: string;
+}
+
+export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR, options: MigrateOptions = {}): Promise<MigrationResult> {
+  const all = readMigrations(dir);
+  const stop = options.stopBefore;
+  if (stop !== undefined && !all.some((f) => f.name === stop)) throw new MigrationError(`No migration named ${stop}`);
+  const files = stop === undefined ? all : all.filter((f) => f.name < stop);
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const result: MigrationResult = { applied: [], skipped: [] };

@@ -1,6 +1,6 @@
 // The guessing budget (DESIGN §6.4, §6.12), counted in PostgreSQL so it holds across IPs,
 // challenges and server instances: at most 5 wrong proofs (TOTP code, backup code, or a password
-// given to confirm a change) per account per 15 minutes, and at most 5 per login challenge.
+// given to confirm a change, a passkey that failed) per account per 15 minutes, and at most 5 per login challenge.
 // Past either, even a right answer is refused.
 import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
@@ -99,7 +99,13 @@ export async function recordProofFailure(
  * left and, when the server knows why a code was refused, `reason` and its numbers
  * (security/code-refusal.ts).
  */
-export function failureError(result: FailureResult, nowMs: number, refusal?: CodeRefusal, code: "INVALID_CODE" | "INVALID_PASSWORD" = "INVALID_CODE"): AppError {
+export function failureError(
+  result: FailureResult,
+  nowMs: number,
+  refusal?: CodeRefusal,
+  code: "INVALID_CODE" | "INVALID_PASSWORD" | "PASSKEY_FAILED" = "INVALID_CODE",
+  extra: Record<string, unknown> = {},
+): AppError {
   if (result.lockedUntil) return tooManyAttempts(result.lockedUntil, nowMs);
-  return new AppError(code, { attemptsRemaining: result.attemptsRemaining, ...refusal }, refusal ? refusalMessage(refusal) : undefined);
+  return new AppError(code, { attemptsRemaining: result.attemptsRemaining, ...refusal, ...extra }, refusal ? refusalMessage(refusal) : undefined);
 }

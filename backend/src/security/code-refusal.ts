@@ -64,7 +64,7 @@ export function refusalDetail(refusal: CodeRefusal | undefined): Record<string, 
   return refusal.reason === "clock_drift" ? { reason: refusal.reason, driftSeconds: refusal.driftSeconds } : { reason: refusal.reason };
 }
 
-// The events that record an accepted TOTP code (and so set twoFactorLastStep): a login with a code,
+// The events that record an accepted TOTP code (and so set TotpCredential.lastStep): a login with a code,
 // turning 2FA on, and new backup codes proven with a code.
 const SQL_CODE_ACCEPTED = Prisma.sql`(("type" = 'TWOFA_VERIFY_SUCCESS' AND "detail"->>'method' = 'totp')
   OR "type" = 'TWOFA_ENABLED'

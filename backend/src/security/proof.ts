@@ -3,29 +3,33 @@
 //  - a locked account evaluates nothing (429 before any hashing);
 //  - a right answer is accepted by ONE statement whose WHERE clause holds the lock condition, so
 //    a guess that spent the budget a moment ago also stops the right answer racing it;
-//  - a TOTP code is accepted only for a step newer than the last accepted one (RFC 6238 §5.2,
-//    sqlStepIsNew — the login step uses the same fragment), and that step is stored by the same
-//    statement;
+//  - a TOTP code is accepted only for a step newer than the credential's last accepted one
+//    (RFC 6238 §5.2, sqlSpendTotpStep — the login step uses the same statement), and that step is
+//    stored by the same statement;
 //  - a wrong answer is counted in the per-account budget and audited by one statement
 //    (budget.recordProofFailure), and only while the budget lasts.
 // Each step is a single statement on the pool: no interactive transaction holds a connection
 // while another is needed, so a burst of requests from one account cannot starve the pool.
 import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
-import { sqlTime } from "../db/sql";
 import { AppError } from "../http/errors";
 import { verifyPassword } from "../auth/password";
-import { hashBackupCode, normalizeBackupCode } from "../two-factor/backup-codes/backup-codes";
+import { backupCodeHash, sqlBackupCodesLeftAfterBurn, sqlBurnBackupCode } from "../two-factor/backup-codes/backup-codes";
 import { verifyTotp } from "../two-factor/totp/totp";
+import { sqlSpendTotpStep, sqlStepIsNew, TOTP_NOT_ON } from "../two-factor/totp/totp-credential";
 import { eventData, sqlEnqueueMail } from "../mail/outbox";
+import { spendPasskeyProof } from "../two-factor/passkey/verify";
+import type { AuthenticationResponseBody } from "../two-factor/passkey/passkey.schemas";
+import type { AuthenticationResponseJSON } from "../two-factor/passkey/webauthn";
 import { sqlAuditInsert, type AuditEventType, type RequestMeta } from "./audit";
 import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked } from "./budget";
 import { describeReplay, driftRefusal, refusalDetail, type CodeRefusal } from "./code-refusal";
 
-export type Proof = { password: string } | { code: string } | { backupCode: string };
+/** A passkey proof answers a proof-options challenge of the caller's session (two-factor/passkey/verify.ts). */
+export type Proof = { password: string } | { code: string } | { backupCode: string } | { passkey: AuthenticationResponseBody };
 
-/** RFC 6238 §5.2, the replay rule: a code's time step must be newer than the last accepted one. */
-export const sqlStepIsNew = (step: number) => Prisma.sql`("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < ${step})`;
+/** RFC 6238 §5.2, the replay rule (now on TotpCredential.lastStep): re-exported for older imports. */
+export { sqlStepIsNew };
 
 /** What a successful second factor resets: the failure window (the owner is evidently here). */
 export const SQL_RESET_FAILURES = Prisma.sql`"twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL`;
@@ -35,23 +39,35 @@ export interface ProofContext {
   meta: RequestMeta;
   /** what the proof is for, kept in the audit detail ("disable", "backup_codes", "reauth", ...) */
   purpose: string;
+  /** the caller's session: a {passkey} proof must answer the challenge issued to it (else refused) */
+  sessionId?: string;
 }
 
 interface ProofState {
   passwordHash: string;
+  /** a TotpCredential or a Passkey (two-factor/factors.ts) */
   twoFactorEnabled: boolean;
-  twoFactorSecret: string | null;
-  twoFactorLastStep: number | null;
+  totp: { id: string; secret: string; lastStep: number | null } | null;
   twoFactorLockedUntil: Date | null;
 }
 
 async function loadProofState(ctx: Context, userId: string): Promise<ProofState> {
   const state = await ctx.db.user.findUnique({
     where: { id: userId },
-    select: { passwordHash: true, twoFactorEnabled: true, twoFactorSecret: true, twoFactorLastStep: true, twoFactorLockedUntil: true },
+    select: {
+      passwordHash: true,
+      twoFactorLockedUntil: true,
+      totpCredential: { select: { id: true, secret: true, lastStep: true } },
+      _count: { select: { passkeys: true } },
+    },
   });
   if (!state) throw new AppError("UNAUTHENTICATED");
-  return state;
+  return {
+    passwordHash: state.passwordHash,
+    twoFactorLockedUntil: state.twoFactorLockedUntil,
+    totp: state.totpCredential,
+    twoFactorEnabled: state.totpCredential !== null || state._count.passkeys > 0,
+  };
 }
 
 async function refuse(
@@ -76,8 +92,14 @@ export async function spendProofs(ctx: Context, pc: ProofContext, proofs: Proof[
   for (const proof of proofs) {
     if ("password" in proof) await spendPassword(ctx, pc, state, proof.password);
     else if ("code" in proof) await spendTotpCode(ctx, pc, state, proof.code);
+    else if ("passkey" in proof) await spendPasskey(ctx, pc, state, proof.passkey);
     else await spendBackupCode(ctx, pc, state, proof.backupCode);
   }
+}
+
+async function spendPasskey(ctx: Context, pc: ProofContext, state: ProofState, response: AuthenticationResponseBody) {
+  if (!state.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
+  await spendPasskeyProof(ctx, pc, response as AuthenticationResponseJSON);
 }
 
 /** Refuses (429) when the account is locked now: read in a statement of its own, after the slow hash. */
@@ -97,35 +119,43 @@ async function spendPassword(ctx: Context, pc: ProofContext, state: ProofState, 
 }
 
 async function spendTotpCode(ctx: Context, pc: ProofContext, state: ProofState, code: string) {
-  if (!state.twoFactorEnabled || !state.twoFactorSecret) throw new AppError("TWOFA_NOT_ENABLED");
+  if (!state.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
+  // a passkey-only account has no authenticator app to take a code from
+  if (!state.totp) throw TOTP_NOT_ON();
+  const credential = state.totp;
   const now = ctx.clock.now();
-  const secret = ctx.secretBox.decrypt(state.twoFactorSecret);
+  const secret = ctx.secretBox.decrypt(credential.secret);
   const accepted = verifyTotp(secret, code, now, ctx.config.totp.window);
   if (!accepted) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", { detail: { method: "totp" }, refusal: driftRefusal(secret, code, now, ctx.config.totp.window) });
-  const spent = await ctx.db.$executeRaw`
-    UPDATE "User" SET "twoFactorLastStep" = ${accepted.step}, ${SQL_RESET_FAILURES}
-    WHERE "id" = ${pc.userId} AND "twoFactorEnabled" AND ${sqlNotLocked(now)} AND ${sqlStepIsNew(accepted.step)}`;
-  if (spent === 1) return;
+  // ONE statement: the step is spent on the credential row (replay rule under its row lock) only
+  // while the account is unlocked, and the failure window is reset under the User row's lock
+  // condition only if the step was spent. A spent step with a lock that won the race in between
+  // answers 429 below (the step is then used up, which costs the owner nothing but 30 s).
+  const notLocked = Prisma.sql`EXISTS (SELECT 1 FROM "User" WHERE "id" = ${pc.userId} AND ${sqlNotLocked(now)})`;
+  const [row] = await ctx.db.$queryRaw<{ spent: number }[]>`
+    WITH t AS (${sqlSpendTotpStep({ credentialId: credential.id, step: accepted.step, nowMs: now, when: notLocked })}),
+    u AS (UPDATE "User" SET ${SQL_RESET_FAILURES} WHERE "id" = (SELECT "userId" FROM t) AND ${sqlNotLocked(now)} RETURNING "id")
+    SELECT (SELECT count(*)::int FROM u) AS spent`;
+  if (row.spent === 1) return;
   await assertStillUnlocked(ctx, pc.userId);
-  const replay = await describeReplay(ctx, { userId: pc.userId, meta: pc.meta, step: accepted.step, lastStep: state.twoFactorLastStep, nowMs: now });
+  const replay = await describeReplay(ctx, { userId: pc.userId, meta: pc.meta, step: accepted.step, lastStep: credential.lastStep, nowMs: now });
   throw await refuse(ctx, pc, "TOTP_REPLAY", { refusal: replay.refusal, detail: replay.detail });
 }
 
 async function spendBackupCode(ctx: Context, pc: ProofContext, state: ProofState, backupCode: string) {
   if (!state.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
-  const normalized = normalizeBackupCode(backupCode);
-  if (!normalized) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", { detail: { method: "backup_code" } });
-  const codeHash = hashBackupCode(ctx.config.backupCodeKey, normalized);
+  const codeHash = backupCodeHash(ctx.config.backupCodeKey, backupCode);
+  if (!codeHash) throw await refuse(ctx, pc, "TWOFA_VERIFY_FAILURE", { detail: { method: "backup_code" } });
   const now = ctx.clock.now();
   // Burn it atomically: of two requests with the same code only the first racer matches
   // "usedAt" IS NULL. The audit row and the budget reset happen only if it was burned.
   const [row] = await ctx.db.$queryRaw<{ burned: number; usedBefore: boolean }[]>`
-    WITH b AS (
-      UPDATE "BackupCode" SET "usedAt" = ${sqlTime(now)}
-      WHERE "userId" = ${pc.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NULL
-        AND EXISTS (SELECT 1 FROM "User" WHERE "id" = ${pc.userId} AND ${sqlNotLocked(now)})
-      RETURNING "id"
-    ), u AS (
+    WITH b AS (${sqlBurnBackupCode({
+      userId: pc.userId,
+      codeHash,
+      nowMs: now,
+      when: Prisma.sql`EXISTS (SELECT 1 FROM "User" WHERE "id" = ${pc.userId} AND ${sqlNotLocked(now)})`,
+    })}), u AS (
       UPDATE "User" SET ${SQL_RESET_FAILURES} WHERE "id" = ${pc.userId} AND EXISTS (SELECT 1 FROM b)
     ), a AS (${sqlAuditInsert(Prisma.sql`${pc.userId}`, "BACKUP_CODE_USED", pc.meta, { during: pc.purpose })} WHERE EXISTS (SELECT 1 FROM b))${sqlBackupCodeMail(pc, now)}
     SELECT (SELECT count(*)::int FROM b) AS burned,
@@ -144,7 +174,7 @@ const REPLACES_BACKUP_CODES = new Set(["disable", "backup_codes"]);
  */
 function sqlBackupCodeMail(pc: ProofContext, now: number): Prisma.Sql {
   if (REPLACES_BACKUP_CODES.has(pc.purpose)) return Prisma.empty;
-  const remaining = Prisma.sql`jsonb_build_object('remaining', (SELECT count(*)::int - 1 FROM "BackupCode" WHERE "userId" = ${pc.userId} AND "usedAt" IS NULL))`;
+  const remaining = Prisma.sql`jsonb_build_object('remaining', ${sqlBackupCodesLeftAfterBurn(pc.userId)})`;
   return Prisma.sql`, m AS (${sqlEnqueueMail(Prisma.sql`${pc.userId}`, "backup_code_used", eventData(pc.meta, now), now, { when: Prisma.sql`EXISTS (SELECT 1 FROM b)`, extra: remaining })})`;
 }
 

@@ -11,6 +11,7 @@ import type { SessionUser } from "../auth/session";
 import { TOKEN_TTL_SECONDS } from "../auth/tokens";
 import { describeDevice } from "./device-label";
 import { eventData, sqlEnqueueMail } from "../mail/outbox";
+import { sqlTwoFactorOn } from "../two-factor/factors";
 
 /** Absolute lifetime: refreshing never extends a session past 30 days after its login. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
@@ -80,7 +81,10 @@ interface SessionUserRow {
   trustedDeviceId: string | null;
 }
 
-const SESSION_USER_COLUMNS = Prisma.sql`u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."twoFactorEnabled",
+// "2FA on" is derived from the factor tables (two-factor/factors.ts) inside the same statement:
+// two index lookups, still ONE round trip for the session check.
+const SESSION_USER_COLUMNS = Prisma.sql`u."id", u."email", u."role"::text AS "role", u."tokenVersion",
+  ${sqlTwoFactorOn(Prisma.sql`u."id"`)} AS "twoFactorEnabled",
   s."id" AS "sessionId", s."authTime", s."expiresAt", s."refreshGeneration", s."trustedDeviceId"`;
 
 function split(row: SessionUserRow): { user: SessionUser; session: SessionState } {

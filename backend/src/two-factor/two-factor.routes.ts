@@ -9,9 +9,15 @@ import { issueSessionTokens, startSessionResponse } from "../sessions/session-co
 import { AppError } from "../http/errors";
 import { parseBody } from "../http/validate";
 import { requestMeta } from "../security/audit";
-import { disableTwoFactor, enableTwoFactor, getTwoFactorStatus, regenerateBackupCodes, startTwoFactorSetup, type Actor } from "./manage";
-import { disableSchema, enableSchema, regenerateBackupCodesSchema, setupSchema, verifyLoginSchema } from "./two-factor.schemas";
-import { completeTwoFactorLogin } from "./verify-login";
+import { disableTwoFactor, getTwoFactorStatus, regenerateBackupCodes, type SecondProof } from "./manage";
+import { enableTotp, hasTotp, removeTotp, startTotpSetup, type Actor } from "./totp/totp-credential";
+import { disableSchema, enableSchema, regenerateBackupCodesSchema, setupSchema, totpRemoveSchema, verifyLoginSchema } from "./two-factor.schemas";
+import { completeTwoFactorLogin, type LoginProof } from "./verify-login";
+import type { AuthenticationResponseBody } from "./passkey/passkey.schemas";
+
+/** The second factor of a proof body ({code} | {backupCode}; PASSKEY helper: + {passkey}). */
+const secondOf = (body: { code?: string; backupCode?: string; passkey?: AuthenticationResponseBody }): SecondProof =>
+  body.code !== undefined ? { code: body.code } : body.passkey !== undefined ? { passkey: body.passkey } : { backupCode: body.backupCode! };
 
 export function twoFactorRoutes(ctx: Context): Router {
   const router = Router();
@@ -28,7 +34,7 @@ export function twoFactorRoutes(ctx: Context): Router {
       throw new AppError("SESSION_EXPIRED");
     }
     try {
-      const loginProof = proof.code !== undefined ? { code: proof.code } : { backupCode: proof.backupCode! };
+      const loginProof: LoginProof = proof.passkey !== undefined ? { passkey: proof.passkey } : secondOf(proof);
       const { user, session, deviceCookie } = await completeTwoFactorLogin(ctx, token, loginProof, proof.rememberDevice === true, requestMeta(req));
       startSessionResponse(ctx, req, res, user, session);
       if (deviceCookie) ctx.cookies.setDevice(res, deviceCookie.value, deviceCookie.ttlSeconds);
@@ -49,9 +55,11 @@ export function twoFactorRoutes(ctx: Context): Router {
 
   router.post("/setup", requireAuthForSetup, async (req, res) => {
     const { password } = parseBody(setupSchema, req);
-    if (req.auth!.user.twoFactorEnabled) throw new AppError("TWOFA_ALREADY_ENABLED");
+    // 409 only when the authenticator app is already on (a passkey user may add one); checked
+    // before the password is spent
+    if (await hasTotp(ctx.db, req.auth!.user.id)) throw new AppError("TWOFA_ALREADY_ENABLED");
     const authTimeMs = await recentAuth(req, password);
-    const setup = await startTwoFactorSetup(ctx, req.auth!.user, requestMeta(req));
+    const setup = await startTotpSetup(ctx, req.auth!.user, requestMeta(req));
     if (authTimeMs !== req.auth!.session.authTimeMs) reissue(req, res, req.auth!.user, authTimeMs);
     res.json(setup);
   });
@@ -59,16 +67,25 @@ export function twoFactorRoutes(ctx: Context): Router {
   router.post("/enable", requireAuthForSetup, async (req, res) => {
     const { token, secret, password } = parseBody(enableSchema, req);
     const authTimeMs = await recentAuth(req, password);
-    const { user, backupCodes } = await enableTwoFactor(ctx, actorOf(req), { token, secret });
+    const { user, backupCodes } = await enableTotp(ctx, actorOf(req), { token, secret });
     reissue(req, res, user, authTimeMs);
-    res.json({ message: "2FA enabled", backupCodes });
+    // backup codes only with the first factor: a passkey user keeps the codes they have
+    res.json({ message: "2FA enabled", ...(backupCodes ? { backupCodes } : {}) });
   });
 
   router.post("/disable", requireAuth, async (req, res) => {
     const proof = parseBody(disableSchema, req);
-    const user = await disableTwoFactor(ctx, actorOf(req), proof.code !== undefined ? { password: proof.password, code: proof.code } : { password: proof.password, backupCode: proof.backupCode! });
+    const user = await disableTwoFactor(ctx, actorOf(req), { password: proof.password, second: secondOf(proof) });
     reissue(req, res, user);
     res.json({ message: "2FA disabled" });
+  });
+
+  // Removes only the authenticator app; when it was the last factor this is exactly a disable.
+  router.post("/totp/remove", requireAuth, async (req, res) => {
+    const proof = parseBody(totpRemoveSchema, req);
+    const { user, twoFactorEnabled } = await removeTotp(ctx, actorOf(req), { password: proof.password, second: secondOf(proof) });
+    reissue(req, res, user);
+    res.json({ message: twoFactorEnabled ? "Authenticator app removed" : "2FA disabled", twoFactorEnabled });
   });
 
   router.get("/status", requireAuth, async (req, res) => {
@@ -76,9 +93,9 @@ export function twoFactorRoutes(ctx: Context): Router {
   });
 
   router.post("/backup-codes", requireAuth, async (req, res) => {
-    const { code, backupCode, password } = parseBody(regenerateBackupCodesSchema, req);
+    const { code, backupCode, passkey, password } = parseBody(regenerateBackupCodesSchema, req);
     const authTimeMs = await recentAuth(req, password);
-    const { user, backupCodes } = await regenerateBackupCodes(ctx, actorOf(req), code !== undefined ? { code } : { backupCode: backupCode! });
+    const { user, backupCodes } = await regenerateBackupCodes(ctx, actorOf(req), secondOf({ code, backupCode, passkey }));
     reissue(req, res, user, authTimeMs);
     res.json({ backupCodes });
   });

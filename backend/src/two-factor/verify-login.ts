@@ -1,6 +1,10 @@
-// Second login step: the twofa_token names a LoginChallenge; a right code consumes it and
-// yields a session. TOTP path: 2 SQL round trips (load; consume + audit in one statement).
-// Failure path: load; count + audit in one statement.
+// Second login step: the twofa_token names a LoginChallenge; a right proof consumes it and yields
+// a session. ONE entry point for every factor: the shared part lives here (load the challenge,
+// the budget, consume challenge + insert session in one statement) and each factor has a
+// verifier (./factor-verifier.ts) that accepts (with the guarded SQL that spends its own
+// credential row) or refuses (with a reason).
+// Success: 2 SQL round trips (load; spend + consume + session + audit + mails in one statement).
+// Failure: load; count + audit in one statement (plus whatever the verifier reads to explain it).
 import { Prisma, type Role } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
@@ -9,26 +13,54 @@ import type { SessionUser } from "../auth/session";
 import { eventData, sqlEnqueueMail, sqlUnseenDevice } from "../mail/outbox";
 import { insertedSessionState, newSessionId, sqlInsertSession, type SessionState } from "../sessions/sessions";
 import { rememberDevice, type DeviceCookie } from "../sessions/trusted-devices";
-import { hashBackupCode, normalizeBackupCode } from "./backup-codes/backup-codes";
 import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordProofFailure, sqlNotLocked } from "../security/budget";
-import { sqlStepIsNew } from "../security/proof";
-import { prismaSql, type SqlRunner } from "../db/hot-sql";
 import { sqlTime } from "../db/sql";
-import { newAuditId, sqlAuditInsert } from "../security/audit";
-import { describeReplay, driftRefusal, refusalDetail, type CodeRefusal } from "../security/code-refusal";
-import { verifyTotp } from "./totp/totp";
+import { sqlAuditInsert } from "../security/audit";
+import { refusalDetail } from "../security/code-refusal";
+import { sqlTwoFactorOn } from "./factors";
+import type { Acceptance, FactorVerifier, LoadedChallenge, Refusal } from "./factor-verifier";
+import { totpVerifier } from "./totp/verify";
+import { backupCodeVerifier } from "./backup-codes/verify";
+import { passkeyLoginVerifier } from "./passkey/verify";
+import type { AuthenticationResponseBody } from "./passkey/passkey.schemas";
 
-export type LoginProof = { code: string } | { backupCode: string };
+/** What the code step takes: exactly one proof. */
+export type LoginProof = { code: string } | { backupCode: string } | { passkey: AuthenticationResponseBody };
+
+type ProofKey<P> = P extends unknown ? keyof P & string : never;
+export type ProofKind = ProofKey<LoginProof>;
+type ProofOf<K extends ProofKind> = Extract<LoginProof, Record<K, unknown>>;
+
+/**
+ * ONE verifier per factor, keyed by the proof's field. This is where a factor plugs in:
+ * the PASSKEY helper adds `passkey: passkeyVerifier` (two-factor/passkey/verify.ts), which
+ * reads the Passkey by credential id, verifies the assertion against challenge.webauthnChallenge,
+ * and spends by UPDATE "Passkey" SET counter/lastUsedAt with its counter guard, plus
+ * `challengeGuard: "webauthnChallenge" = <the challenge verified>`.
+ */
+const VERIFIERS: { [K in ProofKind]: FactorVerifier<ProofOf<K>> } = {
+  code: totpVerifier,
+  backupCode: backupCodeVerifier,
+  passkey: passkeyLoginVerifier,
+};
+
+export function proofKind(proof: LoginProof): ProofKind {
+  const kind = (Object.keys(VERIFIERS) as ProofKind[]).find((k) => k in proof);
+  if (!kind) throw new AppError("VALIDATION_FAILED");
+  return kind;
+}
 
 interface ChallengeRow {
   userId: string;
   expiresAt: Date;
   consumedAt: Date | null;
   failedAttempts: number;
-  twoFactorEnabled: boolean;
-  twoFactorSecret: string | null;
-  twoFactorLastStep: number | null;
-  twoFactorLockedUntil: Date | null;
+  webauthnChallenge: string | null;
+  lockedUntil: Date | null;
+  totpId: string | null;
+  totpSecret: string | null;
+  totpLastStep: number | null;
+  passkeys: number;
 }
 
 /** The code step of a login; with rememberDevice, this browser skips it for 30 days. */
@@ -45,6 +77,30 @@ export async function completeTwoFactorLogin(
   return { user, session: { ...session, trustedDeviceId: deviceCookie.id }, deviceCookie };
 }
 
+/** Reads the challenge, its user's lock and factors: ONE statement on the raw pool (db/hot-sql.ts). */
+async function loadChallenge(ctx: Context, challengeId: string): Promise<LoadedChallenge | null> {
+  const [row] = await ctx.hotSql<ChallengeRow>(Prisma.sql`
+    SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts", c."webauthnChallenge",
+           u."twoFactorLockedUntil" AS "lockedUntil",
+           t."id" AS "totpId", t."secret" AS "totpSecret", t."lastStep" AS "totpLastStep",
+           (SELECT count(*)::int FROM "Passkey" p WHERE p."userId" = c."userId") AS "passkeys"
+    FROM "LoginChallenge" c JOIN "User" u ON u."id" = c."userId"
+    LEFT JOIN "TotpCredential" t ON t."userId" = c."userId"
+    WHERE c."id" = ${challengeId}`);
+  if (!row) return null;
+  return {
+    id: challengeId,
+    userId: row.userId,
+    expiresAt: row.expiresAt,
+    consumedAt: row.consumedAt,
+    failedAttempts: row.failedAttempts,
+    lockedUntil: row.lockedUntil,
+    webauthnChallenge: row.webauthnChallenge,
+    totp: row.totpId && row.totpSecret ? { id: row.totpId, secret: row.totpSecret, lastStep: row.totpLastStep } : null,
+    passkeys: row.passkeys,
+  };
+}
+
 export async function verifyLoginChallenge(
   ctx: Context,
   token: { sub: string; n: string },
@@ -52,12 +108,7 @@ export async function verifyLoginChallenge(
   meta: RequestMeta,
 ): Promise<{ user: SessionUser; session: SessionState }> {
   const now = ctx.clock.now();
-  // On the raw pool (db/hot-sql.ts): this and the consume statement are the hot path.
-  const [challenge] = await ctx.hotSql<ChallengeRow>(Prisma.sql`
-    SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
-           u."twoFactorEnabled", u."twoFactorSecret", u."twoFactorLastStep", u."twoFactorLockedUntil"
-    FROM "LoginChallenge" c JOIN "User" u ON u."id" = c."userId"
-    WHERE c."id" = ${token.n}`);
+  const challenge = await loadChallenge(ctx, token.n);
   // Used, expired, out of attempts, or 2FA turned off meanwhile: the login must start over.
   if (
     !challenge ||
@@ -65,133 +116,83 @@ export async function verifyLoginChallenge(
     challenge.consumedAt ||
     challenge.expiresAt.getTime() <= now ||
     challenge.failedAttempts >= MAX_CHALLENGE_FAILURES ||
-    !challenge.twoFactorEnabled ||
-    !challenge.twoFactorSecret
+    (!challenge.totp && challenge.passkeys === 0)
   ) {
     throw new AppError("SESSION_EXPIRED");
   }
-  assertNotLocked(challenge.twoFactorLockedUntil, now);
+  assertNotLocked(challenge.lockedUntil, now);
 
-  const fail = async (type: "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY", detail: Record<string, unknown>, refusal?: CodeRefusal) => {
-    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: token.n, type, meta, detail: { ...detail, ...refusalDetail(refusal) } });
-    return failureError(result, now, refusal);
-  };
-  const failReplay = async (step: number, race?: true) => {
-    const replay = await describeReplay(ctx, { userId: challenge.userId, meta, step, lastStep: challenge.twoFactorLastStep, nowMs: now });
-    return fail("TOTP_REPLAY", { method: "totp", ...replay.detail, ...(race ? { race } : {}) }, replay.refusal);
+  const fail = async (refused: Refusal) => {
+    const detail = { ...refused.detail, ...refusalDetail(refused.refusal) };
+    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: challenge.id, type: refused.type, meta, detail });
+    return failureError(result, now, refused.refusal, refused.errorCode ?? "INVALID_CODE", refused.extra);
   };
 
-  if ("code" in proof) {
-    const secret = ctx.secretBox.decrypt(challenge.twoFactorSecret);
-    const accepted = verifyTotp(secret, proof.code, now, ctx.config.totp.window);
-    if (!accepted) throw await fail("TWOFA_VERIFY_FAILURE", { method: "totp" }, driftRefusal(secret, proof.code, now, ctx.config.totp.window));
-    if (challenge.twoFactorLastStep !== null && accepted.step <= challenge.twoFactorLastStep) {
-      throw await failReplay(accepted.step);
-    }
-    // Key rotation: a secret still under an older key is re-encrypted under the current one
-    // by the same statement (only when it is the value we just read).
-    const reencrypt = ctx.secretBox.needsReencryption(challenge.twoFactorSecret)
-      ? Prisma.sql`"twoFactorSecret" = CASE WHEN "twoFactorSecret" = ${challenge.twoFactorSecret}
-          THEN ${ctx.secretBox.encrypt(secret)} ELSE "twoFactorSecret" END,`
-      : Prisma.empty;
-    const user = await consumeChallenge(ctx.hotSql, token.n, challenge.userId, now, meta, {
-      // RFC 6238 §5.2: the step must be newer than the last accepted one, checked and written in
-      // the same statement, so two requests with one code cannot both pass.
-      userGuard: sqlStepIsNew(accepted.step),
-      userSet: Prisma.sql`"twoFactorLastStep" = ${accepted.step}, ${reencrypt}`,
-      session: { id: newSessionId(), authMethod: "totp", nowMs: now, meta },
-    });
-    if (user) return user;
-    throw await explainLostRace(ctx, token.n, now, () => failReplay(accepted.step, true));
-  }
+  const kind = proofKind(proof);
+  const verifier = VERIFIERS[kind] as FactorVerifier<LoginProof>;
+  const verdict = await verifier.verify({ ctx, challenge, proof, meta, nowMs: now });
+  if ("refused" in verdict) throw await fail(verdict.refused);
 
-  const normalized = normalizeBackupCode(proof.backupCode);
-  const codeHash = normalized ? hashBackupCode(ctx.config.backupCodeKey, normalized) : null;
-  if (!codeHash) throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" });
-  // Burn the backup code and consume the challenge in one transaction: only the first racer
-  // gets the code, and if the challenge is lost to another request the code is not spent.
-  const outcome = await ctx.db
-    .$transaction(async (tx) => {
-      const burned = await tx.$executeRaw`
-        UPDATE "BackupCode" SET "usedAt" = ${sqlTime(now)}
-        WHERE "userId" = ${challenge.userId} AND "codeHash" = ${codeHash} AND "usedAt" IS NULL`;
-      if (burned !== 1) return "wrong-code" as const;
-      const consumed = await consumeChallenge(prismaSql(tx), token.n, challenge.userId, now, meta, {
-        userGuard: Prisma.sql`TRUE`,
-        userSet: Prisma.empty,
-        session: { id: newSessionId(), authMethod: "backup_code", nowMs: now, meta },
-      });
-      if (!consumed) throw LOST_RACE;
-      await tx.auditEvent.create({ data: { id: newAuditId(), userId: consumed.user.id, type: "BACKUP_CODE_USED", ip: meta.ip, userAgent: meta.userAgent } });
-      return consumed;
-    })
-    .catch((err) => {
-      if (err === LOST_RACE) return "lost-race" as const;
-      throw err;
-    });
-  if (outcome === "wrong-code") {
-    // A spent code of this account says so (DESIGN §5 backup_code_used); the failure path only.
-    const spent = await ctx.db.backupCode.count({ where: { userId: challenge.userId, codeHash, usedAt: { not: null } } });
-    throw await fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" }, spent > 0 ? { reason: "backup_code_used" } : undefined);
-  }
-  if (outcome === "lost-race") throw await explainLostRace(ctx, token.n, now, () => fail("TWOFA_VERIFY_FAILURE", { method: "backup_code" }));
-  return outcome;
+  const accepted = verdict.accepted;
+  const consumed = await consumeChallenge(ctx, challenge, accepted, now, meta);
+  if (consumed) return consumed;
+  throw await explainLostRace(ctx, challenge.id, now, async () => {
+    const why = await accepted.lostRace();
+    return why instanceof AppError ? why : fail(why);
+  });
 }
 
-const LOST_RACE = Symbol("lost-race");
-
 /**
- * Consumes the challenge and updates the user in ONE statement. The challenge UPDATE takes
- * its row lock first: of N concurrent requests only the first sees consumedAt IS NULL, the
- * others re-check after it commits and match nothing. The Session row is inserted by the same
- * statement, only when both the challenge and the user rows were updated.
+ * ONE statement: the factor's spend (its guarded UPDATE) runs first; the challenge is consumed
+ * only if the spend matched, the user's failure window is reset only if the challenge was
+ * consumed AND the account is not locked (the lock condition in that UPDATE's WHERE clause, under
+ * the row lock), and the Session row, the audit rows and the mails are written only if all of that
+ * happened. Row locks order racers: of N concurrent requests with one challenge (or one proof)
+ * only the first matches; the others re-check after it commits and match nothing.
  */
 async function consumeChallenge(
-  run: SqlRunner,
-  challengeId: string,
-  userId: string,
+  ctx: Context,
+  challenge: LoadedChallenge,
+  accepted: Acceptance,
   now: number,
   meta: RequestMeta,
-  parts: { userGuard: Prisma.Sql; userSet: Prisma.Sql; session: Parameters<typeof sqlInsertSession>[1] },
 ): Promise<{ user: SessionUser; session: SessionState } | null> {
-  const method = parts.session.authMethod;
-  const rows = await run<SessionUser>(Prisma.sql`
-    WITH c AS (
+  const { id: challengeId, userId } = challenge;
+  const method = accepted.method;
+  const session = { id: newSessionId(), authMethod: method, nowMs: now, meta };
+  const live = Prisma.sql`"consumedAt" IS NULL AND "expiresAt" > ${sqlTime(now)} AND "failedAttempts" < ${MAX_CHALLENGE_FAILURES}`;
+  // For the spend: a snapshot check that the challenge is still live and the account unlocked, so
+  // a request that is going to lose anyway spends nothing in the usual case (the authoritative
+  // checks are the UPDATEs of c and u below).
+  const spendWhen = Prisma.sql`EXISTS (SELECT 1 FROM "LoginChallenge" WHERE "id" = ${challengeId} AND ${live})
+    AND EXISTS (SELECT 1 FROM "User" WHERE "id" = ${userId} AND ${sqlNotLocked(now)})`;
+  const idOfU = Prisma.sql`(SELECT "id" FROM u)`;
+  const succeeded = Prisma.sql`EXISTS (SELECT 1 FROM u)`;
+  // built in this order: audit ids sort by creation, so the factor's own events (BACKUP_CODE_USED)
+  // list as the newest of the login's
+  const success = Prisma.sql`a1 AS (${sqlAuditInsert(idOfU, "TWOFA_VERIFY_SUCCESS", meta, { method })} WHERE ${succeeded}),
+    a2 AS (${sqlAuditInsert(idOfU, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE ${succeeded})`;
+  const extra = accepted.alsoWrite?.(succeeded) ?? [];
+  const rows = await ctx.hotSql<Omit<SessionUser, "role"> & { role: string }>(Prisma.sql`
+    WITH f AS (${accepted.spend(spendWhen)}
+    ), c AS (
       UPDATE "LoginChallenge" SET "consumedAt" = ${sqlTime(now)}
-      WHERE "id" = ${challengeId} AND "userId" = ${userId} AND "consumedAt" IS NULL
-        AND "expiresAt" > ${sqlTime(now)} AND "failedAttempts" < ${MAX_CHALLENGE_FAILURES}
+      WHERE "id" = ${challengeId} AND "userId" = ${userId} AND ${live}
+        AND ${accepted.challengeGuard ?? Prisma.sql`TRUE`}
+        AND EXISTS (SELECT 1 FROM f)
       RETURNING "userId"
     ), u AS (
-      UPDATE "User" SET ${parts.userSet}
-        "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
-      WHERE "id" = (SELECT "userId" FROM c) AND "twoFactorEnabled"
-        AND ${sqlNotLocked(now)}
-        AND ${parts.userGuard}
-      RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
-    ), s AS (${sqlInsertSession(Prisma.sql`(SELECT "id" FROM u)`, parts.session)} WHERE EXISTS (SELECT 1 FROM u)),
-    a1 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "TWOFA_VERIFY_SUCCESS", meta, { method })} WHERE EXISTS (SELECT 1 FROM u)),
-    a2 AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM u)`, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE EXISTS (SELECT 1 FROM u)),
-    ${sqlLoginMails(userId, method, meta, now)}
-    SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`);
+      UPDATE "User" SET "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
+      WHERE "id" = (SELECT "userId" FROM c) AND ${sqlNotLocked(now)}
+      RETURNING "id", "email", "role", "tokenVersion"
+    ), s AS (${sqlInsertSession(idOfU, session)} WHERE ${succeeded}),
+    ${success},
+    m1 AS (${sqlEnqueueMail(idOfU, "new_device_sign_in", { ...eventData(meta, now), method }, now, {
+      when: Prisma.sql`${succeeded} AND ${sqlUnseenDevice(userId, meta.userAgent)}`,
+    })})${extra.length ? Prisma.sql`, ${Prisma.join(extra, ", ")}` : Prisma.empty}
+    SELECT "id", "email", "role"::text AS "role", "tokenVersion", ${sqlTwoFactorOn(Prisma.sql`u."id"`)} AS "twoFactorEnabled" FROM u`);
   const row = rows[0];
-  return row ? { user: { ...row, role: row.role as Role }, session: insertedSessionState(row.id, parts.session) } : null;
-}
-
-/**
- * Security emails of a completed code step, as CTEs of the consume statement (no extra round
- * trip on the hot path): "new sign-in" only when no earlier session of this user came from this
- * browser; "backup code used" with how many are left (the burn ran earlier in this transaction,
- * so this statement's snapshot already counts it as used).
- */
-function sqlLoginMails(userId: string, method: "totp" | "backup_code" | string, meta: RequestMeta, now: number): Prisma.Sql {
-  const idOfU = Prisma.sql`(SELECT "id" FROM u)`;
-  const data = eventData(meta, now);
-  const newDevice = Prisma.sql`m1 AS (${sqlEnqueueMail(idOfU, "new_device_sign_in", { ...data, method }, now, {
-    when: Prisma.sql`EXISTS (SELECT 1 FROM u) AND ${sqlUnseenDevice(userId, meta.userAgent)}`,
-  })})`;
-  if (method !== "backup_code") return newDevice;
-  const remaining = Prisma.sql`jsonb_build_object('remaining', (SELECT count(*)::int FROM "BackupCode" WHERE "userId" = ${userId} AND "usedAt" IS NULL))`;
-  return Prisma.sql`${newDevice}, m2 AS (${sqlEnqueueMail(idOfU, "backup_code_used", data, now, { extra: remaining })})`;
+  return row ? { user: { ...row, role: row.role as Role }, session: insertedSessionState(row.id, session) } : null;
 }
 
 /** The consume statement matched nothing although the first read looked fine: say why. */
