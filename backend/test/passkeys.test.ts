@@ -448,6 +448,16 @@ describe("managing passkeys", () => {
     expect((await client.get("/auth/me")).body.twoFactorEnabled).toBe(false);
   });
 
+  test("unanswered WebAuthn challenges are pruned an hour after they expire; live ones stay", async () => {
+    const { pruneLoginChallenges } = await import("../src/two-factor/prune");
+    const { client, userId } = await registeredClient(env);
+    expect((await client.post("/auth/2fa/passkeys/registration-options", {})).status).toBe(200);
+    await pruneLoginChallenges(env.db, env.clock.now());
+    expect(await env.db.webAuthnChallenge.count({ where: { userId } })).toBe(1);
+    await pruneLoginChallenges(env.db, env.clock.now() + 5 * 60 * 1000 + 60 * 60 * 1000 + 1);
+    expect(await env.db.webAuthnChallenge.count({ where: { userId } })).toBe(0);
+  });
+
   test("list and manage routes need a session", async () => {
     const anonymous = await new Client(env.app).init();
     expect((await anonymous.get("/auth/2fa/passkeys")).status).toBe(401);

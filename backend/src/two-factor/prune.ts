@@ -2,6 +2,9 @@ import type { Db } from "../db/prisma";
 
 /** Challenges past their expiry are worthless; keep an hour for forensics, then delete. */
 export async function pruneLoginChallenges(db: Db, nowMs: number, keepMs = 60 * 60 * 1000): Promise<number> {
-  const { count } = await db.loginChallenge.deleteMany({ where: { expiresAt: { lt: new Date(nowMs - keepMs) } } });
-  return count;
+  const before = new Date(nowMs - keepMs);
+  const { count } = await db.loginChallenge.deleteMany({ where: { expiresAt: { lt: before } } });
+  // WebAuthn challenges of signed-in sessions (adding a passkey, a passkey as proof) that were never answered
+  const webauthn = await db.webAuthnChallenge.deleteMany({ where: { expiresAt: { lt: before } } });
+  return count + webauthn.count;
 }
