@@ -5,7 +5,7 @@ import {
   BackupCodesRequest,
   BackupCodesResponse,
   MessageResponse,
-  TwoFactorDisableRequest,
+  SecondFactorProof,
   TwoFactorEnableResult,
   TwoFactorSetupResponse,
   TwoFactorStatus,
@@ -38,8 +38,8 @@ export class TwoFactorApi {
       .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: true })));
   }
 
-  /** Both factors: `{password, code}` or `{password, backupCode}`. */
-  disable(body: TwoFactorDisableRequest): Observable<MessageResponse> {
+  /** Both factors: `{password}` and `{code}`, `{backupCode}` or `{passkey}`. */
+  disable(body: { password: string } & SecondFactorProof): Observable<MessageResponse> {
     return this.http
       .post<MessageResponse>('/auth/2fa/disable', body)
       .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: false })));

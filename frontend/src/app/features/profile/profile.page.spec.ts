@@ -76,6 +76,7 @@ describe('ProfilePage', () => {
     fixture = TestBed.createComponent(ProfilePage);
     el = fixture.nativeElement;
     http.expectOne('/auth/2fa/status').flush(status);
+    http.expectOne('/auth/2fa/passkeys').flush({ passkeys: [] });
     await fixture.whenStable();
     http.expectOne('/auth/security-events').flush({ events, nextCursor: null });
     http.expectOne('/auth/sessions').flush({ sessions: [aSession({ current: true })] });
@@ -92,6 +93,9 @@ describe('ProfilePage', () => {
     http.expectOne('/auth/sessions').flush({ sessions: [aSession({ current: true })] });
     if (expected.devices) http.expectOne('/auth/trusted-devices').flush({ devices: [] });
     else http.expectNone('/auth/trusted-devices');
+    // Turning 2FA off removed every passkey: their card asks again.
+    if (!expected.devices) http.expectOne('/auth/2fa/passkeys').flush({ passkeys: [] });
+    else http.expectNone('/auth/2fa/passkeys');
     await fixture.whenStable();
   }
 
@@ -114,6 +118,7 @@ describe('ProfilePage', () => {
     fixture = TestBed.createComponent(ProfilePage);
     el = fixture.nativeElement;
     http.expectOne('/auth/2fa/status').flush(status);
+    http.expectOne('/auth/2fa/passkeys').flush({ passkeys: [] });
     await fixture.whenStable();
     flushEvents();
     http.expectOne('/auth/sessions').flush({ sessions: [aSession({ current: true })] });
@@ -352,6 +357,7 @@ describe('ProfilePage', () => {
     el = fixture.nativeElement;
     const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
     http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
+    http.expectOne('/auth/2fa/passkeys').flush(required.body, required.opts);
     await fixture.whenStable();
     http.expectNone('/auth/security-events');
     http.expectNone('/auth/sessions');
@@ -363,7 +369,8 @@ describe('ProfilePage', () => {
     expect(el.querySelector('[data-testid="security-activity-card"]')).toBeNull();
     expect(el.querySelector('[data-testid="setup-required-hint"]')?.textContent).toContain('once two-factor authentication is on');
     const buttons = Array.from(el.querySelectorAll('button')).filter((b) => !b.closest('dialog'));
-    expect(buttons.map((b) => b.textContent?.trim())).toEqual(['Enable two-factor authentication']);
+    // The authenticator app or a passkey: either turns it on.
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual(['Enable two-factor authentication', 'Add a passkey or security key']);
 
     // Once it is on, the cards appear (and load).
     await openSetup({ activity: false }); // an admin's page has no activity card
@@ -382,7 +389,7 @@ describe('ProfilePage', () => {
     const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
     http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
     await fixture.whenStable();
-    for (const url of ['/auth/security-events', '/auth/sessions']) {
+    for (const url of ['/auth/security-events', '/auth/sessions', '/auth/2fa/passkeys']) {
       for (const req of http.match(url)) req.flush(required.body, required.opts);
     }
     await fixture.whenStable();

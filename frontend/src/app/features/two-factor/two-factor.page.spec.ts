@@ -13,6 +13,7 @@ import {
   tick,
   typeInto,
 } from '../../../testing/test-utils';
+import { WebAuthnClient } from '../../core/passkeys/webauthn-client';
 import { TwoFactorPage } from './two-factor.page';
 
 describe('TwoFactorPage (the code form)', () => {
@@ -180,5 +181,113 @@ describe('TwoFactorPage (the code form)', () => {
     await tick();
     expect(router.url).toBe('/login');
     expect(TestBed.inject(LoginFlow).twoFactorPending()).toBe(false);
+  });
+});
+
+describe('TwoFactorPage with a passkey (methods include "passkey")', () => {
+  let fixture: ComponentFixture<TwoFactorPage>;
+  let el: HTMLElement;
+  let http: HttpTestingController;
+  let router: Router;
+  const webauthn = { supported: vi.fn(() => true), create: vi.fn(), get: vi.fn() };
+  const OPTIONS = { challenge: 'c2lnbiBtZQ', allowCredentials: [], userVerification: 'required' };
+  const ASSERTION = { id: 'cred-1', rawId: 'cred-1', type: 'public-key', response: {}, clientExtensionResults: {} };
+
+  async function start(methods: string[]): Promise<void> {
+    sessionStorage.clear();
+    TestBed.configureTestingModule({ providers: [...provideTestApp(), { provide: WebAuthnClient, useValue: webauthn }] });
+    http = TestBed.inject(HttpTestingController);
+    router = TestBed.inject(Router);
+    TestBed.inject(LoginFlow).login({ email: 'ada@example.com', password: 'pw' }).subscribe();
+    http.expectOne('/auth/login').flush({ requires2FA: true, methods });
+    fixture = TestBed.createComponent(TwoFactorPage);
+    el = fixture.nativeElement;
+    await fixture.whenStable();
+  }
+
+  beforeEach(() => (webauthn.get = vi.fn()));
+  afterEach(() => http.verify());
+
+  /** Clicks the button and answers the options call; the browser's prompt is `webauthn.get`. */
+  async function usePasskey(): Promise<void> {
+    buttonByText(el, 'Use a passkey or security key').click();
+    const options = http.expectOne('/auth/2fa/passkey-options');
+    expect(options.request.method).toBe('POST');
+    options.flush(OPTIONS);
+    await tick();
+    await fixture.whenStable();
+  }
+
+  it('offers the button next to the code field; the browser signs; verify-login gets {passkey, rememberDevice}', async () => {
+    await start(['totp', 'passkey', 'backup_code']);
+    expect(inputByLabel(el, 'Authentication code')).not.toBeNull();
+    el.querySelector<HTMLInputElement>('#two-factor-remember')!.click();
+    await fixture.whenStable();
+    webauthn.get.mockResolvedValue(ASSERTION);
+    await usePasskey();
+    expect(webauthn.get).toHaveBeenCalledWith(OPTIONS);
+    const verify = http.expectOne('/auth/2fa/verify-login');
+    expect(verify.request.body).toEqual({ passkey: ASSERTION, rememberDevice: true });
+    verify.flush({ message: '2FA verified', user: aUser({ twoFactorEnabled: true }) });
+    await tick();
+    expect(router.url).toBe('/dashboard');
+  });
+
+  it('no button when the account has no passkey', async () => {
+    await start(['totp', 'backup_code']);
+    expect(() => buttonByText(el, 'Use a passkey or security key')).toThrow();
+  });
+
+  it('a passkey-only account: no code field, the passkey button and backup codes', async () => {
+    await start(['passkey', 'backup_code']);
+    expect(inputByLabel(el, 'Authentication code')).toBeNull();
+    expect(() => buttonByText(el, 'Verify')).toThrow();
+    buttonByText(el, 'Use a backup code instead').click();
+    await fixture.whenStable();
+    expect(inputByLabel(el, 'Backup code')).not.toBeNull();
+    expect(buttonByText(el, 'Use a passkey or security key')).toBeTruthy();
+    buttonByText(el, 'Use your passkey or security key instead').click();
+    await fixture.whenStable();
+    expect(inputByLabel(el, 'Backup code')).toBeNull();
+  });
+
+  it('a browser refusal (cancelled, timed out, user verification failed) says so clearly and calls nothing else', async () => {
+    await start(['totp', 'passkey', 'backup_code']);
+    const refusal = new DOMException('The operation either timed out or was not allowed.', 'NotAllowedError');
+    // A plain function: a vi.fn() that returns a rejected promise reports it to the test as well.
+    const asked: unknown[] = [];
+    webauthn.get = ((options: unknown) => (asked.push(options), Promise.reject(refusal))) as typeof webauthn.get;
+    await usePasskey();
+    expect(asked).toEqual([OPTIONS]);
+    http.expectNone('/auth/2fa/verify-login');
+    expect(alerts(el)).toEqual(["Your passkey or security key did not confirm it's you. Try again or use a code."]);
+    expect(buttonByText(el, 'Use a passkey or security key').disabled).toBe(false);
+  });
+
+  it('PASSKEY_FAILED shows the API’s message with the attempts left (user verification: the same clear words)', async () => {
+    await start(['passkey', 'backup_code']);
+    webauthn.get.mockResolvedValue(ASSERTION);
+    await usePasskey();
+    const failed = errorResponse(400, 'PASSKEY_FAILED', { attemptsRemaining: 3 });
+    http.expectOne('/auth/2fa/verify-login').flush(failed.body, failed.opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual(['PASSKEY_FAILED message 3 attempts remaining.']);
+
+    await usePasskey();
+    const uv = errorResponse(400, 'PASSKEY_FAILED', { attemptsRemaining: 2, reason: 'user_verification' });
+    http.expectOne('/auth/2fa/verify-login').flush(uv.body, uv.opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual(["Your passkey or security key did not confirm it's you. Try again or use a code. 2 attempts remaining."]);
+  });
+
+  it('a dead login challenge at passkey-options goes back to /login', async () => {
+    await start(['passkey', 'backup_code']);
+    buttonByText(el, 'Use a passkey or security key').click();
+    const expired = errorResponse(401, 'SESSION_EXPIRED');
+    http.expectOne('/auth/2fa/passkey-options').flush(expired.body, expired.opts);
+    http.expectNone('/auth/refresh');
+    await tick();
+    expect(router.url).toBe('/login');
+    expect(webauthn.get).not.toHaveBeenCalled();
   });
 });

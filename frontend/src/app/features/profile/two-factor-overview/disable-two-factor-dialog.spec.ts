@@ -2,6 +2,7 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { SessionStore } from '../../../core/auth/session.store';
 import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../../testing/test-utils';
+import { WebAuthnClient } from '../../../core/passkeys/webauthn-client';
 import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
 
 describe('DisableTwoFactorDialog (password AND a code or a backup code)', () => {
@@ -158,5 +159,31 @@ describe('DisableTwoFactorDialog (password AND a code or a backup code)', () => 
     expect(buttonByText(el, 'Use a backup code instead').disabled).toBe(true);
     http.expectOne('/auth/2fa/disable').flush({ message: '2FA disabled' });
     await fixture.whenStable();
+  });
+
+  it('a passkey-only account: a backup code by default, no app toggle, and "Use a passkey" sends {password, passkey}', async () => {
+    const assertion = { id: 'c', rawId: 'c', type: 'public-key', response: {}, clientExtensionResults: {} };
+    const webauthn = TestBed.inject(WebAuthnClient);
+    webauthn.get = async () => assertion as never;
+    fixture.componentInstance.close();
+    fixture.componentRef.setInput('totp', false);
+    fixture.componentRef.setInput('passkeys', 1);
+    fixture.componentInstance.open();
+    await fixture.whenStable();
+    expect(inputByLabel(el, 'Authentication code')).toBeNull();
+    expect(inputByLabel(el, 'Backup code')).not.toBeNull();
+    expect(() => buttonByText(el, 'Use a code from your app instead')).toThrow();
+    expect(el.textContent).toContain('Your passkeys and security keys will be removed too.');
+
+    typeInto(inputByLabel(el, 'Password'), 'pw');
+    await fixture.whenStable();
+    buttonByText(el, 'Use a passkey').click();
+    http.expectOne('/auth/2fa/passkeys/proof-options').flush({ challenge: 'cA', allowCredentials: [] });
+    await new Promise((resolve) => setTimeout(resolve));
+    const req = http.expectOne('/auth/2fa/disable');
+    expect(req.request.body).toEqual({ password: 'pw', passkey: assertion });
+    req.flush({ message: '2FA disabled' });
+    await fixture.whenStable();
+    expect(disabled).toBe(1);
   });
 });

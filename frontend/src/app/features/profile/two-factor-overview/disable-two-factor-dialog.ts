@@ -6,13 +6,16 @@ import {
   Injector,
   afterNextRender,
   inject,
+  input,
   output,
   signal,
   viewChild,
 } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { describeProofError, readApiError } from '../../../core/auth/api-error';
-import { TwoFactorProof } from '../../../core/auth/api.types';
+import { SecondFactorProof } from '../../../core/auth/api.types';
+import { PasskeysApi } from '../../../core/passkeys/passkeys.api';
+import { WebAuthnClient, browserRefusalText } from '../../../core/passkeys/webauthn-client';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { CodeField } from '../../../shared/code-field';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../../shared/codes';
@@ -32,11 +35,18 @@ import { PasswordField } from '../../../shared/password-field';
 })
 export class DisableTwoFactorDialog {
   private readonly api = inject(TwoFactorApi);
+  private readonly passkeysApi = inject(PasskeysApi);
+  private readonly webauthn = inject(WebAuthnClient);
   private readonly injector = inject(Injector);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
   private readonly passwordInput = viewChild<PasswordField>('password');
   private readonly codeInput = viewChild<CodeField>('code');
   private lockTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** The account has the authenticator app (else a backup code or a passkey is the second factor). */
+  readonly totp = input(true);
+  /** How many passkeys the account has: with one, "Use a passkey" is offered. */
+  readonly passkeys = input(0);
 
   /** Emitted after the API confirmed that two-factor authentication is off. */
   readonly disabled = output<void>();
@@ -61,7 +71,7 @@ export class DisableTwoFactorDialog {
 
   open(): void {
     this.form.reset();
-    this.setFactor('code');
+    this.setFactor(this.totp() ? 'code' : 'backup');
     this.error.set(null);
     this.submitted.set(false);
     this.busy.set(false);
@@ -117,8 +127,39 @@ export class DisableTwoFactorDialog {
       this.focus(password.invalid ? 'password' : 'code');
       return;
     }
-    const proof: TwoFactorProof =
+    const proof: SecondFactorProof =
       this.factor() === 'code' ? { code: normalizeTotpCode(second.value) } : { backupCode: normalizeBackupCode(second.value) };
+    this.send(proof);
+  }
+
+  /** "Use a passkey": the password and the browser's passkey prompt instead of a code. */
+  protected usePasskey(): void {
+    this.submitted.set(true);
+    if (this.busy() || this.locked()) return;
+    const { password } = this.form.controls;
+    if (password.invalid) {
+      password.markAsTouched();
+      this.focus('password');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    this.passkeysApi.proofOptions().subscribe({
+      next: (options) =>
+        this.webauthn.get(options).then(
+          (passkey) => this.send({ passkey }, true),
+          (err: unknown) => {
+            this.busy.set(false);
+            this.error.set(browserRefusalText(err));
+          },
+        ),
+      error: (err: unknown) => this.refused(err),
+    });
+  }
+
+  private send(proof: SecondFactorProof, started = false): void {
+    if (this.busy() && !started) return;
+    const { password } = this.form.controls;
     this.busy.set(true);
     this.error.set(null);
     this.api.disable({ password: password.value, ...proof }).subscribe({
@@ -127,25 +168,27 @@ export class DisableTwoFactorDialog {
         this.close();
         this.disabled.emit();
       },
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.submitted.set(false);
-        const e = readApiError(err);
-        this.error.set(describeProofError(e, this.factor() === 'code' ? 'code' : 'backupCode'));
-        if (e.status === 429) {
-          this.lockFor(e.retryAfterSeconds);
-          return;
-        }
-        if (e.code === 'INVALID_PASSWORD') {
-          password.reset();
-          this.focus('password');
-        } else {
-          // A refused code (wrong, replayed, spent) cannot be sent again: ask for a new one.
-          second.reset();
-          this.focus('code');
-        }
-      },
+      error: (err: unknown) => this.refused(err),
     });
+  }
+
+  private refused(err: unknown): void {
+    this.busy.set(false);
+    this.submitted.set(false);
+    const e = readApiError(err);
+    this.error.set(describeProofError(e, this.factor() === 'code' ? 'code' : 'backupCode'));
+    if (e.status === 429) {
+      this.lockFor(e.retryAfterSeconds);
+      return;
+    }
+    if (e.code === 'INVALID_PASSWORD') {
+      this.form.controls.password.reset();
+      this.focus('password');
+    } else if (e.code === 'INVALID_CODE') {
+      // A refused code (wrong, replayed, spent) cannot be sent again: ask for a new one.
+      this.secondFactorControl().reset();
+      this.focus('code');
+    }
   }
 
   private secondFactorControl() {

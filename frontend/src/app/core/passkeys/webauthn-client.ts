@@ -1,0 +1,60 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { Injectable } from '@angular/core';
+import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import { PasskeyAssertion, PasskeyAttestation, PasskeyCreationOptions, PasskeyRequestOptions } from '../auth/api.types';
+
+/**
+ * The browser's side of WebAuthn, through @simplewebauthn/browser (the only importer). A service so
+ * that unit tests replace the browser prompt (jsdom has no navigator.credentials).
+ */
+@Injectable({ providedIn: 'root' })
+export class WebAuthnClient {
+  supported(): boolean {
+    return browserSupportsWebAuthn();
+  }
+
+  /** Creates a credential (the browser's "create a passkey" prompt). */
+  create(optionsJSON: PasskeyCreationOptions): Promise<PasskeyAttestation> {
+    return startRegistration({ optionsJSON });
+  }
+
+  /** Signs the server's challenge with one of the user's credentials (the "use a passkey" prompt). */
+  get(optionsJSON: PasskeyRequestOptions): Promise<PasskeyAssertion> {
+    return startAuthentication({ optionsJSON });
+  }
+}
+
+/** At the code step, after the browser said no. */
+export const PASSKEY_REFUSED_AT_LOGIN = "Your passkey or security key did not confirm it's you. Try again or use a code.";
+/** In the profile (adding one, or one as proof of a change). */
+export const PASSKEY_REFUSED = "Your passkey or security key did not confirm it's you. Try again.";
+export const PASSKEY_ALREADY_ADDED = 'This passkey or security key is already added to your account.';
+export const PASSKEY_UNSUPPORTED = 'This browser cannot use passkeys or security keys.';
+
+/**
+ * Whether the browser's WebAuthn call failed (not the API): NotAllowedError covers a cancelled or
+ * timed-out prompt and a failed user verification (the spec gives them one name on purpose, so a
+ * site cannot tell which), AbortError a prompt replaced by another one.
+ */
+export function browserRefusal(err: unknown): 'refused' | 'already-added' | 'other' | null {
+  // A DOMException is not an Error everywhere (jsdom): read the name and code of any object.
+  if (typeof err !== 'object' || err === null || err instanceof HttpErrorResponse) return null;
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError') return 'already-added';
+  if (name === 'NotAllowedError' || name === 'AbortError' || code === 'ERROR_CEREMONY_ABORTED') return 'refused';
+  return 'other';
+}
+
+/** The words for a failed browser call (`atLogin`: the code step, where a code is the way out). */
+export function browserRefusalText(err: unknown, atLogin = false): string {
+  switch (browserRefusal(err)) {
+    case 'already-added':
+      return PASSKEY_ALREADY_ADDED;
+    case 'other': {
+      const message = (err as { message?: unknown }).message;
+      return typeof message === 'string' && message ? message : PASSKEY_UNSUPPORTED;
+    }
+    default:
+      return atLogin ? PASSKEY_REFUSED_AT_LOGIN : PASSKEY_REFUSED;
+  }
+}
