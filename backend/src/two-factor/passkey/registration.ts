@@ -6,7 +6,6 @@
 //     transaction adds the key. Adding a factor is a 2FA change like enabling TOTP: tokenVersion++,
 //     every other session, remembered device and half-way login ends, the caller re-issues its
 //     own session; the first factor of any kind comes with 10 new backup codes.
-import crypto from "node:crypto";
 import { Prisma } from "@prisma/client";
 import type { Context } from "../../context";
 import { AppError } from "../../http/errors";
@@ -60,9 +59,10 @@ export async function finishPasskeyRegistration(
     // factors.ts' protocol: the user's row first (tokenVersion++, and an admin-required setup is done)
     if (!(await lockUserForFactorChange(tx, user.id, Prisma.sql`"twoFactorSetupRequired" = false,`))) throw new AppError("UNAUTHENTICATED");
     const firstFactor = !anyFactor(await factorsOf(tx, user.id));
+    // a time-ordered id (UUIDv7 layout, security/audit.ts): the list is oldest first even within one millisecond
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO "Passkey" ("id", "userId", "credentialId", "publicKey", "counter", "transports", "deviceType", "backedUp", "aaguid", "name", "createdAt")
-      VALUES (${crypto.randomUUID()}, ${user.id}, ${credential.credentialId}, ${Buffer.from(credential.publicKey)}, ${credential.counter},
+      VALUES (${newAuditId(now)}, ${user.id}, ${credential.credentialId}, ${Buffer.from(credential.publicKey)}, ${credential.counter},
         ${credential.transports}::text[], ${credential.deviceType}, ${credential.backedUp}, ${credential.aaguid}, ${input.name}, ${new Date(now)})
       ON CONFLICT ("credentialId") DO NOTHING
       RETURNING "id"`;
