@@ -1,7 +1,7 @@
 // OpenAPI docs of two-factor.routes.ts (/auth/2fa/*). Request schemas: two-factor.schemas.ts.
 import { z } from "zod";
 import { MessageResponse, PublicUser, named, type RouteDoc } from "../http/openapi";
-import { disableSchema, enableSchema, regenerateBackupCodesSchema, setupSchema, verifyLoginSchema } from "./two-factor.schemas";
+import { disableSchema, enableSchema, regenerateBackupCodesSchema, setupSchema, totpRemoveSchema, verifyLoginSchema } from "./two-factor.schemas";
 
 const SESSION_COOKIES = ["access_token", "refresh_token", "XSRF-TOKEN"];
 const BackupCodes = z.array(z.string()).meta({ description: "10 single-use codes (xxxx-xxxx), shown once" });
@@ -74,6 +74,25 @@ export const twoFactorDocs: RouteDoc[] = [
     auth: "access",
     body: disableSchema,
     responses: { 200: { description: "off", schema: MessageResponse, setsCookies: SESSION_COOKIES } },
+    errors: ["INVALID_PASSWORD", "INVALID_CODE", "PASSKEY_FAILED", "TWOFA_NOT_ENABLED", "TOO_MANY_ATTEMPTS", "TOO_MANY_REQUESTS"],
+  },
+  {
+    method: "post",
+    path: "/auth/2fa/totp/remove",
+    tag: "two-factor",
+    summary: "Remove the authenticator app (other factors stay)",
+    description:
+      "Needs the password AND a second factor. If it was the last factor this is the same as /disable (backup codes deleted). " +
+      "Every other session and remembered device ends; this one is re-issued.",
+    auth: "access",
+    body: totpRemoveSchema,
+    responses: {
+      200: {
+        description: "removed; twoFactorEnabled false when it was the last factor",
+        schema: named("FactorRemovedResponse", z.object({ message: z.string(), twoFactorEnabled: z.boolean() })),
+        setsCookies: SESSION_COOKIES,
+      },
+    },
     errors: ["INVALID_PASSWORD", "INVALID_CODE", "PASSKEY_FAILED", "TWOFA_NOT_ENABLED", "TOO_MANY_ATTEMPTS", "TOO_MANY_REQUESTS"],
   },
   {

@@ -235,6 +235,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/2fa/totp/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove the authenticator app (other factors stay)
+         * @description Needs the password AND a second factor. If it was the last factor this is the same as /disable (backup codes deleted). Every other session and remembered device ends; this one is re-issued.
+         */
+        post: operations["postAuth2faTotpRemove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/2fa/verify-login": {
         parameters: {
             query?: never;
@@ -770,6 +790,10 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        FactorRemovedResponse: {
+            message: string;
+            twoFactorEnabled: boolean;
+        };
         Health: {
             /** @constant */
             db: "ok";
@@ -1058,10 +1082,17 @@ export interface operations {
                 "application/json": {
                     backupCode?: never;
                     code: string;
+                    passkey?: never;
                     password?: string;
                 } | {
                     backupCode: string;
                     code?: never;
+                    passkey?: never;
+                    password?: string;
+                } | {
+                    backupCode?: never;
+                    code?: never;
+                    passkey: components["schemas"]["AuthenticationResponseJSON"];
                     password?: string;
                 };
             };
@@ -1176,10 +1207,17 @@ export interface operations {
                 "application/json": {
                     backupCode?: never;
                     code: string;
+                    passkey?: never;
                     password: string;
                 } | {
                     backupCode: string;
                     code?: never;
+                    passkey?: never;
+                    password: string;
+                } | {
+                    backupCode?: never;
+                    code?: never;
+                    passkey: components["schemas"]["AuthenticationResponseJSON"];
                     password: string;
                 };
             };
@@ -2324,6 +2362,131 @@ export interface operations {
             };
         };
     };
+    postAuth2faTotpRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupCode?: never;
+                    code: string;
+                    passkey?: never;
+                    password: string;
+                } | {
+                    backupCode: string;
+                    code?: never;
+                    passkey?: never;
+                    password: string;
+                } | {
+                    backupCode?: never;
+                    code?: never;
+                    passkey: components["schemas"]["AuthenticationResponseJSON"];
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description removed; twoFactorEnabled false when it was the last factor (cookies: access_token, refresh_token, XSRF-TOKEN) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorRemovedResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again; INVALID_PASSWORD: The password is incorrect */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED" | "INVALID_PASSWORD";
+                    };
+                };
+            };
+            /** @description TWOFA_SETUP_REQUIRED: Set up two-factor authentication to continue; CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TWOFA_SETUP_REQUIRED" | "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description TOO_MANY_ATTEMPTS: Too many wrong codes. Try again later; TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
     postAuth2faVerifyLogin: {
         parameters: {
             query?: never;
@@ -2336,10 +2499,17 @@ export interface operations {
                 "application/json": {
                     backupCode?: never;
                     code: string;
+                    passkey?: never;
                     rememberDevice?: boolean;
                 } | {
                     backupCode: string;
                     code?: never;
+                    passkey?: never;
+                    rememberDevice?: boolean;
+                } | {
+                    backupCode?: never;
+                    code?: never;
+                    passkey: components["schemas"]["AuthenticationResponseJSON"];
                     rememberDevice?: boolean;
                 };
             };
@@ -3082,16 +3252,25 @@ export interface operations {
                     code: string;
                     currentPassword: string;
                     newPassword: string;
+                    passkey?: never;
                 } | {
                     backupCode: string;
                     code?: never;
                     currentPassword: string;
                     newPassword: string;
+                    passkey?: never;
                 } | {
                     backupCode?: never;
                     code?: never;
                     currentPassword: string;
                     newPassword: string;
+                    passkey: components["schemas"]["AuthenticationResponseJSON"];
+                } | {
+                    backupCode?: never;
+                    code?: never;
+                    currentPassword: string;
+                    newPassword: string;
+                    passkey?: never;
                 };
             };
         };
