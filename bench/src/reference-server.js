@@ -154,8 +154,11 @@ const meta = (req) => ({ ip: req.socket.remoteAddress ?? null, ua: req.headers["
 
 // ---- SQL (the same statements the API sends) ------------------------------------------------
 
+// "2FA on" is derived from the factor tables (backend/src/two-factor/factors.ts sqlTwoFactorOn).
+const TWO_FACTOR_ON = `(EXISTS (SELECT 1 FROM "TotpCredential" tc WHERE tc."userId" = u."id")
+    OR EXISTS (SELECT 1 FROM "Passkey" pk WHERE pk."userId" = u."id"))`;
 // backend/src/sessions/sessions.ts findLiveSession and rotateRefreshToken (happy path), createSession.
-const SESSION_USER_COLUMNS = `u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."twoFactorEnabled",
+const SESSION_USER_COLUMNS = `u."id", u."email", u."role"::text AS "role", u."tokenVersion", ${TWO_FACTOR_ON} AS "twoFactorEnabled",
   s."id" AS "sessionId", s."authTime", s."expiresAt", s."refreshGeneration", s."trustedDeviceId"`;
 const SELECT_LIVE_SESSION = `SELECT ${SESSION_USER_COLUMNS}, s."lastSeenAt"
   FROM "Session" s JOIN "User" u ON u."id" = s."userId"
@@ -173,28 +176,41 @@ const SELECT_SESSION_FOR_GRACE = `SELECT ${SESSION_USER_COLUMNS}, s."rotatedAt",
 const SESSION_INSERT_COLUMNS = `"id", "userId", "createdAt", "lastSeenAt", "expiresAt", "ip", "userAgent", "authMethod", "authTime", "trustedDeviceId"`;
 const INSERT_SESSION = `INSERT INTO "Session" (${SESSION_INSERT_COLUMNS})
   SELECT $1, $2, ($3::timestamptz AT TIME ZONE 'UTC'), ($3::timestamptz AT TIME ZONE 'UTC'), ($4::timestamptz AT TIME ZONE 'UTC'), $5, $6, 'password'::"AuthMethod", ($3::timestamptz AT TIME ZONE 'UTC'), NULL`;
-const SELECT_LOGIN = `SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled", "passwordHash" FROM "User" WHERE "email" = $1`;
+// The API reads the user with its factors (auth.service loginWithPassword: TotpCredential + Passkey count).
+const SELECT_LOGIN = `SELECT u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."passwordHash",
+    EXISTS (SELECT 1 FROM "TotpCredential" tc WHERE tc."userId" = u."id") AS "totp",
+    (SELECT count(*)::int FROM "Passkey" pk WHERE pk."userId" = u."id") AS "passkeys"
+  FROM "User" u WHERE u."email" = $1`;
 const INSERT_AUDIT = `INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail") VALUES ($1, $2, $3::"AuditEventType", $4, $5, $6::jsonb)`;
 const INSERT_CHALLENGE = `INSERT INTO "LoginChallenge" ("id", "userId", "expiresAt") VALUES ($1, $2, ($3::timestamptz AT TIME ZONE 'UTC'))`;
+// backend/src/two-factor/verify-login.ts loadChallenge.
 const SELECT_CHALLENGE = `
-  SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts",
-         u."twoFactorEnabled", u."twoFactorSecret", u."twoFactorLastStep", u."twoFactorLockedUntil"
+  SELECT c."userId", c."expiresAt", c."consumedAt", c."failedAttempts", c."webauthnChallenge",
+         u."twoFactorLockedUntil" AS "lockedUntil",
+         t."id" AS "totpId", t."secret" AS "totpSecret", t."lastStep" AS "totpLastStep",
+         (SELECT count(*)::int FROM "Passkey" p WHERE p."userId" = c."userId") AS "passkeys"
   FROM "LoginChallenge" c JOIN "User" u ON u."id" = c."userId"
+  LEFT JOIN "TotpCredential" t ON t."userId" = c."userId"
   WHERE c."id" = $1`;
-// backend/src/two-factor/verify-login.ts consumeChallenge, TOTP variant, with the same parameters.
+// backend/src/two-factor/verify-login.ts consumeChallenge with the TOTP verifier's spend
+// (totp/totp-credential.ts sqlSpendTotpStep), with the same parameters.
+const NOT_LOCKED = `("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ($1::timestamptz AT TIME ZONE 'UTC'))`;
+const LIVE = `"consumedAt" IS NULL AND "expiresAt" > ($1::timestamptz AT TIME ZONE 'UTC') AND "failedAttempts" < $4`;
 const CONSUME = `
-  WITH c AS (
+  WITH f AS (
+    UPDATE "TotpCredential" SET "lastStep" = $5, "lastUsedAt" = ($1::timestamptz AT TIME ZONE 'UTC')
+    WHERE "id" = $14 AND ("lastStep" IS NULL OR "lastStep" < $5)
+      AND EXISTS (SELECT 1 FROM "LoginChallenge" WHERE "id" = $2 AND ${LIVE})
+      AND EXISTS (SELECT 1 FROM "User" WHERE "id" = $3 AND ${NOT_LOCKED})
+    RETURNING "userId"
+  ), c AS (
     UPDATE "LoginChallenge" SET "consumedAt" = ($1::timestamptz AT TIME ZONE 'UTC')
-    WHERE "id" = $2 AND "userId" = $3 AND "consumedAt" IS NULL
-      AND "expiresAt" > ($1::timestamptz AT TIME ZONE 'UTC') AND "failedAttempts" < $4
+    WHERE "id" = $2 AND "userId" = $3 AND ${LIVE} AND TRUE AND EXISTS (SELECT 1 FROM f)
     RETURNING "userId"
   ), u AS (
-    UPDATE "User" SET "twoFactorLastStep" = $5,
-      "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
-    WHERE "id" = (SELECT "userId" FROM c) AND "twoFactorEnabled"
-      AND ("twoFactorLockedUntil" IS NULL OR "twoFactorLockedUntil" <= ($1::timestamptz AT TIME ZONE 'UTC'))
-      AND ("twoFactorLastStep" IS NULL OR "twoFactorLastStep" < $5)
-    RETURNING "id", "email", "role", "tokenVersion", "twoFactorEnabled"
+    UPDATE "User" SET "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
+    WHERE "id" = (SELECT "userId" FROM c) AND ${NOT_LOCKED}
+    RETURNING "id", "email", "role", "tokenVersion"
   ), s AS (
     INSERT INTO "Session" (${SESSION_INSERT_COLUMNS})
     SELECT $12, (SELECT "id" FROM u), ($1::timestamptz AT TIME ZONE 'UTC'), ($1::timestamptz AT TIME ZONE 'UTC'), ($13::timestamptz AT TIME ZONE 'UTC'),
@@ -206,7 +222,7 @@ const CONSUME = `
     INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
     SELECT $7, (SELECT "id" FROM u), 'LOGIN_SUCCESS'::"AuditEventType", $8, $9, $11::jsonb WHERE EXISTS (SELECT 1 FROM u)
   )
-  SELECT "id", "email", "role"::text AS "role", "tokenVersion", "twoFactorEnabled" FROM u`;
+  SELECT "id", "email", "role"::text AS "role", "tokenVersion", ${TWO_FACTOR_ON} AS "twoFactorEnabled" FROM u`;
 
 // ---- routes --------------------------------------------------------------------------------
 
@@ -223,6 +239,7 @@ async function login(req, res) {
     await pool.query(INSERT_AUDIT, [crypto.randomUUID(), user?.id ?? null, "LOGIN_FAILURE", m.ip, m.ua, null]);
     throw new HttpError(401, "INVALID_CREDENTIALS");
   }
+  user.twoFactorEnabled = user.totp || user.passkeys > 0;
   if (!user.twoFactorEnabled) {
     const session = newSession(Date.now());
     await pool.query(INSERT_SESSION, [session.id, user.id, session.authTime.toISOString(), session.expiresAt.toISOString(), m.ip, m.ua]);
@@ -231,7 +248,8 @@ async function login(req, res) {
   }
   const challengeId = crypto.randomBytes(24).toString("base64url");
   await pool.query(INSERT_CHALLENGE, [challengeId, user.id, new Date(Date.now() + TTL.twofa * 1000).toISOString()]);
-  send(res, 200, { requires2FA: true }, [
+  const methods = [...(user.totp ? ["totp"] : []), ...(user.passkeys > 0 ? ["passkey"] : []), "backup_code"];
+  send(res, 200, { requires2FA: true, methods }, [
     clearCookie("access_token", "/"),
     clearCookie("refresh_token", "/auth"),
     issueCsrf(""),
@@ -248,19 +266,20 @@ async function verifyLogin(req, res, cookies) {
   const nowMs = Date.now();
   const { rows } = await pool.query(SELECT_CHALLENGE, [token.n]);
   const c = rows[0];
-  if (!c || c.userId !== token.sub || c.consumedAt || c.expiresAt.getTime() <= nowMs || c.failedAttempts >= MAX_CHALLENGE_FAILURES || !c.twoFactorEnabled || !c.twoFactorSecret) {
+  if (!c || c.userId !== token.sub || c.consumedAt || c.expiresAt.getTime() <= nowMs || c.failedAttempts >= MAX_CHALLENGE_FAILURES || (!c.totpId && c.passkeys === 0)) {
     throw new HttpError(401, "SESSION_EXPIRED");
   }
-  if (c.twoFactorLockedUntil && c.twoFactorLockedUntil.getTime() > nowMs) throw new HttpError(429, "TOO_MANY_ATTEMPTS");
-  const accepted = verifyTotp(secretBox.decrypt(c.twoFactorSecret), code, nowMs, WINDOW);
+  if (c.lockedUntil && c.lockedUntil.getTime() > nowMs) throw new HttpError(429, "TOO_MANY_ATTEMPTS");
+  if (!c.totpSecret) throw new HttpError(400, "INVALID_CODE");
+  const accepted = verifyTotp(secretBox.decrypt(c.totpSecret), code, nowMs, WINDOW);
   if (!accepted) throw new HttpError(400, "INVALID_CODE");
-  if (c.twoFactorLastStep !== null && accepted.step <= c.twoFactorLastStep) throw new HttpError(400, "INVALID_CODE");
+  if (c.totpLastStep !== null && accepted.step <= c.totpLastStep) throw new HttpError(400, "INVALID_CODE");
   const m = meta(req);
   const session = newSession(nowMs);
   const consumed = await pool.query(CONSUME, [
     new Date(nowMs).toISOString(), token.n, c.userId, MAX_CHALLENGE_FAILURES, accepted.step,
     crypto.randomUUID(), crypto.randomUUID(), m.ip, m.ua, JSON.stringify({ method: "totp" }), JSON.stringify({ method: "totp", twoFactor: true }),
-    session.id, session.expiresAt.toISOString(),
+    session.id, session.expiresAt.toISOString(), c.totpId,
   ]);
   const user = consumed.rows[0];
   if (!user) throw new HttpError(401, "SESSION_EXPIRED");

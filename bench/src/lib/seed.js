@@ -28,10 +28,16 @@ let serial = 0;
 async function insertUsers(pool, rows) {
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
+    // 2FA on = a TotpCredential row (issue 13); one statement for both tables
     await pool.query(
-      `INSERT INTO "User" ("id", "email", "passwordHash", "twoFactorEnabled", "twoFactorSecret", "updatedAt")
-       SELECT id, email, $3, secret IS NOT NULL, secret, now() AT TIME ZONE 'UTC'
-       FROM unnest($1::text[], $2::text[], $4::text[]) AS t(id, email, secret)`,
+      `WITH t AS (SELECT * FROM unnest($1::text[], $2::text[], $4::text[]) AS t(id, email, secret)),
+       u AS (
+         INSERT INTO "User" ("id", "email", "passwordHash", "updatedAt")
+         SELECT id, email, $3, now() AT TIME ZONE 'UTC' FROM t
+         RETURNING "id"
+       )
+       INSERT INTO "TotpCredential" ("id", "userId", "secret")
+       SELECT 'c' || md5(t.id), t.id, t.secret FROM t JOIN u ON u."id" = t.id WHERE t.secret IS NOT NULL`,
       [part.map((r) => r.id), part.map((r) => r.email), await benchPasswordHash(), part.map((r) => r.encrypted ?? null)],
     );
   }
@@ -50,7 +56,7 @@ export async function seedPlainUsers(pool, count, tag = "p") {
   return rows;
 }
 
-/** Accounts with 2FA enabled and a known secret; twoFactorLastStep NULL (no code used yet). */
+/** Accounts with 2FA enabled (a TotpCredential) and a known secret; lastStep NULL (no code used yet). */
 export async function seedTwoFactorUsers(pool, count, tag = "t") {
   const rows = Array.from({ length: count }, () => {
     const secret = generateTotpSecret();

@@ -134,7 +134,11 @@ export async function runPgFault(ctx) {
     const registered = enrolled.filter((e) => e.register === 201).map((e) => e.email);
     const tried = enrolled.map((e) => e.email);
     const { rows: users } = await db.query(
-      `SELECT u."email", u."twoFactorEnabled", u."twoFactorSecret" IS NOT NULL AS "hasSecret", u."twoFactorPendingSecret" IS NOT NULL AS "hasPending",
+      // issue 13: TOTP is a TotpCredential (secret) + maybe a TotpSetup (pending); "2FA on" is derived
+      `SELECT u."email",
+              (EXISTS (SELECT 1 FROM "TotpCredential" t WHERE t."userId" = u."id") OR EXISTS (SELECT 1 FROM "Passkey" p WHERE p."userId" = u."id")) AS "twoFactorEnabled",
+              EXISTS (SELECT 1 FROM "TotpCredential" t WHERE t."userId" = u."id") AS "hasSecret",
+              EXISTS (SELECT 1 FROM "TotpSetup" s WHERE s."userId" = u."id") AS "hasPending",
               (SELECT count(*)::int FROM "BackupCode" b WHERE b."userId" = u."id") AS "backupCodes"
        FROM "User" u WHERE u."email" = ANY($1)`,
       [tried],
@@ -145,7 +149,11 @@ export async function runPgFault(ctx) {
     const enableOkButOff = enrolled.filter((e) => e.enable === 200 && !byEmail.get(e.email)?.twoFactorEnabled);
     const enableFailedButOn = enrolled.filter((e) => e.enable !== undefined && e.enable !== 200 && byEmail.get(e.email)?.twoFactorEnabled);
     const { rows: globalHalf } = await db.query(
-      `SELECT count(*)::int AS n FROM "User" WHERE ("twoFactorEnabled" AND "twoFactorSecret" IS NULL) OR (NOT "twoFactorEnabled" AND "twoFactorSecret" IS NOT NULL)`,
+      // half-enabled now means: backup codes without any factor (or a factor enabled without its codes)
+      `SELECT count(*)::int AS n FROM "User" u
+       WHERE EXISTS (SELECT 1 FROM "BackupCode" b WHERE b."userId" = u."id")
+         AND NOT EXISTS (SELECT 1 FROM "TotpCredential" t WHERE t."userId" = u."id")
+         AND NOT EXISTS (SELECT 1 FROM "Passkey" p WHERE p."userId" = u."id")`,
     );
     const usersAfter = (await db.query(`SELECT count(*)::int AS n FROM "User"`)).rows[0].n;
     const workersAfter = server.workerPids();
