@@ -92,7 +92,7 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await page.getByTestId("backup-codes").waitFor({ state: "visible", timeout: T.ui });
     await shot(page, "passkey-added", { docs: "passkey-added" });
     await page.getByRole("button", { name: "I saved them" }).click();
-    await card.getByText(PASSKEY_NAME).waitFor({ state: "visible", timeout: T.ui });
+    await card.getByTestId("passkey-name").filter({ hasText: PASSKEY_NAME }).waitFor({ state: "visible", timeout: T.ui });
     const credentials = await authenticator.credentials();
     assert.equal(credentials.length, 1, "the authenticator holds one credential");
     assert.equal(credentials[0].rpId, "localhost");
@@ -113,7 +113,7 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await logIn();
     await authenticator.setUserVerified(false);
     await passkeyButton().click();
-    await page.getByText(/did not confirm it.s you/i).waitFor({ state: "visible", timeout: T.ui });
+    await page.getByText("Your passkey or security key did not confirm it's you. Try again or use a code.").waitFor({ state: "visible", timeout: T.ui });
     assert.equal(pathOf(page), "/two-factor");
     await shot(page, "passkey-user-verification-failed");
     await authenticator.setUserVerified(true);
@@ -123,8 +123,7 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
 
   step("the user adds the authenticator app too (no new backup codes) and can log in with either", async () => {
     await page.goto("/profile");
-    const start = page.getByRole("button", { name: "Enable two-factor authentication" })
-      .or(page.getByRole("button", { name: "Set up an authenticator app" }));
+    const start = page.getByRole("button", { name: "Set up an authenticator app" });
     const key = page.getByTestId("manual-key");
     await start.or(key).first().waitFor({ state: "visible", timeout: T.ui });
     if (!(await key.isVisible())) await start.first().click();
@@ -150,12 +149,12 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
   step("remove the passkey with the password and a code: the code step no longer offers it", async () => {
     await page.goto("/profile");
     const card = page.getByTestId("passkeys-card");
-    await card.getByRole("button", { name: "Remove" }).click();
-    const dialog = page.getByRole("dialog");
+    await card.getByRole("button", { name: `Remove ${PASSKEY_NAME}` }).click();
+    const dialog = page.getByTestId("passkey-remove-dialog");
     await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await dialog.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
     await dialog.getByRole("button", { name: "Remove passkey" }).click();
-    await card.getByText(PASSKEY_NAME).waitFor({ state: "detached", timeout: T.ui });
+    await card.getByTestId("passkey-name").filter({ hasText: PASSKEY_NAME }).waitFor({ state: "detached", timeout: T.ui });
 
     await logOut();
     await logIn();
