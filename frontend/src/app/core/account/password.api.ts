@@ -1,16 +1,14 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable } from 'rxjs';
-import { MessageResponse, UserResponse } from '../auth/api.types';
+import { MessageResponse, SecondFactorProof, UserResponse } from '../auth/api.types';
 import { skipSessionRefresh } from '../auth/http-context';
 
-/** `{currentPassword, newPassword}` plus, when 2FA is on, `{code}` or `{backupCode}`. */
-export interface ChangePasswordRequest {
-  currentPassword: string;
-  newPassword: string;
-  code?: string;
-  backupCode?: string;
-}
+/** `{currentPassword, newPassword}` plus, when 2FA is on, `{code}`, `{backupCode}` or `{passkey}`. */
+export type ChangePasswordRequest = { currentPassword: string; newPassword: string } & (
+  | SecondFactorProof
+  | { code?: never; backupCode?: never; passkey?: never }
+);
 
 /**
  * Passwords (issue 14): change while signed in, and the reset-by-email flow. The reset calls need

@@ -4,6 +4,7 @@ import { Observable, tap } from 'rxjs';
 import {
   BackupCodesRequest,
   BackupCodesResponse,
+  FactorRemoved,
   MessageResponse,
   SecondFactorProof,
   TwoFactorEnableResult,
@@ -45,8 +46,18 @@ export class TwoFactorApi {
       .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: false })));
   }
 
-  /** `{code}` or `{backupCode}`, plus `{password}` after REAUTH_REQUIRED; the old codes stop working. */
-  regenerateBackupCodes(body: BackupCodesRequest): Observable<BackupCodesResponse> {
+  /**
+   * Removes the authenticator app only (the passkeys stay): the password and `{code}`,
+   * `{backupCode}` or `{passkey}`. `twoFactorEnabled: false` when the app was the last factor.
+   */
+  removeTotp(body: { password: string } & SecondFactorProof): Observable<FactorRemoved> {
+    return this.http
+      .post<FactorRemoved>('/auth/2fa/totp/remove', body)
+      .pipe(tap((r) => this.session.updateUser({ twoFactorEnabled: r.twoFactorEnabled })));
+  }
+
+  /** `{code}`, `{backupCode}` or `{passkey}`, plus `{password}` after REAUTH_REQUIRED; the old codes stop working. */
+  regenerateBackupCodes(body: BackupCodesRequest | (SecondFactorProof & { password?: string })): Observable<BackupCodesResponse> {
     return this.http.post<BackupCodesResponse>('/auth/2fa/backup-codes', body);
   }
 }

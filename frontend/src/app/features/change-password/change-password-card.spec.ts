@@ -1,6 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { alerts, aUser, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../testing/test-utils';
+import { WebAuthnClient } from '../../core/passkeys/webauthn-client';
 import { ChangePasswordCard, PASSWORD_CHANGED_NOTICE } from './change-password-card';
 
 const NEW = 'violet tractor sings at midnight';
@@ -11,12 +12,14 @@ describe('ChangePasswordCard', () => {
   let el: HTMLElement;
   let changed: number;
 
-  async function create(twoFactorEnabled: boolean): Promise<void> {
+  async function create(twoFactorEnabled: boolean, factors: { totp: boolean; passkeys: number } = { totp: true, passkeys: 0 }): Promise<void> {
     TestBed.configureTestingModule({ providers: provideTestApp() });
     http = TestBed.inject(HttpTestingController);
     signIn(aUser({ twoFactorEnabled }));
     fixture = TestBed.createComponent(ChangePasswordCard);
     fixture.componentRef.setInput('twoFactorEnabled', twoFactorEnabled);
+    fixture.componentRef.setInput('totp', factors.totp);
+    fixture.componentRef.setInput('passkeys', factors.passkeys);
     el = fixture.nativeElement;
     changed = 0;
     fixture.componentInstance.changed.subscribe(() => changed++);
@@ -85,6 +88,48 @@ describe('ChangePasswordCard', () => {
     http.expectNone('/auth/refresh');
     expect(alerts(el)[0]).toMatch(/^Your current password is incorrect\./);
     expect(alerts(el)[0]).toContain('3');
+    expect(changed).toBe(0);
+  });
+
+  it('with a passkey: "Use a passkey" checks both passwords first, then sends {currentPassword, newPassword, passkey}', async () => {
+    const assertion = { id: 'c', rawId: 'c', type: 'public-key', response: {}, clientExtensionResults: {} };
+    await create(true, { totp: false, passkeys: 1 });
+    TestBed.inject(WebAuthnClient).get = async () => assertion as never;
+    expect(inputByLabel(el, 'Authentication code')).toBeNull(); // no app on this account
+    expect(inputByLabel(el, 'Backup code')).not.toBeNull();
+    expect(() => buttonByText(el, 'Use a code from your app instead')).toThrow();
+
+    buttonByText(el, 'Use a passkey').click();
+    await fixture.whenStable();
+    http.expectNone('/auth/2fa/passkeys/proof-options');
+    expect(alerts(el)).toContain('Enter your current password.');
+
+    typeInto(inputByLabel(el, 'Current password'), 'old password here');
+    typeInto(inputByLabel(el, 'New password'), NEW);
+    await fixture.whenStable();
+    buttonByText(el, 'Use a passkey').click();
+    http.expectOne('/auth/2fa/passkeys/proof-options').flush({ challenge: 'cA', allowCredentials: [] });
+    await new Promise((resolve) => setTimeout(resolve));
+    const req = http.expectOne('/auth/password/change');
+    expect(req.request.body).toEqual({ currentPassword: 'old password here', newPassword: NEW, passkey: assertion });
+    req.flush({ message: 'Password changed', user: aUser({ twoFactorEnabled: true }) });
+    await fixture.whenStable();
+    expect(changed).toBe(1);
+  });
+
+  it('a refused passkey shows the API\'s words and changes nothing', async () => {
+    await create(true, { totp: true, passkeys: 1 });
+    TestBed.inject(WebAuthnClient).get = async () => ({ id: 'c' }) as never;
+    typeInto(inputByLabel(el, 'Current password'), 'old password here');
+    typeInto(inputByLabel(el, 'New password'), NEW);
+    await fixture.whenStable();
+    buttonByText(el, 'Use a passkey').click();
+    http.expectOne('/auth/2fa/passkeys/proof-options').flush({ challenge: 'cA', allowCredentials: [] });
+    await new Promise((resolve) => setTimeout(resolve));
+    const failed = errorResponse(400, 'PASSKEY_FAILED', { attemptsRemaining: 4, reason: 'counter_rollback' });
+    http.expectOne('/auth/password/change').flush(failed.body, failed.opts);
+    await fixture.whenStable();
+    expect(alerts(el)).toEqual(['PASSKEY_FAILED message 4 attempts remaining.']);
     expect(changed).toBe(0);
   });
 });

@@ -3,24 +3,25 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { ChangePasswordRequest, PasswordApi } from '../../core/account/password.api';
 import { describeProofError, readApiError } from '../../core/auth/api-error';
+import { SecondFactorProof } from '../../core/auth/api.types';
 import { SessionStore } from '../../core/auth/session.store';
-import { CodeField } from '../../shared/code-field';
-import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { NewPasswordRule } from '../../shared/new-password';
 import { PasswordField } from '../../shared/password-field';
+import { SecondFactorProofFields, secondFactorProof } from '../../shared/second-factor-proof';
 
 export const PASSWORD_CHANGED_NOTICE = 'Password changed. Every other session was signed out and remembered devices were forgotten.';
 
-type Field = 'currentPassword' | 'newPassword' | 'code' | 'backupCode';
+type Field = 'currentPassword' | 'newPassword';
 
 /**
  * "Change password" on the profile: the current password, the new one, and — when two-factor
- * authentication is on — a code from the app or a backup code (the API refuses the change without).
+ * authentication is on — a code from the app, a backup code or a passkey (the API refuses the change
+ * without).
  */
 @Component({
   selector: 'app-change-password-card',
-  imports: [ReactiveFormsModule, PasswordField, CodeField],
+  imports: [ReactiveFormsModule, PasswordField, SecondFactorProofFields],
   templateUrl: './change-password-card.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -31,12 +32,16 @@ export class ChangePasswordCard {
 
   /** Whether a second factor is asked. */
   readonly twoFactorEnabled = input(false);
+  /** The account has the authenticator app (else a backup code or a passkey is the second factor). */
+  readonly totp = input(true);
+  /** How many passkeys the account has: with one, "Use a passkey" is offered. */
+  readonly passkeys = input(0);
   /** Emitted once the password changed (the other sessions and devices lists are now stale). */
   readonly changed = output<void>();
 
   protected readonly minLength = PASSWORD_MIN_LENGTH;
   protected readonly open = signal(false);
-  protected readonly factor = signal<'code' | 'backup'>('code');
+  protected readonly proof = secondFactorProof();
   protected readonly busy = signal(false);
   protected readonly submitted = signal(false);
   protected readonly error = signal<string | null>(null);
@@ -50,13 +55,12 @@ export class ChangePasswordCard {
   protected readonly form = inject(NonNullableFormBuilder).group({
     currentPassword: ['', [Validators.required]],
     newPassword: ['', [Validators.required, Validators.minLength(PASSWORD_MIN_LENGTH), this.rule.validator]],
-    code: ['', [Validators.required, totpCodeValidator]],
-    backupCode: [{ value: '', disabled: true }, [Validators.required, backupCodeValidator]],
+    proof: this.proof.group,
   });
 
   protected start(): void {
     this.form.reset();
-    this.setFactor('code');
+    this.proof.reset({ totp: this.totp(), passkeys: this.passkeys() });
     this.error.set(null);
     this.notice.set(null);
     this.submitted.set(false);
@@ -68,8 +72,7 @@ export class ChangePasswordCard {
     this.form.reset();
   }
 
-  protected toggleFactor(): void {
-    this.setFactor(this.factor() === 'code' ? 'backup' : 'code');
+  protected onSwitched(): void {
     this.error.set(null);
   }
 
@@ -87,17 +90,34 @@ export class ChangePasswordCard {
 
   protected submit(): void {
     this.submitted.set(true);
-    if (this.busy()) return;
+    if (this.busy() || this.proof.locked()) return;
     const twoFactor = this.twoFactorEnabled();
-    if (!twoFactor) {
-      this.form.controls.code.disable();
-      this.form.controls.backupCode.disable();
-    }
+    if (!twoFactor) this.proof.group.disable();
     if (rejectInvalidForm(this.form, this.host.nativeElement)) return;
-    const { currentPassword, newPassword, code, backupCode } = this.form.getRawValue();
-    const body: ChangePasswordRequest = { currentPassword, newPassword };
-    if (twoFactor && this.factor() === 'code') body.code = normalizeTotpCode(code);
-    if (twoFactor && this.factor() === 'backup') body.backupCode = normalizeBackupCode(backupCode);
+    this.send(twoFactor ? this.proof.value() : null);
+  }
+
+  /** "Use a passkey": both passwords first, then the browser's prompt instead of a code. */
+  protected usePasskey(): void {
+    this.submitted.set(true);
+    if (this.busy() || this.proof.locked()) return;
+    const { currentPassword, newPassword } = this.form.controls;
+    if (currentPassword.invalid || newPassword.invalid) {
+      this.form.markAllAsTouched();
+      this.host.nativeElement.querySelector<HTMLElement>('input.ng-invalid')?.focus();
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    this.proof.passkey().then(
+      (proof) => this.send(proof),
+      (err: unknown) => this.refused(err),
+    );
+  }
+
+  private send(proof: SecondFactorProof | null): void {
+    const { currentPassword, newPassword } = this.form.getRawValue();
+    const body: ChangePasswordRequest = { currentPassword, newPassword, ...proof };
     this.busy.set(true);
     this.error.set(null);
     this.api.change(body).subscribe({
@@ -108,35 +128,22 @@ export class ChangePasswordCard {
         this.notice.set(PASSWORD_CHANGED_NOTICE);
         this.changed.emit();
       },
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.submitted.set(false);
-        const e = readApiError(err);
-        const field = e.fields?.[0]?.field;
-        if (e.code === 'VALIDATION_FAILED' && field === 'newPassword') {
-          this.error.set(`New password ${e.fields![0].message}.`);
-        } else if (e.code === 'INVALID_PASSWORD') {
-          this.error.set(describeProofError(e).replace('Incorrect password.', 'Your current password is incorrect.'));
-          this.form.controls.currentPassword.reset();
-        } else {
-          this.error.set(describeProofError(e, this.factor() === 'code' ? 'code' : 'backupCode'));
-          if (e.code === 'INVALID_CODE') (this.factor() === 'code' ? this.form.controls.code : this.form.controls.backupCode).reset();
-        }
-      },
+      error: (err: unknown) => this.refused(err),
     });
   }
 
-  private setFactor(factor: 'code' | 'backup'): void {
-    this.factor.set(factor);
-    const { code, backupCode } = this.form.controls;
-    if (factor === 'code') {
-      code.enable();
-      backupCode.disable();
+  private refused(err: unknown): void {
+    this.busy.set(false);
+    this.submitted.set(false);
+    const e = readApiError(err);
+    const field = e.fields?.[0]?.field;
+    if (e.code === 'VALIDATION_FAILED' && field === 'newPassword') {
+      this.error.set(`New password ${e.fields![0].message}.`);
+    } else if (e.code === 'INVALID_PASSWORD') {
+      this.error.set(describeProofError(e).replace('Incorrect password.', 'Your current password is incorrect.'));
+      this.form.controls.currentPassword.reset();
     } else {
-      backupCode.enable();
-      code.disable();
+      this.error.set(this.proof.refusal(err).text);
     }
-    code.reset();
-    backupCode.reset();
   }
 }

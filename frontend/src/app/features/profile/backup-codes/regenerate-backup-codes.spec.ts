@@ -1,6 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { alerts, aUser, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../../testing/test-utils';
+import { WebAuthnClient } from '../../../core/passkeys/webauthn-client';
 import { RegenerateBackupCodes } from './regenerate-backup-codes';
 
 const CODES = Array.from({ length: 10 }, (_, i) => `wxyz-abc${i}`);
@@ -98,5 +99,46 @@ describe('RegenerateBackupCodes (a code or a backup code, and the password when 
     buttonByText(el, 'Cancel').click();
     expect(cancelled).toBe(1);
     http.expectNone('/auth/2fa/backup-codes');
+  });
+
+  it('without passkeys "Use a passkey" is not offered', () => {
+    expect(() => buttonByText(el, 'Use a passkey')).toThrow();
+  });
+
+  it('a passkey-only account: a backup code first, no app switch; "Use a passkey" sends {passkey} (and the password once asked)', async () => {
+    const assertion = { id: 'c', rawId: 'c', type: 'public-key', response: {}, clientExtensionResults: {} };
+    TestBed.inject(WebAuthnClient).get = async () => assertion as never;
+    fixture.destroy();
+    fixture = TestBed.createComponent(RegenerateBackupCodes);
+    fixture.componentRef.setInput('totp', false);
+    fixture.componentRef.setInput('passkeys', 1);
+    el = fixture.nativeElement;
+    fixture.componentInstance.regenerated.subscribe((c) => regenerated.push(c));
+    await fixture.whenStable();
+    expect(inputByLabel(el, 'Authentication code')).toBeNull();
+    expect(inputByLabel(el, 'Backup code')).not.toBeNull();
+    expect(() => buttonByText(el, 'Use a code from your app instead')).toThrow();
+    expect(el.textContent?.replace(/\s+/g, ' ')).toContain('Enter one of your backup codes, or use a passkey.');
+
+    buttonByText(el, 'Use a passkey').click();
+    http.expectOne('/auth/2fa/passkeys/proof-options').flush({ challenge: 'cA', allowCredentials: [] });
+    await new Promise((resolve) => setTimeout(resolve));
+    const first = http.expectOne('/auth/2fa/backup-codes');
+    expect(first.request.body).toEqual({ passkey: assertion });
+    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
+    first.flush(reauth.body, reauth.opts);
+    await fixture.whenStable();
+    expect(alerts(el).join(' ')).toContain('For your security, confirm your password to continue.');
+
+    typeInto(inputByLabel(el, 'Password'), 'pw');
+    await fixture.whenStable();
+    buttonByText(el, 'Use a passkey').click();
+    http.expectOne('/auth/2fa/passkeys/proof-options').flush({ challenge: 'cB', allowCredentials: [] });
+    await new Promise((resolve) => setTimeout(resolve));
+    const second = http.expectOne('/auth/2fa/backup-codes');
+    expect(second.request.body).toEqual({ passkey: assertion, password: 'pw' });
+    second.flush({ backupCodes: CODES });
+    await fixture.whenStable();
+    expect(regenerated).toEqual([CODES]);
   });
 });

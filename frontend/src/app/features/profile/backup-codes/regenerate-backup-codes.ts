@@ -1,130 +1,134 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  Injector,
-  afterNextRender,
-  inject,
-  output,
-  signal,
-  viewChild,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, OnInit, afterNextRender, inject, input, output, signal, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { describeProofError, readApiError } from '../../../core/auth/api-error';
-import { TwoFactorProof } from '../../../core/auth/api.types';
+import { readApiError } from '../../../core/auth/api-error';
+import { SecondFactorProof } from '../../../core/auth/api.types';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
-import { CodeField } from '../../../shared/code-field';
-import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../../shared/codes';
-import { selectSecondFactor, showControlError, type SecondFactor } from '../../../shared/form-state';
+import { showControlError } from '../../../shared/form-state';
 import { PasswordField } from '../../../shared/password-field';
+import { SecondFactorProofFields, secondFactorProof } from '../../../shared/second-factor-proof';
 
 export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
 
-
 /**
- * "New backup codes": a current code from the app (or a backup code), plus the password when the
- * API asks for it (REAUTH_REQUIRED: the login is over 10 minutes old).
+ * "New backup codes": a current code from the app, a backup code or a passkey, plus the password
+ * when the API asks for it (REAUTH_REQUIRED: the login is over 10 minutes old).
  */
 @Component({
   selector: 'app-regenerate-backup-codes',
-  imports: [ReactiveFormsModule, CodeField, PasswordField],
+  imports: [ReactiveFormsModule, PasswordField, SecondFactorProofFields],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <form [formGroup]="form" (ngSubmit)="submit()" novalidate class="subform" aria-labelledby="regenerate-title">
       <h3 id="regenerate-title">New backup codes</h3>
       <p>
-        @if (factor() === 'code') {
-          Enter a current code from your authenticator app.
+        @if (proof.method() === 'code') {
+          Enter a current code from your authenticator app{{ passkeys() > 0 ? ', or use a passkey' : '' }}.
         } @else {
-          Enter one of your backup codes.
+          Enter one of your backup codes{{ passkeys() > 0 ? ', or use a passkey' : '' }}.
         }
         Your old backup codes will stop working.
       </p>
-      @if (factor() === 'code') {
-        <app-code-field #code inputId="regenerate-code" [control]="form.controls.code" [invalid]="showError('code')" />
-      } @else {
-        <app-code-field
-          #code
-          backup
-          inputId="regenerate-backup-code"
-          label="Backup code"
-          hint="One of the codes you saved, like abcd-efgh."
-          [error]="form.controls.backupCode.hasError('required') ? 'Enter a backup code.' : 'A backup code looks like abcd-efgh.'"
-          [control]="form.controls.backupCode"
-          [invalid]="showError('code')"
-        />
-      }
-      <button type="button" class="btn btn-link" (click)="toggleFactor()" [disabled]="busy()">
-        {{ factor() === 'code' ? 'Use a backup code instead' : 'Use a code from your app instead' }}
-      </button>
+      <app-second-factor-proof
+        idPrefix="regenerate"
+        backupHint="One of the codes you saved, like abcd-efgh."
+        [proof]="proof"
+        [submitted]="submitted()"
+        [busy]="busy()"
+        (switched)="onSwitched()"
+        (passkeyRequested)="usePasskey()"
+      />
       @if (form.controls.password.enabled) {
         <app-password-field
           #password
           inputId="regenerate-password"
           [control]="form.controls.password"
-          [invalid]="showError('password')"
+          [invalid]="showPasswordError()"
         />
       }
       @if (error(); as message) {
         <p class="form-error" role="alert">{{ message }}</p>
       }
       <div class="actions">
-        <button type="submit" class="btn btn-primary" [disabled]="busy()" [attr.aria-busy]="busy()">Create new codes</button>
+        <button type="submit" class="btn btn-primary" [disabled]="busy() || proof.locked()" [attr.aria-busy]="busy()">Create new codes</button>
         <button type="button" class="btn" (click)="cancelled.emit()" [disabled]="busy()">Cancel</button>
       </div>
     </form>
   `,
 })
-export class RegenerateBackupCodes {
+export class RegenerateBackupCodes implements OnInit {
   private readonly api = inject(TwoFactorApi);
   private readonly injector = inject(Injector);
-  private readonly codeInput = viewChild<CodeField>('code');
+  private readonly proofFields = viewChild(SecondFactorProofFields);
   private readonly passwordInput = viewChild<PasswordField>('password');
+
+  /** The account has the authenticator app (else a backup code or a passkey is the proof). */
+  readonly totp = input(true);
+  /** How many passkeys the account has: with one, "Use a passkey" is offered. */
+  readonly passkeys = input(0);
 
   /** The new codes (the old ones no longer work). */
   readonly regenerated = output<string[]>();
   readonly cancelled = output<void>();
 
-  protected readonly factor = signal<SecondFactor>('code');
+  protected readonly proof = secondFactorProof();
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly submitted = signal(false);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
-    code: ['', [Validators.required, totpCodeValidator]],
-    backupCode: [{ value: '', disabled: true }, [Validators.required, backupCodeValidator]],
+    proof: this.proof.group,
     password: [{ value: '', disabled: true }, [Validators.required]],
   });
 
   constructor() {
-    afterNextRender(() => this.codeInput()?.focus());
+    afterNextRender(() => this.proofFields()?.focus());
   }
 
-  protected showError(which: 'code' | 'password'): boolean {
-    const control = which === 'code' ? this.secondFactorControl() : this.form.controls.password;
-    return showControlError(control, this.submitted());
+  ngOnInit(): void {
+    this.proof.reset({ totp: this.totp(), passkeys: this.passkeys() });
   }
 
-  protected toggleFactor(): void {
-    const next: SecondFactor = this.factor() === 'code' ? 'backup' : 'code';
-    this.factor.set(next);
+  protected showPasswordError(): boolean {
+    return showControlError(this.form.controls.password, this.submitted());
+  }
+
+  protected onSwitched(): void {
     this.error.set(null);
     this.submitted.set(false);
-    selectSecondFactor(this.form.controls, next);
-    this.focusSoon('code');
   }
 
   protected submit(): void {
     this.submitted.set(true);
-    if (this.busy()) return;
-    const second = this.secondFactorControl();
+    if (this.busy() || this.proof.locked()) return;
     const { password } = this.form.controls;
-    if (second.invalid || password.invalid) {
+    if (this.proof.invalid() || password.invalid) {
       this.form.markAllAsTouched();
-      this.focusSoon(second.invalid ? 'code' : 'password');
+      this.focusSoon(this.proof.invalid() ? 'code' : 'password');
       return;
     }
-    const proof: TwoFactorProof =
-      this.factor() === 'code' ? { code: normalizeTotpCode(second.value) } : { backupCode: normalizeBackupCode(second.value) };
+    this.send(this.proof.value());
+  }
+
+  /** "Use a passkey": the browser's prompt instead of a code (plus the password once asked for). */
+  protected usePasskey(): void {
+    this.submitted.set(true);
+    if (this.busy() || this.proof.locked()) return;
+    const { password } = this.form.controls;
+    if (password.invalid) {
+      password.markAsTouched();
+      this.focusSoon('password');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    this.proof.passkey().then(
+      (proof) => this.send(proof),
+      (err: unknown) => this.refused(err, false),
+    );
+  }
+
+  private send(proof: SecondFactorProof): void {
+    const { password } = this.form.controls;
     const pw = password.enabled ? password.value : undefined;
     this.busy.set(true);
     this.error.set(null);
@@ -133,35 +137,36 @@ export class RegenerateBackupCodes {
         this.busy.set(false);
         this.regenerated.emit(res.backupCodes);
       },
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.submitted.set(false);
-        const e = readApiError(err);
-        if (e.code === 'REAUTH_REQUIRED' || (e.code === 'INVALID_PASSWORD' && !pw)) {
-          password.enable();
-          password.reset();
-          this.error.set(`${REAUTH_PROMPT} Enter a new code if the first one has changed.`);
-          this.focusSoon('password');
-          return;
-        }
-        this.error.set(describeProofError(e, this.factor() === 'code' ? 'code' : 'backupCode'));
-        if (e.code === 'INVALID_PASSWORD') {
-          password.reset();
-          this.focusSoon('password');
-        } else if (e.status !== 429) {
-          second.reset();
-          this.focusSoon('code');
-        }
-      },
+      error: (err: unknown) => this.refused(err, !!pw),
     });
   }
 
-  private secondFactorControl() {
-    return this.factor() === 'code' ? this.form.controls.code : this.form.controls.backupCode;
+  private refused(err: unknown, sentPassword: boolean): void {
+    this.busy.set(false);
+    this.submitted.set(false);
+    const { password } = this.form.controls;
+    const e = readApiError(err);
+    if (e.code === 'REAUTH_REQUIRED' || (e.code === 'INVALID_PASSWORD' && !sentPassword)) {
+      password.enable();
+      password.reset();
+      this.error.set(`${REAUTH_PROMPT} Enter a new code if the first one has changed.`);
+      this.focusSoon('password');
+      return;
+    }
+    const { text, api } = this.proof.refusal(err);
+    this.error.set(text);
+    if (api?.code === 'INVALID_PASSWORD') {
+      password.reset();
+      this.focusSoon('password');
+    } else if (api && api.status !== 429) {
+      // Refused: a code or backup code cannot be sent again.
+      this.proof.control().reset();
+      this.focusSoon('code');
+    }
   }
 
   private focusSoon(which: 'code' | 'password'): void {
-    afterNextRender(() => (which === 'code' ? this.codeInput() : this.passwordInput())?.focus(), {
+    afterNextRender(() => (which === 'code' ? this.proofFields()?.focus() : this.passwordInput()?.focus()), {
       injector: this.injector,
     });
   }

@@ -1,13 +1,11 @@
 import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, inject, output, signal, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { describeProofError, readApiError } from '../../../core/auth/api-error';
 import { FactorRemoved, Passkey, SecondFactorProof } from '../../../core/auth/api.types';
 import { PasskeysApi } from '../../../core/passkeys/passkeys.api';
-import { WebAuthnClient, browserRefusalText } from '../../../core/passkeys/webauthn-client';
-import { CodeField } from '../../../shared/code-field';
-import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../../shared/codes';
-import { selectSecondFactor, showControlError, type SecondFactor } from '../../../shared/form-state';
+import { closeDialog, showDialog } from '../../../shared/dialog';
+import { showControlError } from '../../../shared/form-state';
 import { PasswordField } from '../../../shared/password-field';
+import { SecondFactorProofFields, secondFactorProof } from '../../../shared/second-factor-proof';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
 
 /**
@@ -16,53 +14,45 @@ import { TwoFactorStatusStore } from '../two-factor-status.store';
  */
 @Component({
   selector: 'app-passkey-remove-dialog',
-  imports: [ReactiveFormsModule, CodeField, PasswordField],
+  imports: [ReactiveFormsModule, PasswordField, SecondFactorProofFields],
   templateUrl: './passkey-remove-dialog.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PasskeyRemoveDialog {
   private readonly api = inject(PasskeysApi);
-  private readonly webauthn = inject(WebAuthnClient);
-  protected readonly status = inject(TwoFactorStatusStore);
+  private readonly status = inject(TwoFactorStatusStore);
   private readonly injector = inject(Injector);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
   private readonly passwordInput = viewChild<PasswordField>('password');
-  private readonly codeInput = viewChild<CodeField>('code');
+  private readonly proofFields = viewChild(SecondFactorProofFields);
 
   readonly removed = output<{ passkey: Passkey; result: FactorRemoved }>();
 
   protected readonly target = signal<Passkey | null>(null);
-  protected readonly factor = signal<SecondFactor>('code');
+  protected readonly proof = secondFactorProof();
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly submitted = signal(false);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     password: ['', [Validators.required]],
-    code: ['', [Validators.required, totpCodeValidator]],
-    backupCode: [{ value: '', disabled: true }, [Validators.required, backupCodeValidator]],
+    proof: this.proof.group,
   });
 
   open(passkey: Passkey): void {
     this.form.reset();
-    this.setFactor(this.status.totp() ? 'code' : 'backup');
+    // The key being removed can prove it too: "Use a passkey" is always offered here.
+    this.proof.reset({ totp: this.status.totp(), passkeys: Math.max(1, this.status.passkeys()) });
     this.target.set(passkey);
     this.error.set(null);
     this.submitted.set(false);
     this.busy.set(false);
-    const dialog = this.dialog().nativeElement;
-    if (typeof dialog.showModal === 'function') {
-      if (!dialog.open) dialog.showModal();
-    } else {
-      dialog.setAttribute('open', '');
-    }
-    this.focusSoon('password');
+    showDialog(this.dialog().nativeElement);
+    afterNextRender(() => this.passwordInput()?.focus(), { injector: this.injector });
   }
 
   close(): void {
-    const dialog = this.dialog().nativeElement;
-    if (typeof dialog.close === 'function') dialog.close();
-    else dialog.removeAttribute('open');
+    closeDialog(this.dialog().nativeElement);
     this.onClosed();
   }
 
@@ -75,62 +65,50 @@ export class PasskeyRemoveDialog {
     if (this.busy()) event.preventDefault();
   }
 
-  protected toggleFactor(): void {
-    this.setFactor(this.factor() === 'code' ? 'backup' : 'code');
+  protected onSwitched(): void {
     this.error.set(null);
     this.submitted.set(false);
-    this.focusSoon('code');
   }
 
-  protected showError(which: 'password' | 'code'): boolean {
-    const control = which === 'password' ? this.form.controls.password : this.secondFactorControl();
-    return showControlError(control, this.submitted());
+  protected showPasswordError(): boolean {
+    return showControlError(this.form.controls.password, this.submitted());
   }
 
   /** "Remove passkey": the password and a code (or a backup code). */
   protected submit(): void {
     this.submitted.set(true);
-    if (this.busy()) return;
+    if (this.busy() || this.proof.locked()) return;
     const { password } = this.form.controls;
-    const second = this.secondFactorControl();
-    if (password.invalid || second.invalid) {
+    if (password.invalid || this.proof.invalid()) {
       this.form.markAllAsTouched();
-      this.focus(password.invalid ? 'password' : 'code');
+      if (password.invalid) this.passwordInput()?.focus();
+      else this.proofFields()?.focus();
       return;
     }
-    const proof: SecondFactorProof =
-      this.factor() === 'code' ? { code: normalizeTotpCode(second.value) } : { backupCode: normalizeBackupCode(second.value) };
-    this.send(proof);
+    this.send(this.proof.value());
   }
 
   /** "Use a passkey": the password and the browser's passkey prompt instead of a code. */
   protected usePasskey(): void {
     this.submitted.set(true);
-    if (this.busy()) return;
+    if (this.busy() || this.proof.locked()) return;
     const { password } = this.form.controls;
     if (password.invalid) {
       password.markAsTouched();
-      this.focus('password');
+      this.passwordInput()?.focus();
       return;
     }
     this.busy.set(true);
     this.error.set(null);
-    this.api.proofOptions().subscribe({
-      next: (options) =>
-        this.webauthn.get(options).then(
-          (passkey) => this.send({ passkey }, true),
-          (err: unknown) => {
-            this.busy.set(false);
-            this.error.set(browserRefusalText(err));
-          },
-        ),
-      error: (err: unknown) => this.refused(err),
-    });
+    this.proof.passkey().then(
+      (proof) => this.send(proof),
+      (err: unknown) => this.refused(err),
+    );
   }
 
-  private send(proof: SecondFactorProof, started = false): void {
+  private send(proof: SecondFactorProof): void {
     const passkey = this.target();
-    if (!passkey || (this.busy() && !started)) return;
+    if (!passkey) return;
     this.busy.set(true);
     this.error.set(null);
     this.api.remove(passkey.id, { password: this.form.controls.password.value, ...proof }).subscribe({
@@ -146,32 +124,13 @@ export class PasskeyRemoveDialog {
   private refused(err: unknown): void {
     this.busy.set(false);
     this.submitted.set(false);
-    const e = readApiError(err);
-    this.error.set(describeProofError(e, this.factor() === 'code' ? 'code' : 'backupCode'));
-    if (e.status === 429) return;
-    if (e.code === 'INVALID_PASSWORD') {
+    const { text, api } = this.proof.refusal(err);
+    this.error.set(text);
+    if (api?.code === 'INVALID_PASSWORD') {
       this.form.controls.password.reset();
-      this.focus('password');
-    } else if (e.code === 'INVALID_CODE') {
-      this.secondFactorControl().reset();
-      this.focus('code');
+      this.passwordInput()?.focus();
+    } else if (api?.code === 'INVALID_CODE') {
+      this.proofFields()?.focus();
     }
-  }
-
-  private secondFactorControl() {
-    return this.factor() === 'code' ? this.form.controls.code : this.form.controls.backupCode;
-  }
-
-  private setFactor(next: SecondFactor): void {
-    this.factor.set(next);
-    selectSecondFactor(this.form.controls, next);
-  }
-
-  private focus(which: 'password' | 'code'): void {
-    (which === 'password' ? this.passwordInput() : this.codeInput())?.focus();
-  }
-
-  private focusSoon(which: 'password' | 'code'): void {
-    afterNextRender(() => this.focus(which), { injector: this.injector });
   }
 }

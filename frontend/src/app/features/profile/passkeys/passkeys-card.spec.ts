@@ -45,6 +45,7 @@ describe('PasskeysCard', () => {
   });
 
   afterEach(() => {
+    vi.useRealTimers();
     delete dialogProto['showModal'];
     delete dialogProto['close'];
     http.verify();
@@ -191,5 +192,49 @@ describe('PasskeysCard', () => {
     await fixture.whenStable();
     expect(status.enabled()).toBe(false);
     expect(el.textContent).toContain('Two-factor authentication is now off.');
+  });
+
+  it('TOO_MANY_ATTEMPTS: the remove dialog says how long, and its buttons wait for Retry-After', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await create([KEY], { totp: true });
+    buttonByText(el, 'Remove').click();
+    await fixture.whenStable();
+    const dialog = el.querySelector('dialog')!;
+    typeInto(inputByLabel(dialog, 'Password'), 'pw');
+    typeInto(inputByLabel(dialog, 'Authentication code'), '123456');
+    await fixture.whenStable();
+    buttonByText(dialog, 'Remove passkey').click();
+    const tooMany = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 120 });
+    http.expectOne('/auth/2fa/passkeys/pk1/remove').flush(tooMany.body, tooMany.opts);
+    await fixture.whenStable();
+    expect(alerts(dialog)).toEqual(['Too many attempts. Please wait 2 minutes before trying again.']);
+    expect(buttonByText(dialog, 'Remove passkey').disabled).toBe(true);
+    expect(buttonByText(dialog, 'Use a passkey').disabled).toBe(true);
+    expect(buttonByText(dialog, 'Cancel').disabled).toBe(false);
+    dialog.querySelector('form')!.dispatchEvent(new Event('submit'));
+    http.expectNone('/auth/2fa/passkeys/pk1/remove');
+
+    vi.advanceTimersByTime(120_000);
+    await fixture.whenStable();
+    expect(buttonByText(dialog, 'Remove passkey').disabled).toBe(false);
+    expect(buttonByText(dialog, 'Use a passkey').disabled).toBe(false);
+  });
+
+  it('a browser refusal of the passkey proof is shown, nothing is removed', async () => {
+    webauthn.get = async () => {
+      throw Object.assign(new Error('cancelled'), { name: 'NotAllowedError' });
+    };
+    await create([KEY], { totp: true });
+    buttonByText(el, 'Remove').click();
+    await fixture.whenStable();
+    const dialog = el.querySelector('dialog')!;
+    typeInto(inputByLabel(dialog, 'Password'), 'pw');
+    await fixture.whenStable();
+    buttonByText(dialog, 'Use a passkey').click();
+    http.expectOne('/auth/2fa/passkeys/proof-options').flush({ challenge: 'cHJvb2Y', allowCredentials: [] });
+    await settle();
+    http.expectNone('/auth/2fa/passkeys/pk1/remove');
+    expect(alerts(dialog)).toEqual(["Your passkey or security key did not confirm it's you. Try again."]);
+    expect(buttonByText(dialog, 'Remove passkey').disabled).toBe(false);
   });
 });
