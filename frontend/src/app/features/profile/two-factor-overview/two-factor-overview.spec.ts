@@ -2,7 +2,7 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { Component, input } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { QRCodeComponent } from 'angularx-qrcode';
-import { aUser, buttonByText, inputByLabel, provideTestApp, signIn } from '../../../../testing/test-utils';
+import { aUser, buttonByText, inputByLabel, provideTestApp, signIn, typeInto } from '../../../../testing/test-utils';
 import { TotpSetup } from '../totp-setup/totp-setup';
 import { TotpSetupStore } from '../totp-setup/totp-setup.store';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
@@ -73,6 +73,54 @@ describe('TwoFactorOverview', () => {
     await create({ enabled: true, totp: true, passkeys: 0, backupCodesRemaining: 10 });
     expect(hint()).toContain('You’ll be asked for a code from your authenticator app each time you log in.');
     expect(() => buttonByText(el, 'Set up an authenticator app')).toThrow();
+    // The app is the only factor: "Disable" covers removing it.
+    expect(() => buttonByText(el, 'Remove authenticator app')).toThrow();
+  });
+
+  it('a passkey-only account is not offered "Remove authenticator app"', async () => {
+    await create({ enabled: true, totp: false, passkeys: 2, backupCodesRemaining: 10 });
+    expect(() => buttonByText(el, 'Remove authenticator app')).toThrow();
+  });
+
+  it('with the app AND a passkey: "Remove authenticator app" removes only the app; the status reloads, 2FA stays on', async () => {
+    const dialogProto = HTMLDialogElement.prototype as unknown as Record<string, unknown>;
+    dialogProto['showModal'] = function (this: HTMLDialogElement) {
+      this.setAttribute('open', '');
+    };
+    dialogProto['close'] = function (this: HTMLDialogElement) {
+      this.removeAttribute('open');
+      this.dispatchEvent(new Event('close'));
+    };
+    try {
+      await create({ enabled: true, totp: true, passkeys: 1, backupCodesRemaining: 7 });
+      const changed = vi.fn();
+      fixture.componentInstance.changed.subscribe(changed);
+      buttonByText(el, 'Remove authenticator app').click();
+      await fixture.whenStable();
+      const dialog = el.querySelector<HTMLElement>('[data-testid="totp-remove-dialog"]')!;
+      expect(dialog.hasAttribute('open')).toBe(true);
+      typeInto(inputByLabel(dialog, 'Password'), 'pw');
+      typeInto(inputByLabel(dialog, 'Authentication code'), '123456');
+      await fixture.whenStable();
+      buttonByText(dialog, 'Remove app').click();
+      const req = http.expectOne('/auth/2fa/totp/remove');
+      expect(req.request.body).toEqual({ password: 'pw', code: '123456' });
+      req.flush({ message: 'Authenticator app removed', twoFactorEnabled: true });
+      await fixture.whenStable();
+      http.expectOne('/auth/2fa/status').flush({ enabled: true, totp: false, passkeys: 1, backupCodesRemaining: 7 });
+      await fixture.whenStable();
+      const status = TestBed.inject(TwoFactorStatusStore);
+      expect([status.enabled(), status.totp(), status.passkeys()]).toEqual([true, false, 1]);
+      expect(status.notice()).toBe('Authenticator app removed');
+      expect(el.querySelector('[data-testid="twofa-status"]')?.textContent?.trim()).toBe('On');
+      expect(hint()).toContain('You’ll be asked for your passkey or security key each time you log in.');
+      expect(() => buttonByText(el, 'Remove authenticator app')).toThrow();
+      expect(buttonByText(el, 'Set up an authenticator app')).toBeTruthy();
+      expect(changed).toHaveBeenCalledTimes(1);
+    } finally {
+      delete dialogProto['showModal'];
+      delete dialogProto['close'];
+    }
   });
 
   it('new backup codes from anywhere (a first passkey) are shown here once', async () => {

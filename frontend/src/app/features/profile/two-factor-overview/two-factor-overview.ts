@@ -1,7 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, input, output, signal, viewChild } from '@angular/core';
 import { ActivatedRoute, Router } from '@angular/router';
-import { TrustedDevice } from '../../../core/auth/api.types';
+import { FactorRemoved, TrustedDevice } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
 import { START_SETUP_PARAM } from '../../../core/two-factor/setup-flow';
 import { BackupCodesPanel } from '../backup-codes/backup-codes-panel';
@@ -10,16 +10,17 @@ import { TotpSetup } from '../totp-setup/totp-setup';
 import { SetupOutcome, TotpSetupStore } from '../totp-setup/totp-setup.store';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
 import { DisableTwoFactorDialog } from './disable-two-factor-dialog';
+import { RemoveTotpDialog } from './remove-totp-dialog';
 
 /**
  * The two-factor card: the status, and one of loading / error / off / setup (TotpSetup) / the
- * backup codes shown once / on (regenerate codes, disable).
+ * backup codes shown once / on (regenerate codes, remove the app when passkeys stay, disable).
  */
 export type OverviewStep = 'loading' | 'load-error' | 'off' | 'setup' | 'codes' | 'on';
 
 @Component({
   selector: 'app-two-factor-overview',
-  imports: [DatePipe, BackupCodesPanel, DisableTwoFactorDialog, RegenerateBackupCodes, TotpSetup],
+  imports: [DatePipe, BackupCodesPanel, DisableTwoFactorDialog, RegenerateBackupCodes, RemoveTotpDialog, TotpSetup],
   templateUrl: './two-factor-overview.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -31,6 +32,7 @@ export class TwoFactorOverview {
   private readonly route = inject(ActivatedRoute);
   private readonly injector = inject(Injector);
   private readonly disableDialog = viewChild.required(DisableTwoFactorDialog);
+  private readonly removeTotpDialog = viewChild.required(RemoveTotpDialog);
 
   /** This browser's remembered-device entry (it skips the code step), from the devices card. */
   readonly rememberedHere = input<TrustedDevice | null>(null);
@@ -96,6 +98,24 @@ export class TwoFactorOverview {
   protected openDisable(): void {
     this.setup.reset();
     this.disableDialog().open();
+  }
+
+  protected openRemoveTotp(): void {
+    this.setup.reset();
+    this.regenerateOpen.set(false);
+    this.removeTotpDialog().open();
+  }
+
+  /** The app is gone; the passkeys keep 2FA on (unless they went meanwhile: then it is off). */
+  protected onTotpRemoved(result: FactorRemoved): void {
+    if (!result.twoFactorEnabled) {
+      this.onDisabled();
+      return;
+    }
+    this.status.notice.set(result.message);
+    this.status.load();
+    this.changed.emit();
+    this.focus('#twofa-title');
   }
 
   protected onDisabled(): void {
