@@ -2,7 +2,9 @@ import { HttpTestingController, TestRequest } from '@angular/common/http/testing
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { anEvent } from '../../../../testing/fixtures';
 import { alerts, buttonByText, provideTestApp } from '../../../../testing/test-utils';
-import { SecurityActivity } from './security-activity';
+import { ViewportScroller } from '@angular/common';
+import { RouterTestingHarness } from '@angular/router/testing';
+import { ACTIVITY_ANCHOR, SecurityActivity } from './security-activity';
 
 function events(from: number, count: number) {
   return Array.from({ length: count }, (_, i) =>
@@ -161,5 +163,54 @@ describe('SecurityActivity', () => {
     http.expectOne('/auth/security-events').flush({ events: [], nextCursor: null });
     await fixture.whenStable();
     expect(el.textContent).toContain('No activity yet.');
+  });
+
+  describe('/profile#security-activity (the link in the security emails)', () => {
+    let scrolled: string[];
+
+    async function open(url: string): Promise<RouterTestingHarness> {
+      TestBed.resetTestingModule();
+      TestBed.configureTestingModule({ providers: provideTestApp([{ path: 'profile', component: SecurityActivity }]) });
+      http = TestBed.inject(HttpTestingController);
+      scrolled = [];
+      vi.spyOn(TestBed.inject(ViewportScroller), 'scrollToAnchor').mockImplementation((anchor: string) => {
+        scrolled.push(anchor);
+      });
+      const harness = await RouterTestingHarness.create();
+      await harness.navigateByUrl(url);
+      el = harness.routeNativeElement!;
+      return harness;
+    }
+
+    it('scrolls to the card once its events are on screen, and not again on a reload', async () => {
+      const harness = await open('/profile#security-activity');
+      expect(el.querySelector('#security-activity')).not.toBeNull();
+      // The router's own anchor scrolling ran before the events came: not yet.
+      await harness.fixture.whenStable();
+      expect(scrolled).toEqual([]);
+      http.expectOne('/auth/security-events').flush({ events: events(0, 3), nextCursor: null });
+      await harness.fixture.whenStable();
+      expect(items()).toHaveLength(3);
+      expect(scrolled).toEqual([ACTIVITY_ANCHOR]);
+
+      harness.routeDebugElement!.injector.get(SecurityActivity).reload();
+      http.expectOne('/auth/security-events').flush({ events: events(0, 4), nextCursor: null });
+      await harness.fixture.whenStable();
+      expect(scrolled).toEqual([ACTIVITY_ANCHOR]);
+    });
+
+    it('also after a failed load (the card is there, with its error)', async () => {
+      const harness = await open('/profile#security-activity');
+      http.expectOne('/auth/security-events').flush({ message: 'down', code: 'SERVICE_UNAVAILABLE' }, { status: 503, statusText: 'x' });
+      await harness.fixture.whenStable();
+      expect(scrolled).toEqual([ACTIVITY_ANCHOR]);
+    });
+
+    it('does not scroll without the fragment', async () => {
+      const harness = await open('/profile');
+      http.expectOne('/auth/security-events').flush({ events: events(0, 3), nextCursor: null });
+      await harness.fixture.whenStable();
+      expect(scrolled).toEqual([]);
+    });
   });
 });

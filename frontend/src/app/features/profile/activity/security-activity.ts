@@ -1,5 +1,7 @@
-import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { DatePipe, ViewportScroller } from '@angular/common';
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { ActivatedRoute } from '@angular/router';
 import { readApiError } from '../../../core/auth/api-error';
 import { SecurityEvent } from '../../../core/auth/api.types';
 import { SecurityEventsApi } from '../../../core/security-events/security-events.api';
@@ -7,6 +9,9 @@ import { ActivityEntry, describeEvent, eventMeta, groupActivity, isWarning } fro
 
 /** Shown at first; each "Load more" shows this many more (fetching the next page when needed). */
 export const ACTIVITY_STEP = 10;
+
+/** `/profile#security-activity`: the link in the security emails (backend mail/templates.ts). */
+export const ACTIVITY_ANCHOR = 'security-activity';
 
 /**
  * The user's audit log, newest first. The API pages with a cursor (`nextCursor`, null on the last
@@ -19,7 +24,7 @@ export const ACTIVITY_STEP = 10;
   imports: [DatePipe],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="activity-title" data-testid="security-activity-card">
+    <section id="security-activity" class="card" aria-labelledby="activity-title" data-testid="security-activity-card">
       <h2 id="activity-title">Recent security activity</h2>
       @if (unavailable(); as message) {
         <p class="muted" data-testid="security-events-unavailable">{{ message }}</p>
@@ -74,6 +79,8 @@ export const ACTIVITY_STEP = 10;
 })
 export class SecurityActivity {
   private readonly api = inject(SecurityEventsApi);
+  private readonly scroller = inject(ViewportScroller);
+  private readonly injector = inject(Injector);
 
   /** Every event fetched so far (pages appended in order). */
   protected readonly events = signal<SecurityEvent[] | null>(null);
@@ -102,7 +109,20 @@ export class SecurityActivity {
   /** Ignores answers to a load that a newer reload() replaced. */
   private generation = 0;
 
+  /** The URL asks for this card (#security-activity) and it has not been scrolled to yet. */
+  private scrollPending = false;
+  /** The first page (or its error) is on screen: the card has its height. */
+  private settled = false;
+
   constructor() {
+    // The router's anchorScrolling runs when the navigation ends, before this card has loaded (and
+    // while the cards above it are still growing): scroll again once the events are on screen.
+    inject(ActivatedRoute)
+      .fragment.pipe(takeUntilDestroyed())
+      .subscribe((fragment) => {
+        this.scrollPending = fragment === ACTIVITY_ANCHOR;
+        this.scrollIfAsked();
+      });
     this.reload();
   }
 
@@ -120,6 +140,7 @@ export class SecurityActivity {
         this.nextCursor.set(page.nextCursor);
         this.shown.set(ACTIVITY_STEP);
         this.shownText.set('');
+        this.loaded();
       },
       error: (err: unknown) => {
         if (generation !== this.generation) return;
@@ -127,9 +148,10 @@ export class SecurityActivity {
         if (e.code === 'TWOFA_SETUP_REQUIRED') {
           // Nothing to retry: the API shows it once 2FA is on (an admin's first step).
           this.unavailable.set('Your security activity is shown here once two-factor authentication is on.');
-          return;
+        } else {
+          this.error.set(`Could not load your security activity. ${e.message}`);
         }
-        this.error.set(`Could not load your security activity. ${e.message}`);
+        this.loaded();
       },
     });
   }
@@ -160,6 +182,18 @@ export class SecurityActivity {
         this.moreError.set(`Could not load older activity. ${readApiError(err).message}`);
       },
     });
+  }
+
+  private loaded(): void {
+    this.settled = true;
+    this.scrollIfAsked();
+  }
+
+  /** Once per request: a later reload (after a change on the page) must not jump there again. */
+  private scrollIfAsked(): void {
+    if (!this.scrollPending || !this.settled) return;
+    this.scrollPending = false;
+    afterNextRender(() => this.scroller.scrollToAnchor(ACTIVITY_ANCHOR), { injector: this.injector });
   }
 
   private show(count: number): void {
