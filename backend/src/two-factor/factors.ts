@@ -46,9 +46,25 @@ type Tx = Pick<Db, "$executeRaw" | "$queryRaw">;
  * First statement of a transaction that adds or removes a factor: takes the user's row lock
  * (serialising every factor change of this user) and bumps tokenVersion (every other token dies).
  * Returns false when the user is gone. `extra` sets more columns in the same UPDATE.
+ *
+ * `actor`: the session making the change must still be alive once the lock is held. Its token
+ * was checked before the request waited for the lock; meanwhile a concurrent factor change (or
+ * logout-all) may have bumped tokenVersion, or "sign out other sessions" revoked it. Without
+ * this guard a session that a change had just ended still added its own passkey after it (and
+ * then ended the session of whoever ended it): review attack, test/factor-attacks.test.ts.
+ * Returns false then too (the caller answers 401 UNAUTHENTICATED and rolls back).
  */
-export async function lockUserForFactorChange(tx: Tx, userId: string, extra: Prisma.Sql = Prisma.empty): Promise<boolean> {
-  const n = await tx.$executeRaw`UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1, ${extra} "updatedAt" = now() WHERE "id" = ${userId}`;
+export async function lockUserForFactorChange(
+  tx: Tx,
+  userId: string,
+  extra: Prisma.Sql = Prisma.empty,
+  actor?: { tokenVersion: number; sessionId: string },
+): Promise<boolean> {
+  const alive = actor
+    ? Prisma.sql`AND "tokenVersion" = ${actor.tokenVersion}
+      AND EXISTS (SELECT 1 FROM "Session" s WHERE s."id" = ${actor.sessionId} AND s."userId" = ${userId} AND s."revokedAt" IS NULL)`
+    : Prisma.empty;
+  const n = await tx.$executeRaw`UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1, ${extra} "updatedAt" = now() WHERE "id" = ${userId} ${alive}`;
   return n === 1;
 }
 

@@ -75,7 +75,8 @@ export async function removePasskey(
   await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "passkey_remove" }, [{ password: proofs.password }, proofs.second]);
   const now = ctx.clock.now();
   return ctx.db.$transaction(async (tx) => {
-    if (!(await lockUserForFactorChange(tx, user.id))) throw new AppError("UNAUTHENTICATED");
+    // only while this session is alive (factors.ts): one ended by a concurrent change removes nothing
+    if (!(await lockUserForFactorChange(tx, user.id, Prisma.empty, { tokenVersion: user.tokenVersion, sessionId: actor.sessionId }))) throw new AppError("UNAUTHENTICATED");
     const removed = await tx.passkey.deleteMany({ where: { id: target.id, userId: user.id } });
     if (removed.count !== 1) throw new AppError("NOT_FOUND"); // removed meanwhile by another request
     // read after the lock (READ COMMITTED: this statement sees every factor change committed before it)

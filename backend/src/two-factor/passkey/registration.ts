@@ -56,8 +56,11 @@ export async function finishPasskeyRegistration(
 
   const codes = generateBackupCodes();
   const outcome = await ctx.db.$transaction(async (tx) => {
-    // factors.ts' protocol: the user's row first (tokenVersion++, and an admin-required setup is done)
-    if (!(await lockUserForFactorChange(tx, user.id, Prisma.sql`"twoFactorSetupRequired" = false,`))) throw new AppError("UNAUTHENTICATED");
+    // factors.ts' protocol: the user's row first (tokenVersion++, and an admin-required setup is
+    // done), and only while this session is still alive: of concurrent adds from several sessions
+    // the first ends the others, which then add nothing
+    const alive = { tokenVersion: user.tokenVersion, sessionId: actor.sessionId };
+    if (!(await lockUserForFactorChange(tx, user.id, Prisma.sql`"twoFactorSetupRequired" = false,`, alive))) throw new AppError("UNAUTHENTICATED");
     const firstFactor = !anyFactor(await factorsOf(tx, user.id));
     // a time-ordered id (UUIDv7 layout, security/audit.ts): the list is oldest first even within one millisecond
     const inserted = await tx.$queryRaw<{ id: string }[]>`
