@@ -146,6 +146,17 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await expectPath(page, "/dashboard");
   });
 
+  step("new backup codes with the passkey as the proof (no code typed)", async () => {
+    await page.goto("/profile");
+    await page.getByRole("button", { name: "Regenerate backup codes" }).click();
+    const form = page.locator("form", { has: page.getByRole("heading", { name: "New backup codes" }) });
+    await form.getByRole("button", { name: "Use a passkey" }).click();
+    const codes = page.getByTestId("backup-codes");
+    await codes.waitFor({ state: "visible", timeout: T.ui });
+    assert.equal((await codes.textContent()).match(/\b[a-z0-9]{4}-[a-z0-9]{4}\b/gi)?.length, 10, "ten new backup codes");
+    await page.getByRole("button", { name: "I saved them" }).click();
+  });
+
   step("remove the passkey with the password and a code: the code step no longer offers it", async () => {
     await page.goto("/profile");
     const card = page.getByTestId("passkeys-card");
