@@ -153,7 +153,7 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await form.getByRole("button", { name: "Use a passkey" }).click();
     const codes = page.getByTestId("backup-codes");
     await codes.waitFor({ state: "visible", timeout: T.ui });
-    assert.equal((await codes.textContent()).match(/\b[a-z0-9]{4}-[a-z0-9]{4}\b/gi)?.length, 10, "ten new backup codes");
+    assert.equal(await codes.locator("li").count(), 10, "ten new backup codes");
     await page.getByRole("button", { name: "I saved them" }).click();
   });
 
