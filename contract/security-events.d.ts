@@ -35,6 +35,8 @@ export interface SecurityEventDefinition {
   readonly text: string;
   /** worth a second look */
   readonly warning?: true;
+  /** other words when the event's detail has these values (e.g. TWOFA_ENABLED {firstFactor: false}) */
+  readonly variants?: readonly { readonly when: Readonly<Record<string, string | number | boolean>>; readonly text: string }[];
 }
 
 export declare const SECURITY_EVENTS: { readonly [T in SecurityEventType]: SecurityEventDefinition };
@@ -55,6 +57,7 @@ export declare const PROOF_CONTEXTS: Readonly<Record<string, string>>;
 
 /** "LOGIN_SUCCESS" → "Login success"; `fallback` for an empty string */
 export declare function humanise(code: string | null | undefined, fallback: string): string;
-export declare function securityEventText(type: string): string;
+/** the event's words; with its detail, a matching variant's (TWOFA_ENABLED {firstFactor: false} → "Authenticator app added …") */
+export declare function securityEventText(type: string, detail?: Readonly<Record<string, unknown>> | null): string;
 export declare function isWarningEventType(type: string): boolean;
 export declare function authMethodLabel(method: string | null | undefined): string;

@@ -11,7 +11,11 @@ const SECURITY_EVENTS = {
   LOGIN_FAILURE: { text: "Failed login attempt (wrong password)", warning: true },
   LOGOUT: { text: "Logged out" },
   TWOFA_SETUP_STARTED: { text: "Two-factor setup started" },
-  TWOFA_ENABLED: { text: "Two-factor authentication turned on" },
+  TWOFA_ENABLED: {
+    text: "Two-factor authentication turned on",
+    // an authenticator app added while a passkey already kept 2FA on (enable with firstFactor false)
+    variants: [{ when: { firstFactor: false }, text: "Authenticator app added (two-factor authentication was already on)" }],
+  },
   TWOFA_DISABLED: { text: "Two-factor authentication turned off", warning: true },
   TWOFA_VERIFY_SUCCESS: { text: "Authentication code accepted at login" },
   TWOFA_VERIFY_FAILURE: { text: "Wrong authentication code entered at login", warning: true },
@@ -37,7 +41,11 @@ const SECURITY_EVENTS = {
   ADMIN_TWOFA_RESET: { text: "An administrator reset your two-factor authentication", warning: true },
   ACCOUNT_UNLOCKED: { text: "An administrator unlocked code entry for your account" },
   TOTP_REMOVED: { text: "Authenticator app removed", warning: true },
-  PASSKEY_ADDED: { text: "Passkey or security key added" },
+  PASSKEY_ADDED: {
+    text: "Passkey or security key added",
+    // the first factor: no TWOFA_ENABLED event is written beside it, so this line says it
+    variants: [{ when: { firstFactor: true }, text: "Passkey or security key added (two-factor authentication turned on)" }],
+  },
   PASSKEY_RENAMED: { text: "Passkey or security key renamed" },
   PASSKEY_REMOVED: { text: "Passkey or security key removed", warning: true },
   PASSKEY_COUNTER_ROLLBACK: {
@@ -45,7 +53,14 @@ const SECURITY_EVENTS = {
     warning: true,
   },
 };
-for (const entry of Object.values(SECURITY_EVENTS)) Object.freeze(entry);
+for (const entry of Object.values(SECURITY_EVENTS)) {
+  for (const variant of entry.variants ?? []) {
+    Object.freeze(variant.when);
+    Object.freeze(variant);
+  }
+  if (entry.variants) Object.freeze(entry.variants);
+  Object.freeze(entry);
+}
 Object.freeze(SECURITY_EVENTS);
 
 const SECURITY_EVENT_TYPES = Object.freeze(Object.keys(SECURITY_EVENTS));
@@ -81,9 +96,19 @@ function humanise(code, fallback) {
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : fallback;
 }
 
-/** The activity words of an event type; an unknown (newer) type is humanised rather than hidden. */
-function securityEventText(type) {
-  return Object.prototype.hasOwnProperty.call(SECURITY_EVENTS, type) ? SECURITY_EVENTS[type].text : humanise(type, "Security event");
+/**
+ * The activity words of an event type; an unknown (newer) type is humanised rather than hidden.
+ * With the event's detail, a variant whose `when` fields all equal the detail's wins (TWOFA_ENABLED
+ * {firstFactor: false} is an authenticator app added, not 2FA turned on).
+ */
+function securityEventText(type, detail) {
+  if (!Object.prototype.hasOwnProperty.call(SECURITY_EVENTS, type)) return humanise(type, "Security event");
+  const entry = SECURITY_EVENTS[type];
+  if (detail && typeof detail === "object" && entry.variants) {
+    const variant = entry.variants.find((v) => Object.entries(v.when).every(([k, value]) => detail[k] === value));
+    if (variant) return variant.text;
+  }
+  return entry.text;
 }
 
 function isWarningEventType(type) {

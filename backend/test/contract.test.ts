@@ -76,5 +76,11 @@ describe("@twofa/contract", () => {
     expect(retryText(undefined, undefined)).toBe("Too many requests. Please wait a little while and try again.");
     expect(securityEventText("PASSKEY_ADDED")).toBe("Passkey or security key added");
     expect(securityEventText("SOMETHING_NEW")).toBe("Something new");
+    // the detail refines a line: an authenticator app added while a passkey kept 2FA on is not "turned on"
+    expect(securityEventText("TWOFA_ENABLED", { method: "totp", firstFactor: false })).toBe("Authenticator app added (two-factor authentication was already on)");
+    expect(securityEventText("TWOFA_ENABLED", { method: "totp", firstFactor: true })).toBe("Two-factor authentication turned on");
+    expect(securityEventText("TWOFA_ENABLED", null)).toBe("Two-factor authentication turned on");
+    expect(securityEventText("PASSKEY_ADDED", { firstFactor: true })).toBe("Passkey or security key added (two-factor authentication turned on)");
+    expect(securityEventText("TOTP_REMOVED", { proof: "password+code" })).toBe("Authenticator app removed");
   });
 });

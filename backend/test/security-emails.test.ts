@@ -5,6 +5,7 @@ import type { ParsedMail } from "mailparser";
 import { backoffMs, type MailWorker } from "../src/mail/worker";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
 import { startSmtp, testMailWorker, type TestSmtp } from "./smtp";
+import { addPasskey, newAuthenticator } from "./support/passkeys";
 
 const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
@@ -184,4 +185,28 @@ test("fault: SMTP down while the events happen, then up → every email arrives 
   expect(down.messages).toHaveLength(4);
   await downWorker.stop();
   await down.close();
+});
+
+test("a passkey user adds an authenticator app, then removes it: the emails say the app was added and removed (2FA was and stays on)", async () => {
+  // before the review: adding TOTP as a second factor sent "Two-factor authentication was turned
+  // on", and removing it while a passkey remained (TOTP_REMOVED) sent no email at all
+  const { client, email } = await registeredClient(env);
+  expect((await addPasskey(client, newAuthenticator(env))).status).toBe(201);
+  const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+  expect((await client.post("/auth/2fa/enable", { token: codeAt(secret, env) })).status).toBe(200);
+  env.clock.advance(30);
+  const removed = await client.post("/auth/2fa/totp/remove", { password: PASSWORD, code: codeAt(secret, env) });
+  expect(removed.body).toMatchObject({ twoFactorEnabled: true });
+  const mails = await inbox(email);
+  // (the worker's delivery order is not the order of the events: compare as a set)
+  expect(mails.map((m) => m.subject).sort()).toEqual(
+    ["A passkey or security key was added to your account", "An authenticator app was added to your account", "The authenticator app was removed from your account"].sort(),
+  );
+  const bySubject = (start: string) => mails.find((m) => m.subject!.startsWith(start))!;
+  expect(bySubject("An authenticator app was added").text).toContain("Two-factor authentication was already on");
+  expect(bySubject("An authenticator app was added").text).not.toMatch(/turned on/);
+  const gone = bySubject("The authenticator app was removed");
+  expect(gone.text).toContain("Two-factor authentication stays on with your passkeys or security keys");
+  expectSecurityMail(gone, "Unknown device", client.ip);
+  for (const mail of mails) expect(`${mail.text}\n${mail.html}`).not.toContain(secret);
 });

@@ -14,7 +14,10 @@ export interface EventData {
 }
 
 export interface TemplateData {
-  twofa_enabled: EventData;
+  /** firstFactor false: an authenticator app added while 2FA was already on (passkeys); absent in older rows = first */
+  twofa_enabled: EventData & { firstFactor?: boolean };
+  /** the authenticator app removed while passkeys keep 2FA on (the last factor sends twofa_disabled) */
+  totp_removed: EventData;
   twofa_disabled: EventData;
   backup_codes_regenerated: EventData;
   backup_code_used: EventData & { remaining: number };
@@ -65,11 +68,30 @@ const CHANGE_PASSWORD = "If this wasn't you, change your password now and review
 type Describers = { [T in MailTemplate]: (data: TemplateData[T], appUrl: string) => Description };
 
 const DESCRIBE: Describers = {
-  twofa_enabled: () => ({
-    subject: "Two-factor authentication was turned on",
-    heading: "Two-factor authentication is on",
-    paragraphs: ["Two-factor authentication was turned on for your account. From now on, signing in needs your password and a code from your authenticator app."],
-    notYou: "If this wasn't you, someone else has your password: reset it now and contact your administrator.",
+  twofa_enabled: (d) =>
+    d.firstFactor === false
+      ? {
+          // 2FA was already on (a passkey): "turned on" would be wrong, and alarming in the wrong way
+          subject: "An authenticator app was added to your account",
+          heading: "New authenticator app",
+          paragraphs: [
+            "An authenticator app was added to your account. Two-factor authentication was already on: its codes can now be used as the second step when signing in and to confirm security changes, besides your passkeys or security keys and your backup codes. Every other session was signed out.",
+          ],
+          notYou: "If this wasn't you, someone has your password and a session: remove the authenticator app on your profile page, change your password and sign out other sessions.",
+        }
+      : {
+          subject: "Two-factor authentication was turned on",
+          heading: "Two-factor authentication is on",
+          paragraphs: ["Two-factor authentication was turned on for your account. From now on, signing in needs your password and a code from your authenticator app."],
+          notYou: "If this wasn't you, someone else has your password: reset it now and contact your administrator.",
+        },
+  totp_removed: () => ({
+    subject: "The authenticator app was removed from your account",
+    heading: "The authenticator app was removed",
+    paragraphs: [
+      "The authenticator app was removed from your account: its codes no longer work. Two-factor authentication stays on with your passkeys or security keys and your backup codes. Every other session was signed out.",
+    ],
+    notYou: "If this wasn't you, someone has your password and a second factor: reset your password now, review your passkeys and sign out other sessions.",
   }),
   twofa_disabled: () => ({
     subject: "Two-factor authentication was turned off",

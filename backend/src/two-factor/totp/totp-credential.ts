@@ -140,7 +140,8 @@ export async function enableTotp(ctx: Context, actor: Actor, input: { token: str
     const backupCodes = firstFactor ? await replaceBackupCodes(tx, ctx.config.backupCodeKey, user.id) : undefined;
     for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, "twofa_enabled")) await op;
     await recordAuditEvent(tx, { userId: user.id, type: "TWOFA_ENABLED", meta, detail: { method: "totp", firstFactor } });
-    await enqueueMail(tx, { userId: user.id, to: user.email, template: "twofa_enabled", data: eventData(meta, now), nowMs: now });
+    // firstFactor false: the email says an authenticator app was added (2FA was already on)
+    await enqueueMail(tx, { userId: user.id, to: user.email, template: "twofa_enabled", data: { ...eventData(meta, now), firstFactor }, nowMs: now });
     return { user: await loadSessionUser(tx, user.id), ...(backupCodes ? { backupCodes } : {}) };
   });
 }
@@ -174,7 +175,9 @@ export async function removeTotp(
     else await tx.totpSetup.deleteMany({ where: { userId: user.id } });
     for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, last ? "twofa_disabled" : "totp_removed")) await op;
     await recordAuditEvent(tx, { userId: user.id, type: last ? "TWOFA_DISABLED" : "TOTP_REMOVED", meta, detail: { proof: proofName, ...(last ? { via: "totp_remove" } : {}) } });
-    if (last) await enqueueMail(tx, { userId: user.id, to: user.email, template: "twofa_disabled", data: eventData(meta, now), nowMs: now });
+    // in the same transaction as the removal: the last factor is a disable; otherwise the owner is
+    // told the app went (2FA stays on with passkeys) — before the review this sent no email at all
+    await enqueueMail(tx, { userId: user.id, to: user.email, template: last ? "twofa_disabled" : "totp_removed", data: eventData(meta, now), nowMs: now });
     const fresh = await loadSessionUser(tx, user.id);
     return { user: fresh, twoFactorEnabled: fresh.twoFactorEnabled };
   });
