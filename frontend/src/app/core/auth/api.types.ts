@@ -146,5 +146,8 @@ export type PasskeyList = Schemas['PasskeyList'];
 /** POST /auth/2fa/passkeys: 201; backupCodes only when this is the user's first factor. */
 export type PasskeyAdded = Schemas['AddPasskeyResponse'];
 
-/** POST /auth/2fa/passkeys/:id/remove (and /auth/2fa/totp/remove): twoFactorEnabled false after the last factor. */
+/** POST /auth/2fa/passkeys/:id/remove: twoFactorEnabled false after the last factor. */
 export type FactorRemoved = Schemas['RemovePasskeyResponse'];
+
+/** POST /auth/2fa/totp/remove: twoFactorEnabled false when the app was the last factor. */
+export type TotpRemoved = Schemas['FactorRemovedResponse'];

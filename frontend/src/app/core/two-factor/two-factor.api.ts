@@ -4,7 +4,7 @@ import { Observable, tap } from 'rxjs';
 import {
   BackupCodesRequest,
   BackupCodesResponse,
-  FactorRemoved,
+  TotpRemoved,
   MessageResponse,
   SecondFactorProof,
   TwoFactorEnableResult,
@@ -50,9 +50,9 @@ export class TwoFactorApi {
    * Removes the authenticator app only (the passkeys stay): the password and `{code}`,
    * `{backupCode}` or `{passkey}`. `twoFactorEnabled: false` when the app was the last factor.
    */
-  removeTotp(body: { password: string } & SecondFactorProof): Observable<FactorRemoved> {
+  removeTotp(body: { password: string } & SecondFactorProof): Observable<TotpRemoved> {
     return this.http
-      .post<FactorRemoved>('/auth/2fa/totp/remove', body)
+      .post<TotpRemoved>('/auth/2fa/totp/remove', body)
       .pipe(tap((r) => this.session.updateUser({ twoFactorEnabled: r.twoFactorEnabled })));
   }
 

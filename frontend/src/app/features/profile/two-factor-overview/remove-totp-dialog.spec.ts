@@ -1,6 +1,6 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { FactorRemoved } from '../../../core/auth/api.types';
+import { TotpRemoved } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
 import { WebAuthnClient } from '../../../core/passkeys/webauthn-client';
 import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, tick, typeInto } from '../../../../testing/test-utils';
@@ -12,7 +12,7 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
   let http: HttpTestingController;
   let fixture: ComponentFixture<RemoveTotpDialog>;
   let el: HTMLElement;
-  let removed: FactorRemoved[];
+  let removed: TotpRemoved[];
   const dialogProto = HTMLDialogElement.prototype as unknown as Record<string, unknown>;
 
   beforeEach(async () => {

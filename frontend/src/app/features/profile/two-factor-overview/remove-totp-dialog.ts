@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, inject, input, output, signal, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { FactorRemoved, SecondFactorProof } from '../../../core/auth/api.types';
+import { TotpRemoved, SecondFactorProof } from '../../../core/auth/api.types';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { closeDialog, showDialog } from '../../../shared/dialog';
 import { showControlError } from '../../../shared/form-state';
@@ -29,7 +29,7 @@ export class RemoveTotpDialog {
   readonly passkeys = input(0);
 
   /** The API's answer: `twoFactorEnabled` false only if the app was the last factor after all. */
-  readonly removed = output<FactorRemoved>();
+  readonly removed = output<TotpRemoved>();
 
   readonly isOpen = signal(false);
   protected readonly proof = secondFactorProof();

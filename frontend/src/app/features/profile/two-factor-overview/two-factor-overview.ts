@@ -1,7 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, input, output, signal, viewChild } from '@angular/core';
 import { ActivatedRoute, Router } from '@angular/router';
-import { FactorRemoved, TrustedDevice } from '../../../core/auth/api.types';
+import { TotpRemoved, TrustedDevice } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
 import { START_SETUP_PARAM } from '../../../core/two-factor/setup-flow';
 import { BackupCodesPanel } from '../backup-codes/backup-codes-panel';
@@ -107,7 +107,7 @@ export class TwoFactorOverview {
   }
 
   /** The app is gone; the passkeys keep 2FA on (unless they went meanwhile: then it is off). */
-  protected onTotpRemoved(result: FactorRemoved): void {
+  protected onTotpRemoved(result: TotpRemoved): void {
     if (!result.twoFactorEnabled) {
       this.onDisabled();
       return;
