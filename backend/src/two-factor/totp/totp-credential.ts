@@ -166,7 +166,8 @@ export async function removeTotp(
   const now = ctx.clock.now();
   const proofName = "code" in proof.second ? "password+code" : "backupCode" in proof.second ? "password+backup_code" : "password+passkey";
   return ctx.db.$transaction(async (tx) => {
-    await lockUserForFactorChange(tx, user.id);
+    // only while this session is alive (factors.ts): one ended by a concurrent change removes nothing
+    if (!(await lockUserForFactorChange(tx, user.id, Prisma.empty, { tokenVersion: user.tokenVersion, sessionId: actor.sessionId }))) throw new AppError("UNAUTHENTICATED");
     const removed = await tx.totpCredential.deleteMany({ where: { userId: user.id } });
     // a concurrent remove or disable got there first: roll back (tokenVersion unchanged)
     if (removed.count !== 1) throw TOTP_NOT_ON();
