@@ -57,6 +57,16 @@ describe('security event text', () => {
     expect(describeSecurityEvent('TRUSTED_DEVICE_REMOVED')).toBe('A remembered device was forgotten (it will ask for a code again)');
   });
 
+  it('words a factor change by its detail: an app added to a passkey account, a first passkey', () => {
+    expect(describeEvent(anEvent({ type: 'TWOFA_ENABLED', detail: { method: 'totp', firstFactor: false } }))).toBe(
+      'Authenticator app added (two-factor authentication was already on)',
+    );
+    expect(describeEvent(anEvent({ type: 'TWOFA_ENABLED', detail: null }))).toBe(describeSecurityEvent('TWOFA_ENABLED'));
+    expect(describeEvent(anEvent({ type: 'PASSKEY_ADDED', detail: { firstFactor: true } }))).toBe(
+      'Passkey or security key added (two-factor authentication turned on)',
+    );
+  });
+
   it('says how a login was verified when the event tells', () => {
     expect(describeEvent(anEvent({ type: 'LOGIN_SUCCESS', detail: { method: 'backup_code' } }))).toBe('Logged in (backup code)');
     expect(describeEvent(anEvent({ type: 'LOGIN_SUCCESS', detail: { method: 'trusted_device' } }))).toBe('Logged in (remembered device)');

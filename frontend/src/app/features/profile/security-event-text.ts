@@ -72,7 +72,8 @@ export function describeEvent(event: Pick<SecurityEvent, 'type' | 'detail'>): st
     case 'TWOFA_SETUP_STARTED':
       return event.detail?.['resumed'] === true ? 'Two-factor setup continued (the same key was shown again)' : TEXT('TWOFA_SETUP_STARTED');
     default:
-      return describeSecurityEvent(event.type);
+      // the contract words some types by their detail (TWOFA_ENABLED {firstFactor:false}, …)
+      return securityEventText(event.type, event.detail);
   }
 }
 
