@@ -1,0 +1,115 @@
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, inject, input, output, signal, viewChild } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { Observable } from 'rxjs';
+import { SecondFactorProof } from '../core/auth/api.types';
+import { closeDialog, showDialog } from './dialog';
+import { showControlError } from './form-state';
+import { PasswordField } from './password-field';
+import { ProofRequest, proofRequest } from './proof-request';
+import { AccountFactors, SecondFactorProofFields } from './second-factor-proof';
+
+/** The body of every factor change: the password AND a second factor. */
+export type PasswordAndProof = { password: string } & SecondFactorProof;
+
+/**
+ * A modal <dialog> for a change that needs the password AND a second factor (a code from the app,
+ * a backup code or a passkey): turning 2FA off, removing the app or a passkey (DESIGN.md §6 rule 7).
+ * The dialog around it gives the heading, the words (projected: they may follow `method()`), the
+ * submit button's label and the request; this owns the fields, the busy state, the wait after a
+ * 429 and the refusals. Ids: `<idPrefix>-dialog` (data-testid), `-title`, `-description`,
+ * `-password`, `-code`, `-backup-code`.
+ */
+@Component({
+  selector: 'app-password-proof-dialog',
+  imports: [ReactiveFormsModule, PasswordField, SecondFactorProofFields],
+  templateUrl: './password-proof-dialog.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class PasswordProofDialog<T> {
+  private readonly injector = inject(Injector);
+  private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
+  private readonly passwordInput = viewChild<PasswordField>('password');
+  private readonly proofFields = viewChild(SecondFactorProofFields);
+
+  readonly idPrefix = input.required<string>();
+  readonly heading = input.required<string>();
+  readonly submitLabel = input.required<string>();
+  /** The change itself, sent with the password and the proof. */
+  readonly action = input.required<(body: PasswordAndProof) => Observable<T>>();
+
+  /** The API's answer, once the dialog has closed. */
+  readonly done = output<T>();
+
+  readonly isOpen = signal(false);
+  protected readonly request: ProofRequest<T> = proofRequest<T>({
+    ready: (typed) => this.ready(typed),
+    call: (proof) => this.action()({ password: this.form.controls.password.value, ...proof }),
+    succeeded: (result) => {
+      this.close();
+      this.done.emit(result);
+    },
+    refused: (err) => this.refused(err),
+  });
+  protected readonly proof = this.request.proof;
+  /** The factor being typed: the description's words follow it. */
+  readonly method = this.proof.method;
+
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    password: ['', [Validators.required]],
+    proof: this.proof.group,
+  });
+
+  open(factors: AccountFactors): void {
+    this.form.reset();
+    this.request.reset(factors);
+    this.isOpen.set(true);
+    showDialog(this.dialog().nativeElement);
+    afterNextRender(() => this.passwordInput()?.focus(), { injector: this.injector });
+  }
+
+  close(): void {
+    closeDialog(this.dialog().nativeElement);
+    this.onClosed();
+  }
+
+  protected onClosed(): void {
+    this.isOpen.set(false);
+    this.form.reset();
+  }
+
+  /** Escape closes the dialog, except while the request is running. */
+  protected onCancel(event: Event): void {
+    if (this.request.busy()) event.preventDefault();
+  }
+
+  protected showPasswordError(): boolean {
+    return showControlError(this.form.controls.password, this.request.submitted());
+  }
+
+  /** The password is always needed; the typed factor only without the passkey. */
+  private ready(typed: boolean): boolean {
+    const { password } = this.form.controls;
+    if (typed && (password.invalid || this.proof.invalid())) {
+      this.form.markAllAsTouched();
+      if (password.invalid) this.passwordInput()?.focus();
+      else this.proofFields()?.focus();
+      return false;
+    }
+    if (!typed && password.invalid) {
+      password.markAsTouched();
+      this.passwordInput()?.focus();
+      return false;
+    }
+    return true;
+  }
+
+  private refused(err: unknown): void {
+    const api = this.request.showRefusal(err);
+    if (api?.code === 'INVALID_PASSWORD') {
+      this.form.controls.password.reset();
+      this.passwordInput()?.focus();
+    } else if (api?.code === 'INVALID_CODE') {
+      this.proofFields()?.focus();
+    }
+  }
+}
