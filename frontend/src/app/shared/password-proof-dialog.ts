@@ -5,7 +5,7 @@ import { SecondFactorProof } from '../core/auth/api.types';
 import { closeDialog, showDialog } from './dialog';
 import { showControlError } from './form-state';
 import { PasswordField } from './password-field';
-import { ProofRequest, proofRequest } from './proof-request';
+import { ProofFormField, ProofRequest, proofRequest } from './proof-request';
 import { AccountFactors, SecondFactorProofFields } from './second-factor-proof';
 
 /** The body of every factor change: the password AND a second factor. */
@@ -42,7 +42,7 @@ export class PasswordProofDialog<T> {
 
   readonly isOpen = signal(false);
   protected readonly request: ProofRequest<T> = proofRequest<T>({
-    ready: (typed) => this.ready(typed),
+    ready: (typed) => this.request.checkFields(typed, this.form.controls.password, (field) => this.focus(field)),
     call: (proof) => this.action()({ password: this.form.controls.password.value, ...proof }),
     succeeded: (result) => {
       this.close();
@@ -86,30 +86,18 @@ export class PasswordProofDialog<T> {
     return showControlError(this.form.controls.password, this.request.submitted());
   }
 
-  /** The password is always needed; the typed factor only without the passkey. */
-  private ready(typed: boolean): boolean {
-    const { password } = this.form.controls;
-    if (typed && (password.invalid || this.proof.invalid())) {
-      this.form.markAllAsTouched();
-      if (password.invalid) this.passwordInput()?.focus();
-      else this.proofFields()?.focus();
-      return false;
-    }
-    if (!typed && password.invalid) {
-      password.markAsTouched();
-      this.passwordInput()?.focus();
-      return false;
-    }
-    return true;
-  }
-
   private refused(err: unknown): void {
     const api = this.request.showRefusal(err);
     if (api?.code === 'INVALID_PASSWORD') {
       this.form.controls.password.reset();
-      this.passwordInput()?.focus();
+      this.focus('password');
     } else if (api?.code === 'INVALID_CODE') {
-      this.proofFields()?.focus();
+      this.focus('code');
     }
+  }
+
+  private focus(field: ProofFormField): void {
+    if (field === 'password') this.passwordInput()?.focus();
+    else this.proofFields()?.focus();
   }
 }

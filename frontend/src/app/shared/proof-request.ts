@@ -1,8 +1,14 @@
 import { signal } from '@angular/core';
+import { FormControl } from '@angular/forms';
 import { Observable } from 'rxjs';
 import { ApiError } from '../core/auth/api-error';
 import { SecondFactorProof } from '../core/auth/api.types';
 import { AccountFactors, secondFactorProof } from './second-factor-proof';
+
+/** The fields `checkFields` looks at: the password and the typed factor. */
+export type ProofFormField = 'password' | 'code';
+export const PASSWORD_FIRST: readonly ProofFormField[] = ['password', 'code'];
+export const CODE_FIRST: readonly ProofFormField[] = ['code', 'password'];
 
 /** What a form that sends a second-factor proof decides for itself. */
 export interface ProofRequestSteps<T> {
@@ -66,6 +72,19 @@ export class ProofRequest<T> {
   switched(): void {
     this.error.set(null);
     this.submitted.set(false);
+  }
+
+  /**
+   * The usual `ready`: the password and, unless the passkey proves it, the typed factor. Marks them
+   * and focuses the first one missing in the form's `order`; true when nothing is.
+   */
+  checkFields(typed: boolean, password: FormControl<string>, focus: (field: ProofFormField) => void, order = PASSWORD_FIRST): boolean {
+    const missing = order.find((field) => (field === 'password' ? password.invalid : typed && this.proof.invalid()));
+    if (!missing) return true;
+    password.markAsTouched();
+    if (typed) this.proof.group.markAllAsTouched();
+    focus(missing);
+    return false;
   }
 
   /** Shows the words for a refused proof; the API's error, or null when the browser refused. */

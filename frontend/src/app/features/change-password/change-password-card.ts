@@ -3,12 +3,12 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { PASSWORD_MIN_LENGTH } from '@twofa/password-policy/limits';
 import { ChangePasswordRequest, PasswordApi } from '../../core/account/password.api';
 import { describeProofError, readApiError } from '../../core/auth/api-error';
-import { SecondFactorProof } from '../../core/auth/api.types';
 import { SessionStore } from '../../core/auth/session.store';
 import { rejectInvalidForm, showControlError } from '../../shared/form-state';
 import { NewPasswordRule } from '../../shared/new-password';
 import { PasswordField } from '../../shared/password-field';
-import { SecondFactorProofFields, secondFactorProof } from '../../shared/second-factor-proof';
+import { ProofRequest, proofRequest } from '../../shared/proof-request';
+import { SecondFactorProofFields } from '../../shared/second-factor-proof';
 
 export const PASSWORD_CHANGED_NOTICE = 'Password changed. Every other session was signed out and remembered devices were forgotten.';
 
@@ -41,10 +41,26 @@ export class ChangePasswordCard {
 
   protected readonly minLength = PASSWORD_MIN_LENGTH;
   protected readonly open = signal(false);
-  protected readonly proof = secondFactorProof();
-  protected readonly busy = signal(false);
-  protected readonly submitted = signal(false);
-  protected readonly error = signal<string | null>(null);
+  protected readonly request: ProofRequest<unknown> = proofRequest({
+    ready: (typed) => (typed ? this.readyToSave() : this.readyForPasskey()),
+    call: (proof) => {
+      const { currentPassword, newPassword } = this.form.getRawValue();
+      // Without 2FA the API takes no proof (its fields are disabled and empty).
+      const body: ChangePasswordRequest = { currentPassword, newPassword, ...(this.twoFactorEnabled() ? proof : null) };
+      return this.api.change(body);
+    },
+    succeeded: () => {
+      this.open.set(false);
+      this.form.reset();
+      this.notice.set(PASSWORD_CHANGED_NOTICE);
+      this.changed.emit();
+    },
+    refused: (err) => this.refused(err),
+  });
+  protected readonly proof = this.request.proof;
+  protected readonly busy = this.request.busy;
+  protected readonly submitted = this.request.submitted;
+  protected readonly error = this.request.error;
   protected readonly notice = signal<string | null>(null);
 
   private readonly rule = new NewPasswordRule(
@@ -88,53 +104,24 @@ export class ChangePasswordCard {
     return this.rule.error(this.form.controls.newPassword);
   }
 
-  protected submit(): void {
-    this.submitted.set(true);
-    if (this.busy() || this.proof.locked()) return;
-    const twoFactor = this.twoFactorEnabled();
-    if (!twoFactor) this.proof.group.disable();
-    if (rejectInvalidForm(this.form, this.host.nativeElement)) return;
-    this.send(twoFactor ? this.proof.value() : null);
+  /** "Save new password": both passwords, and the typed factor when 2FA is on. */
+  private readyToSave(): boolean {
+    if (!this.twoFactorEnabled()) this.proof.group.disable();
+    return !rejectInvalidForm(this.form, this.host.nativeElement);
   }
 
   /** "Use a passkey": both passwords first, then the browser's prompt instead of a code. */
-  protected usePasskey(): void {
-    this.submitted.set(true);
-    if (this.busy() || this.proof.locked()) return;
+  private readyForPasskey(): boolean {
     const { currentPassword, newPassword } = this.form.controls;
     if (currentPassword.invalid || newPassword.invalid) {
       this.form.markAllAsTouched();
       this.host.nativeElement.querySelector<HTMLElement>('input.ng-invalid')?.focus();
-      return;
+      return false;
     }
-    this.busy.set(true);
-    this.error.set(null);
-    this.proof.passkey().then(
-      (proof) => this.send(proof),
-      (err: unknown) => this.refused(err),
-    );
-  }
-
-  private send(proof: SecondFactorProof | null): void {
-    const { currentPassword, newPassword } = this.form.getRawValue();
-    const body: ChangePasswordRequest = { currentPassword, newPassword, ...proof };
-    this.busy.set(true);
-    this.error.set(null);
-    this.api.change(body).subscribe({
-      next: () => {
-        this.busy.set(false);
-        this.open.set(false);
-        this.form.reset();
-        this.notice.set(PASSWORD_CHANGED_NOTICE);
-        this.changed.emit();
-      },
-      error: (err: unknown) => this.refused(err),
-    });
+    return true;
   }
 
   private refused(err: unknown): void {
-    this.busy.set(false);
-    this.submitted.set(false);
     const e = readApiError(err);
     const field = e.fields?.[0]?.field;
     if (e.code === 'VALIDATION_FAILED' && field === 'newPassword') {
@@ -143,7 +130,7 @@ export class ChangePasswordCard {
       this.error.set(describeProofError(e).replace('Incorrect password.', 'Your current password is incorrect.'));
       this.form.controls.currentPassword.reset();
     } else {
-      this.error.set(this.proof.refusal(err).text);
+      this.request.showRefusal(err);
     }
   }
 }

@@ -1,11 +1,12 @@
-import { ChangeDetectionStrategy, Component, Injector, OnInit, afterNextRender, inject, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, OnInit, afterNextRender, inject, input, output, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { map } from 'rxjs';
 import { readApiError } from '../../../core/auth/api-error';
-import { SecondFactorProof } from '../../../core/auth/api.types';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { showControlError } from '../../../shared/form-state';
 import { PasswordField } from '../../../shared/password-field';
-import { SecondFactorProofFields, secondFactorProof } from '../../../shared/second-factor-proof';
+import { CODE_FIRST, ProofFormField, ProofRequest, proofRequest } from '../../../shared/proof-request';
+import { SecondFactorProofFields } from '../../../shared/second-factor-proof';
 
 export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
 
@@ -18,7 +19,7 @@ export const REAUTH_PROMPT = 'For your security, confirm your password to contin
   imports: [ReactiveFormsModule, PasswordField, SecondFactorProofFields],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <form [formGroup]="form" (ngSubmit)="submit()" novalidate class="subform" aria-labelledby="regenerate-title">
+    <form [formGroup]="form" (ngSubmit)="request.submit()" novalidate class="subform" aria-labelledby="regenerate-title">
       <h3 id="regenerate-title">New backup codes</h3>
       <p>
         @if (proof.method() === 'code') {
@@ -32,10 +33,10 @@ export const REAUTH_PROMPT = 'For your security, confirm your password to contin
         idPrefix="regenerate"
         backupHint="One of the codes you saved, like abcd-efgh."
         [proof]="proof"
-        [submitted]="submitted()"
-        [busy]="busy()"
-        (switched)="onSwitched()"
-        (passkeyRequested)="usePasskey()"
+        [submitted]="request.submitted()"
+        [busy]="request.busy()"
+        (switched)="request.switched()"
+        (passkeyRequested)="request.usePasskey()"
       />
       @if (form.controls.password.enabled) {
         <app-password-field
@@ -45,12 +46,12 @@ export const REAUTH_PROMPT = 'For your security, confirm your password to contin
           [invalid]="showPasswordError()"
         />
       }
-      @if (error(); as message) {
+      @if (request.error(); as message) {
         <p class="form-error" role="alert">{{ message }}</p>
       }
       <div class="actions">
-        <button type="submit" class="btn btn-primary" [disabled]="busy() || proof.locked()" [attr.aria-busy]="busy()">Create new codes</button>
-        <button type="button" class="btn" (click)="cancelled.emit()" [disabled]="busy()">Cancel</button>
+        <button type="submit" class="btn btn-primary" [disabled]="request.busy() || proof.locked()" [attr.aria-busy]="request.busy()">Create new codes</button>
+        <button type="button" class="btn" (click)="cancelled.emit()" [disabled]="request.busy()">Cancel</button>
       </div>
     </form>
   `,
@@ -70,10 +71,19 @@ export class RegenerateBackupCodes implements OnInit {
   readonly regenerated = output<string[]>();
   readonly cancelled = output<void>();
 
-  protected readonly proof = secondFactorProof();
-  protected readonly busy = signal(false);
-  protected readonly error = signal<string | null>(null);
-  protected readonly submitted = signal(false);
+  protected readonly request: ProofRequest<string[]> = proofRequest<string[]>({
+    ready: (typed) => this.request.checkFields(typed, this.form.controls.password, (field) => this.focusSoon(field), CODE_FIRST),
+    call: (proof) => {
+      const { password } = this.form.controls;
+      const pw = password.enabled ? password.value : undefined;
+      this.sentPassword = !!pw;
+      return this.api.regenerateBackupCodes(pw ? { ...proof, password: pw } : proof).pipe(map((res) => res.backupCodes));
+    },
+    succeeded: (codes) => this.regenerated.emit(codes),
+    refused: (err, sent) => this.refused(err, sent && this.sentPassword),
+  });
+  protected readonly proof = this.request.proof;
+  private sentPassword = false;
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     proof: this.proof.group,
@@ -89,72 +99,20 @@ export class RegenerateBackupCodes implements OnInit {
   }
 
   protected showPasswordError(): boolean {
-    return showControlError(this.form.controls.password, this.submitted());
-  }
-
-  protected onSwitched(): void {
-    this.error.set(null);
-    this.submitted.set(false);
-  }
-
-  protected submit(): void {
-    this.submitted.set(true);
-    if (this.busy() || this.proof.locked()) return;
-    const { password } = this.form.controls;
-    if (this.proof.invalid() || password.invalid) {
-      this.form.markAllAsTouched();
-      this.focusSoon(this.proof.invalid() ? 'code' : 'password');
-      return;
-    }
-    this.send(this.proof.value());
-  }
-
-  /** "Use a passkey": the browser's prompt instead of a code (plus the password once asked for). */
-  protected usePasskey(): void {
-    this.submitted.set(true);
-    if (this.busy() || this.proof.locked()) return;
-    const { password } = this.form.controls;
-    if (password.invalid) {
-      password.markAsTouched();
-      this.focusSoon('password');
-      return;
-    }
-    this.busy.set(true);
-    this.error.set(null);
-    this.proof.passkey().then(
-      (proof) => this.send(proof),
-      (err: unknown) => this.refused(err, false),
-    );
-  }
-
-  private send(proof: SecondFactorProof): void {
-    const { password } = this.form.controls;
-    const pw = password.enabled ? password.value : undefined;
-    this.busy.set(true);
-    this.error.set(null);
-    this.api.regenerateBackupCodes(pw ? { ...proof, password: pw } : proof).subscribe({
-      next: (res) => {
-        this.busy.set(false);
-        this.regenerated.emit(res.backupCodes);
-      },
-      error: (err: unknown) => this.refused(err, !!pw),
-    });
+    return showControlError(this.form.controls.password, this.request.submitted());
   }
 
   private refused(err: unknown, sentPassword: boolean): void {
-    this.busy.set(false);
-    this.submitted.set(false);
     const { password } = this.form.controls;
     const e = readApiError(err);
     if (e.code === 'REAUTH_REQUIRED' || (e.code === 'INVALID_PASSWORD' && !sentPassword)) {
       password.enable();
       password.reset();
-      this.error.set(`${REAUTH_PROMPT} Enter a new code if the first one has changed.`);
+      this.request.error.set(`${REAUTH_PROMPT} Enter a new code if the first one has changed.`);
       this.focusSoon('password');
       return;
     }
-    const { text, api } = this.proof.refusal(err);
-    this.error.set(text);
+    const api = this.request.showRefusal(err);
     if (api?.code === 'INVALID_PASSWORD') {
       password.reset();
       this.focusSoon('password');
@@ -165,7 +123,7 @@ export class RegenerateBackupCodes implements OnInit {
     }
   }
 
-  private focusSoon(which: 'code' | 'password'): void {
+  private focusSoon(which: ProofFormField): void {
     afterNextRender(() => (which === 'code' ? this.proofFields()?.focus() : this.passwordInput()?.focus()), {
       injector: this.injector,
     });
