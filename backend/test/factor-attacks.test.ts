@@ -5,6 +5,7 @@
 // passkey failures in the one per-account budget (§6.12) in a concurrent burst.
 // Supertest against PostgreSQL (one cloned database), time injected through the test clock.
 import crypto from "node:crypto";
+import pg from "pg";
 import request from "supertest";
 import { createUser } from "../src/auth/users";
 import { configurePasswordHashing } from "../src/auth/password";
@@ -394,5 +395,47 @@ describe("one budget: passkey failures, wrong codes and wrong passwords (5 per 1
     expect(proof.status).toBe(429);
     expect(await env.db.session.count({ where: { userId, authMethod: "passkey" } })).toBe(0);
     expect(await env.db.auditEvent.count({ where: { userId, type: "BACKUP_CODES_REGENERATED" } })).toBe(0);
+  });
+});
+
+describe("a factor change whose session ends while it waits for the user's row lock", () => {
+  // Session A confirms TOTP while another change of the account (session B adding a passkey, say)
+  // holds the user's row lock and ends every other session. A's session check ran before it waited
+  // for the lock; before enableTotp re-checked its session under the lock (factors.ts
+  // sqlActorAlive), A's enable still went through after B's change committed — and then ended B's
+  // session, although B's change had ended A's. Made deterministic here: the test holds the row
+  // lock itself, waits until A's request is queued behind it, commits "B's change" (tokenVersion
+  // bumped, A's session revoked), and only then lets A go on.
+  test("TOTP enable queued behind a change that ended its session → 401 UNAUTHENTICATED, nothing enabled", async () => {
+    const { client: a, userId } = await registeredClient(env);
+    const setup = await a.post("/auth/2fa/setup", {});
+    expect(setup.status).toBe(200);
+    const pgClient = new pg.Client({ connectionString: env.url });
+    await pgClient.connect();
+    try {
+      await pgClient.query("BEGIN");
+      await pgClient.query(`SELECT 1 FROM "User" WHERE "id" = $1 FOR UPDATE`, [userId]);
+      const enable = a.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) }).then((res) => res);
+      // A's request is queued once a backend waits on a lock held by us
+      for (const deadline = Date.now() + 10_000; ; ) {
+        // (inside a transaction pg_stat_activity is a snapshot taken once: clear it for each look)
+        await pgClient.query("SELECT pg_stat_clear_snapshot()");
+        const { rows } = await pgClient.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+        if (rows[0].n > 0) break;
+        if (Date.now() > deadline) throw new Error("the enable never queued behind the row lock");
+        await new Promise((r) => setTimeout(r, 5)); // polling PostgreSQL, not waiting for time to pass
+      }
+      await pgClient.query(`UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1 WHERE "id" = $1`, [userId]);
+      await pgClient.query(`UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'passkey_added' WHERE "userId" = $1`, [userId]);
+      await pgClient.query("COMMIT");
+      const res = await enable;
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe("UNAUTHENTICATED");
+    } finally {
+      await pgClient.end();
+    }
+    const state = await twoFactorState(env, userId);
+    expect(state.totp).toBeNull();
+    expect(state.enabled).toBe(false);
   });
 });

@@ -60,12 +60,18 @@ export async function lockUserForFactorChange(
   extra: Prisma.Sql = Prisma.empty,
   actor?: { tokenVersion: number; sessionId: string },
 ): Promise<boolean> {
-  const alive = actor
-    ? Prisma.sql`AND "tokenVersion" = ${actor.tokenVersion}
-      AND EXISTS (SELECT 1 FROM "Session" s WHERE s."id" = ${actor.sessionId} AND s."userId" = ${userId} AND s."revokedAt" IS NULL)`
-    : Prisma.empty;
+  const alive = actor ? Prisma.sql`AND ${sqlActorAlive(userId, actor)}` : Prisma.empty;
   const n = await tx.$executeRaw`UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1, ${extra} "updatedAt" = now() WHERE "id" = ${userId} ${alive}`;
   return n === 1;
+}
+
+/**
+ * For the WHERE clause of the locking UPDATE of "User": the session making a factor change is still
+ * alive (its tokenVersion current, its Session row not revoked) once the row lock is held.
+ */
+export function sqlActorAlive(userId: string, actor: { tokenVersion: number; sessionId: string }): Prisma.Sql {
+  return Prisma.sql`"tokenVersion" = ${actor.tokenVersion}
+    AND EXISTS (SELECT 1 FROM "Session" s WHERE s."id" = ${actor.sessionId} AND s."userId" = ${userId} AND s."revokedAt" IS NULL)`;
 }
 
 /** The user's factors other than `except`, read after lockUserForFactorChange (see above). */

@@ -17,7 +17,7 @@ import { spendProofs, type Proof } from "../../security/proof";
 import { loadSessionUser, type SessionUser } from "../../auth/session";
 import { endEverythingElse } from "../../sessions/sessions.service";
 import { replaceBackupCodes } from "../backup-codes/backup-codes";
-import { anyFactor, lockUserForFactorChange, otherFactors, removeEveryFactorCounted } from "../factors";
+import { anyFactor, lockUserForFactorChange, otherFactors, removeEveryFactorCounted, sqlActorAlive } from "../factors";
 import { buildOtpauthUrl, generateTotpSecret, verifyTotp } from "./totp";
 
 /** Who is making the change: the user and the session that survives it. */
@@ -111,15 +111,16 @@ export async function enableTotp(ctx: Context, actor: Actor, input: { token: str
     throw failureError(result, now, refusal);
   }
   // Every statement on tx (one connection). The first one takes the user's row lock (factor-change
-  // protocol) under the lock condition, and promotes the setup only if it still holds the value
-  // we verified: a concurrent setup, enable or budget-spending guess makes it match nothing, and
-  // then the transaction rolls back.
+  // protocol) under the lock condition and while this session is still alive (a factor change
+  // that ended it may have committed while we waited for the lock: factors.ts sqlActorAlive), and
+  // promotes the setup only if it still holds the value we verified: a concurrent setup, enable
+  // or budget-spending guess makes it match nothing, and then the transaction rolls back.
   return ctx.db.$transaction(async (tx) => {
-    const [promoted] = await tx.$queryRaw<{ n: number }[]>`
+    const [promoted] = await tx.$queryRaw<{ n: number; locked: number }[]>`
       WITH u AS (
         UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1, "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL,
           "twoFactorLockedUntil" = NULL, "twoFactorSetupRequired" = false, "updatedAt" = now()
-        WHERE "id" = ${user.id} AND ${sqlNotLocked(now)}
+        WHERE "id" = ${user.id} AND ${sqlNotLocked(now)} AND ${sqlActorAlive(user.id, { tokenVersion: user.tokenVersion, sessionId: actor.sessionId })}
         RETURNING "id"
       ), d AS (
         DELETE FROM "TotpSetup" WHERE "userId" = (SELECT "id" FROM u) AND "secret" = ${setup.secret} AND "expiresAt" > ${sqlTime(now)}
@@ -130,10 +131,12 @@ export async function enableTotp(ctx: Context, actor: Actor, input: { token: str
         ON CONFLICT ("userId") DO NOTHING
         RETURNING "userId"
       )
-      SELECT (SELECT count(*)::int FROM t) AS n`;
+      SELECT (SELECT count(*)::int FROM t) AS n, (SELECT count(*)::int FROM u) AS locked`;
     if (promoted.n !== 1) {
       const locked = await tx.user.findUnique({ where: { id: user.id }, select: { twoFactorLockedUntil: true } });
       assertNotLocked(locked?.twoFactorLockedUntil ?? null, now);
+      // not locked, yet the user row did not match: this session ended meanwhile
+      if (promoted.locked !== 1) throw new AppError("UNAUTHENTICATED");
       throw new AppError((await hasTotp(tx, user.id)) ? "TWOFA_ALREADY_ENABLED" : "NO_PENDING_SETUP");
     }
     const firstFactor = !anyFactor(await otherFactors(tx, user.id, "totp"));
