@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, inject, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, booleanAttribute, inject, input, output, signal, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Observable } from 'rxjs';
 import { SecondFactorProof } from '../core/auth/api.types';
@@ -14,8 +14,8 @@ export type PasswordAndProof = { password: string } & SecondFactorProof;
 /**
  * A modal <dialog> for a change that needs the password AND a second factor (a code from the app,
  * a backup code or a passkey): turning 2FA off, removing the app or a passkey (DESIGN.md §6 rule 7).
- * The dialog around it gives the heading, the words (projected: they may follow `method()`), the
- * submit button's label and the request; this owns the fields, the busy state, the wait after a
+ * The dialog around it gives the heading, the words before "Confirm with your password and …"
+ * (projected; an element marked `afterProof` goes after), the submit button's label and the request; this owns the fields, the busy state, the wait after a
  * 429 and the refusals. Ids: `<idPrefix>-dialog` (data-testid), `-title`, `-description`,
  * `-password`, `-code`, `-backup-code`.
  */
@@ -34,6 +34,8 @@ export class PasswordProofDialog<T> {
   readonly idPrefix = input.required<string>();
   readonly heading = input.required<string>();
   readonly submitLabel = input.required<string>();
+  /** The words end "…, or with a passkey." (else the passkey is offered without a mention). */
+  readonly orPasskey = input(false, { transform: booleanAttribute });
   /** The change itself, sent with the password and the proof. */
   readonly action = input.required<(body: PasswordAndProof) => Observable<T>>();
 
@@ -51,8 +53,6 @@ export class PasswordProofDialog<T> {
     refused: (err) => this.refused(err),
   });
   protected readonly proof = this.request.proof;
-  /** The factor being typed: the description's words follow it. */
-  readonly method = this.proof.method;
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     password: ['', [Validators.required]],

@@ -4,25 +4,20 @@ import { TotpRemoved } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
 import { WebAuthnClient } from '../../../core/passkeys/webauthn-client';
 import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, tick, typeInto } from '../../../../testing/test-utils';
+import { proofForm, useDialogStubs } from '../../../../testing/proof-dialog';
 import { RemoveTotpDialog } from './remove-totp-dialog';
 
 const ASSERTION = { id: 'c', rawId: 'c', type: 'public-key', response: {}, clientExtensionResults: {} };
 
 describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second factor; the passkeys stay)', () => {
+  useDialogStubs();
   let http: HttpTestingController;
   let fixture: ComponentFixture<RemoveTotpDialog>;
   let el: HTMLElement;
   let removed: TotpRemoved[];
-  const dialogProto = HTMLDialogElement.prototype as unknown as Record<string, unknown>;
+  let form: ReturnType<typeof proofForm>;
 
   beforeEach(async () => {
-    dialogProto['showModal'] = function (this: HTMLDialogElement) {
-      this.setAttribute('open', '');
-    };
-    dialogProto['close'] = function (this: HTMLDialogElement) {
-      this.removeAttribute('open');
-      this.dispatchEvent(new Event('close'));
-    };
     TestBed.configureTestingModule({
       providers: [...provideTestApp(), { provide: WebAuthnClient, useValue: { get: async () => ASSERTION } }],
     });
@@ -31,6 +26,7 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
     fixture = TestBed.createComponent(RemoveTotpDialog);
     fixture.componentRef.setInput('passkeys', 2);
     el = fixture.nativeElement;
+    form = proofForm(fixture, 'Remove app');
     removed = [];
     fixture.componentInstance.removed.subscribe((r) => removed.push(r));
     fixture.componentInstance.open();
@@ -39,23 +35,10 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
 
   afterEach(() => {
     vi.useRealTimers();
-    delete dialogProto['showModal'];
-    delete dialogProto['close'];
     http.verify();
   });
 
   const dialog = () => el.querySelector<HTMLElement>('[data-testid="totp-remove-dialog"]')!;
-
-  async function fill(password: string, code: string, label = 'Authentication code'): Promise<void> {
-    typeInto(inputByLabel(el, 'Password'), password);
-    typeInto(inputByLabel(el, label), code);
-    await fixture.whenStable();
-  }
-
-  async function submit(): Promise<void> {
-    buttonByText(el, 'Remove app').click();
-    await fixture.whenStable();
-  }
 
   it('says the passkeys stay, asks for the password and a code, focuses the password', () => {
     expect(dialog().hasAttribute('open')).toBe(true);
@@ -68,14 +51,14 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
   });
 
   it('sends nothing without the password and a well-formed code', async () => {
-    await submit();
+    await form.submit();
     http.expectNone('/auth/2fa/totp/remove');
     expect(alerts(el)).toEqual(['Enter your password.', 'The code is 6 digits, like 123456.']);
   });
 
   it('sends {password, code}; on success closes, hands over the answer and keeps 2FA on', async () => {
-    await fill('pw', '123 456');
-    await submit();
+    await form.fill('pw', '123 456');
+    await form.submit();
     const req = http.expectOne({ method: 'POST', url: '/auth/2fa/totp/remove' });
     expect(req.request.body).toEqual({ password: 'pw', code: '123456' });
     expect(buttonByText(el, 'Remove app').disabled).toBe(true);
@@ -87,10 +70,9 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
   });
 
   it('sends {password, backupCode} after the switch', async () => {
-    buttonByText(el, 'Use a backup code instead').click();
-    await fixture.whenStable();
-    await fill('pw', 'abcdefgh', 'Backup code');
-    await submit();
+    await form.useBackupCode();
+    await form.fill('pw', 'abcdefgh', 'Backup code');
+    await form.submit();
     const req = http.expectOne('/auth/2fa/totp/remove');
     expect(req.request.body).toEqual({ password: 'pw', backupCode: 'abcd-efgh' });
     req.flush({ message: 'Authenticator app removed', twoFactorEnabled: true });
@@ -113,8 +95,8 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
 
   it('a wrong password and a refused code say so; a 429 blocks the buttons for the wait', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    await fill('wrong', '123456');
-    await submit();
+    await form.fill('wrong', '123456');
+    await form.submit();
     const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 3 });
     http.expectOne('/auth/2fa/totp/remove').flush(wrong.body, wrong.opts);
     http.expectNone('/auth/refresh');
@@ -122,8 +104,8 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
     expect(alerts(el)).toEqual(['Incorrect password. 3 attempts remaining.']);
     expect(inputByLabel(el, 'Password')!.value).toBe('');
 
-    await fill('pw', '123456');
-    await submit();
+    await form.fill('pw', '123456');
+    await form.submit();
     const bad = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 2 });
     http.expectOne('/auth/2fa/totp/remove').flush(bad.body, bad.opts);
     await fixture.whenStable();
@@ -131,7 +113,7 @@ describe('RemoveTotpDialog (POST /auth/2fa/totp/remove: password AND a second fa
     expect(inputByLabel(el, 'Authentication code')!.value).toBe('');
 
     typeInto(inputByLabel(el, 'Authentication code'), '654321');
-    await submit();
+    await form.submit();
     const tooMany = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 600 });
     http.expectOne('/auth/2fa/totp/remove').flush(tooMany.body, tooMany.opts);
     await fixture.whenStable();
