@@ -17,7 +17,7 @@ import { runProfile } from "./parts/profile.js";
 import { HTTP_SCENARIOS, prepareTarget, renewRefreshSessions, requestsFor, runLoad, warmUp } from "./lib/load.js";
 import { startRoundTripProxy } from "./lib/rt-proxy.js";
 import { benchPasswordHash, oneShotPool, seedChallenges, seedPlainUsers, seedTwoFactorUsers } from "./lib/seed.js";
-import { cpuMeter, serverEnv, startServer } from "./lib/servers.js";
+import { cpuMeter, referenceFramework, serverEnv, startServer } from "./lib/servers.js";
 import { BENCH_DIR, backend, fmt, log, mdTable, sleep } from "./lib/util.js";
 import { runCrypto } from "./parts/crypto.js";
 import { parseArgs } from "./lib/args.js";
@@ -235,6 +235,7 @@ export function renderMarkdown(r) {
     `- Database: ${m.database}, PostgreSQL ${m.pgVersion}`,
     `- Load average (1/5/15 min) at start: ${m.loadAvgAtStart}; at end: ${m.loadAvgAtEnd}`,
     `- Options: ${r.options.duration}s per run after a 1-s warm-up, connections ${r.options.connections.join("/")}; total ${r.totalSeconds}s`,
+    `- Reference server: ${referenceFramework() === "express" ? "a minimal Express 5 app routing the reference's handlers (BENCH_REFERENCE_FRAMEWORK=express)" : "raw node:http (the default; BENCH_REFERENCE_FRAMEWORK=express routes the same handlers through a minimal Express app)"} + raw pg`,
     "",
   ];
   if (r.http) {

@@ -26,6 +26,9 @@ export const OUTPUT_DIR = path.join(BENCH_DIR, "output");
  * registrations per hour per IP) the flood limits, not the server, would be measured. The
  * per-account code budget (PostgreSQL) stays as it is.
  */
+/** The reference server's routing: raw node:http (default) or a minimal Express app. */
+export const referenceFramework = () => (process.env.BENCH_REFERENCE_FRAMEWORK === "express" ? "express" : "node:http");
+
 export function serverEnv({ port, databaseUrl, redisUrl, webConcurrency = 1, extra = {} }) {
   return {
     PATH: process.env.PATH,
@@ -37,6 +40,9 @@ export function serverEnv({ port, databaseUrl, redisUrl, webConcurrency = 1, ext
     DATABASE_URL: databaseUrl,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     WEB_CONCURRENCY: String(webConcurrency),
+    // BENCH_REFERENCE_FRAMEWORK=express: the reference's handlers behind a minimal Express app
+    // (reference-server.js); the API ignores the variable
+    REFERENCE_FRAMEWORK: referenceFramework(),
     RATE_LIMIT_IP_MAX: "100000000",
     RATE_LIMIT_REGISTER_IP_MAX: "100000000",
     COOKIE_SECURE: "false",
