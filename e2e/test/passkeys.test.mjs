@@ -101,6 +101,8 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
   step("log in with the passkey alone at the code step", async () => {
     await logOut();
     await logIn();
+    await passkeyButton().waitFor({ state: "visible", timeout: T.ui });
+    await shot(page, "code-step-with-passkey", { docs: "two-factor-passkey" });
     await passkeyButton().click();
     await expectPath(page, "/dashboard");
     const session = await page.evaluate(() => fetch("/auth/sessions", { credentials: "include" }).then((r) => r.json()));
@@ -115,7 +117,7 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await passkeyButton().click();
     await page.getByText("Your passkey or security key did not confirm it's you. Try again or use a code.").waitFor({ state: "visible", timeout: T.ui });
     assert.equal(pathOf(page), "/two-factor");
-    await shot(page, "passkey-user-verification-failed");
+    await shot(page, "passkey-user-verification-failed", { docs: "two-factor-passkey-refused" });
     await authenticator.setUserVerified(true);
     await passkeyButton().click();
     await expectPath(page, "/dashboard");
