@@ -398,44 +398,65 @@ describe("one budget: passkey failures, wrong codes and wrong passwords (5 per 1
   });
 });
 
-describe("a factor change whose session ends while it waits for the user's row lock", () => {
-  // Session A confirms TOTP while another change of the account (session B adding a passkey, say)
-  // holds the user's row lock and ends every other session. A's session check ran before it waited
-  // for the lock; before enableTotp re-checked its session under the lock (factors.ts
-  // sqlActorAlive), A's enable still went through after B's change committed — and then ended B's
-  // session, although B's change had ended A's. Made deterministic here: the test holds the row
-  // lock itself, waits until A's request is queued behind it, commits "B's change" (tokenVersion
-  // bumped, A's session revoked), and only then lets A go on.
-  test("TOTP enable queued behind a change that ended its session → 401 UNAUTHENTICATED, nothing enabled", async () => {
-    const { client: a, userId } = await registeredClient(env);
-    const setup = await a.post("/auth/2fa/setup", {});
-    expect(setup.status).toBe(200);
+describe("a 2FA change whose session ends while it waits for the user's row lock", () => {
+  // Session A changes 2FA (confirms TOTP, turns 2FA off, makes new backup codes) while another
+  // change of the account (session B adding a passkey, say) holds the user's row lock and ends
+  // every other session. A's session check ran before it waited for the lock; before these changes
+  // re-checked their session under the lock (factors.ts sqlActorAlive), A's change still went
+  // through after B's had committed — and then ended B's session, although B's change had ended
+  // A's. Made deterministic here: the test holds the row lock itself, waits until A's request is
+  // queued behind it, commits "B's change" (tokenVersion bumped, A's session revoked), and only then
+  // lets A go on.
+  async function queuedBehindAnEndingChange(userId: string, send: () => PromiseLike<Res>): Promise<Res> {
     const pgClient = new pg.Client({ connectionString: env.url });
     await pgClient.connect();
     try {
       await pgClient.query("BEGIN");
       await pgClient.query(`SELECT 1 FROM "User" WHERE "id" = $1 FOR UPDATE`, [userId]);
-      const enable = a.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) }).then((res) => res);
-      // A's request is queued once a backend waits on a lock held by us
+      const answer = Promise.resolve(send());
+      // A's request is queued once a backend of this database waits on a lock held by us
       for (const deadline = Date.now() + 10_000; ; ) {
         // (inside a transaction pg_stat_activity is a snapshot taken once: clear it for each look)
         await pgClient.query("SELECT pg_stat_clear_snapshot()");
         const { rows } = await pgClient.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
         if (rows[0].n > 0) break;
-        if (Date.now() > deadline) throw new Error("the enable never queued behind the row lock");
+        if (Date.now() > deadline) throw new Error("the request never queued behind the row lock");
         await new Promise((r) => setTimeout(r, 5)); // polling PostgreSQL, not waiting for time to pass
       }
       await pgClient.query(`UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1 WHERE "id" = $1`, [userId]);
       await pgClient.query(`UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'passkey_added' WHERE "userId" = $1`, [userId]);
       await pgClient.query("COMMIT");
-      const res = await enable;
-      expect(res.status).toBe(401);
-      expect(res.body.code).toBe("UNAUTHENTICATED");
+      return await answer;
     } finally {
       await pgClient.end();
     }
+  }
+
+  test("TOTP enable → 401 UNAUTHENTICATED, nothing enabled", async () => {
+    const { client: a, userId } = await registeredClient(env);
+    const setup = await a.post("/auth/2fa/setup", {});
+    expect(setup.status).toBe(200);
+    const res = await queuedBehindAnEndingChange(userId, () => a.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) }));
+    expect([res.status, res.body.code]).toEqual([401, "UNAUTHENTICATED"]);
     const state = await twoFactorState(env, userId);
     expect(state.totp).toBeNull();
     expect(state.enabled).toBe(false);
+  });
+
+  test("disable (password + code) → 401 UNAUTHENTICATED, every factor and backup code stays", async () => {
+    const { client: a, userId, secret } = await clientWith2FA(env);
+    const res = await queuedBehindAnEndingChange(userId, () => a.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) }));
+    expect([res.status, res.body.code]).toEqual([401, "UNAUTHENTICATED"]);
+    expect((await twoFactorState(env, userId)).totp).not.toBeNull();
+    expect(await env.db.backupCode.count({ where: { userId, usedAt: null } })).toBe(10);
+  });
+
+  test("new backup codes (code) → 401 UNAUTHENTICATED, the old codes stay valid", async () => {
+    const { client: a, userId, secret, backupCodes } = await clientWith2FA(env);
+    const before = await env.db.backupCode.findMany({ where: { userId }, select: { codeHash: true }, orderBy: { codeHash: "asc" } });
+    const res = await queuedBehindAnEndingChange(userId, () => a.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) }));
+    expect([res.status, res.body.code]).toEqual([401, "UNAUTHENTICATED"]);
+    expect(await env.db.backupCode.findMany({ where: { userId }, select: { codeHash: true }, orderBy: { codeHash: "asc" } })).toEqual(before);
+    expect(backupCodes).toHaveLength(10);
   });
 });

@@ -7,11 +7,11 @@ import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { newAuditId } from "../security/audit";
 import { spendProofs, type Proof } from "../security/proof";
-import { SESSION_USER_SELECT, toSessionUser, type SessionUser, type SessionUserRow } from "../auth/session";
+import { loadSessionUser, type SessionUser } from "../auth/session";
 import { endEverythingElse } from "../sessions/sessions.service";
 import { enqueueMail, eventData } from "../mail/outbox";
 import { BACKUP_CODE_COUNT, generateBackupCodes, hashBackupCode } from "./backup-codes/backup-codes";
-import { FACTOR_SELECT, factorsOf, removeEveryFactor } from "./factors";
+import { FACTOR_SELECT, factorsOf, lockUserForFactorChange, removeEveryFactorCounted } from "./factors";
 import type { Actor } from "./totp/totp-credential";
 
 export type { Actor } from "./totp/totp-credential";
@@ -31,18 +31,20 @@ export async function disableTwoFactor(ctx: Context, actor: Actor, proof: { pass
   if (!user.twoFactorEnabled) throw new AppError("TWOFA_NOT_ENABLED");
   await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "disable" }, [{ password: proof.password }, proof.second]);
   const now = ctx.clock.now();
-  // One batch transaction (one connection, in order): the User row is locked first (factors.ts
-  // protocol: a passkey being added at this moment either commits before and is deleted here, or
-  // waits and finds 2FA off), then everything goes.
-  const results = await ctx.db.$transaction([
-    ctx.db.$executeRaw`UPDATE "User" SET "tokenVersion" = "tokenVersion" + 1, "updatedAt" = now() WHERE "id" = ${user.id}`,
-    ...removeEveryFactor(ctx.db, user.id),
-    enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "twofa_disabled", data: eventData(meta, now), nowMs: now }),
-    ...endEverythingElse(ctx.db, user.id, actor.sessionId, now, "twofa_disabled"),
-    ctx.db.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: `password+${proofName(proof.second)}` } } }),
-    ctx.db.user.findUniqueOrThrow({ where: { id: user.id }, select: SESSION_USER_SELECT }),
-  ] as Prisma.PrismaPromise<unknown>[]);
-  return toSessionUser(results[results.length - 1] as SessionUserRow);
+  // Every statement on tx (one connection). The User row is locked first (factors.ts protocol: a
+  // passkey being added at this moment either commits before and is deleted here, or waits and
+  // finds 2FA off) and only while this session is still alive: a change that ended it while we
+  // waited for the lock wins, and this one rolls back (401).
+  return ctx.db.$transaction(async (tx) => {
+    if (!(await lockUserForFactorChange(tx, user.id, Prisma.empty, { tokenVersion: user.tokenVersion, sessionId: actor.sessionId }))) {
+      throw new AppError("UNAUTHENTICATED");
+    }
+    await removeEveryFactorCounted(tx, user.id);
+    await enqueueMail(tx, { userId: user.id, to: user.email, template: "twofa_disabled", data: eventData(meta, now), nowMs: now });
+    for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, "twofa_disabled")) await op;
+    await tx.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: `password+${proofName(proof.second)}` } } });
+    return loadSessionUser(tx, user.id);
+  });
 }
 
 export async function regenerateBackupCodes(ctx: Context, actor: Actor, proof: SecondProof) {
@@ -51,16 +53,21 @@ export async function regenerateBackupCodes(ctx: Context, actor: Actor, proof: S
   await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "backup_codes" }, [proof]);
   const codes = generateBackupCodes();
   const rows = codes.map((code) => ({ userId: user.id, codeHash: hashBackupCode(ctx.config.backupCodeKey, code) }));
-  const [, , updated] = await ctx.db.$transaction([
-    ctx.db.backupCode.deleteMany({ where: { userId: user.id } }),
-    ctx.db.backupCode.createMany({ data: rows }),
-    ctx.db.user.update({ where: { id: user.id }, data: { tokenVersion: { increment: 1 } }, select: SESSION_USER_SELECT }),
-    enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "backup_codes_regenerated", data: eventData(meta, ctx.clock.now()), nowMs: ctx.clock.now() }),
-    ...endEverythingElse(ctx.db, user.id, actor.sessionId, ctx.clock.now(), "backup_codes_regenerated"),
+  const now = ctx.clock.now();
+  // Same protocol as the factor changes: the user's row first, only while this session is alive
+  // (two sessions regenerating at once: the second one was ended by the first and gets 401).
+  return ctx.db.$transaction(async (tx) => {
+    if (!(await lockUserForFactorChange(tx, user.id, Prisma.empty, { tokenVersion: user.tokenVersion, sessionId: actor.sessionId }))) {
+      throw new AppError("UNAUTHENTICATED");
+    }
+    await tx.backupCode.deleteMany({ where: { userId: user.id } });
+    await tx.backupCode.createMany({ data: rows });
+    await enqueueMail(tx, { userId: user.id, to: user.email, template: "backup_codes_regenerated", data: eventData(meta, now), nowMs: now });
+    for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, "backup_codes_regenerated")) await op;
     // detail.proof: a code proof sets TotpCredential.lastStep (code-refusal.ts looks for it on a replay)
-    ctx.db.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "BACKUP_CODES_REGENERATED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: proofName(proof) } } }),
-  ] as Prisma.PrismaPromise<unknown>[]);
-  return { user: toSessionUser(updated as SessionUserRow), backupCodes: codes };
+    await tx.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "BACKUP_CODES_REGENERATED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: proofName(proof) } } });
+    return { user: await loadSessionUser(tx, user.id), backupCodes: codes };
+  });
 }
 
 /** GET /auth/2fa/status: {enabled, totp, passkeys, backupCodesRemaining, backupCodesTotal}. */
