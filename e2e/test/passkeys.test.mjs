@@ -115,7 +115,8 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await logIn();
     await authenticator.setUserVerified(false);
     await passkeyButton().click();
-    await page.getByText("Your passkey or security key did not confirm it's you. Try again or use a code.").waitFor({ state: "visible", timeout: T.ui });
+    // (this account has no authenticator app yet: a backup code is its way out)
+    await page.getByText("Your passkey or security key did not confirm it's you. Try again or use a backup code.").waitFor({ state: "visible", timeout: T.ui });
     assert.equal(pathOf(page), "/two-factor");
     await shot(page, "passkey-user-verification-failed", { docs: "two-factor-passkey-refused" });
     await authenticator.setUserVerified(true);

@@ -7,7 +7,7 @@ describe('browser refusals of a WebAuthn call', () => {
     expect(browserRefusal(new DOMException('x', 'AbortError'))).toBe('refused');
     // @simplewebauthn/browser wraps them in a WebAuthnError that keeps the name and adds a code
     expect(browserRefusal(Object.assign(new Error('x'), { name: 'NotAllowedError', code: 'ERROR_PASSTHROUGH_SEE_CAUSE_PROPERTY' }))).toBe('refused');
-    expect(browserRefusalText(new DOMException('x', 'NotAllowedError'), true)).toBe(PASSKEY_REFUSED_AT_LOGIN);
+    expect(browserRefusalText(new DOMException('x', 'NotAllowedError'), PASSKEY_REFUSED_AT_LOGIN)).toBe(PASSKEY_REFUSED_AT_LOGIN);
     expect(browserRefusalText(new DOMException('x', 'NotAllowedError'))).toBe(PASSKEY_REFUSED);
   });
 

@@ -26,6 +26,8 @@ export class WebAuthnClient {
 
 /** At the code step, after the browser said no. */
 export const PASSKEY_REFUSED_AT_LOGIN = "Your passkey or security key did not confirm it's you. Try again or use a code.";
+/** At the code step of an account without the authenticator app: a backup code is its way out. */
+export const PASSKEY_REFUSED_AT_LOGIN_NO_APP = "Your passkey or security key did not confirm it's you. Try again or use a backup code.";
 /** In the profile (adding one, or one as proof of a change). */
 export const PASSKEY_REFUSED = "Your passkey or security key did not confirm it's you. Try again.";
 export const PASSKEY_ALREADY_ADDED = 'This passkey or security key is already added to your account.';
@@ -45,8 +47,8 @@ export function browserRefusal(err: unknown): 'refused' | 'already-added' | 'oth
   return 'other';
 }
 
-/** The words for a failed browser call (`atLogin`: the code step, where a code is the way out). */
-export function browserRefusalText(err: unknown, atLogin = false): string {
+/** The words for a failed browser call; `refused`: what to say when the user did not confirm (the code step names its way out). */
+export function browserRefusalText(err: unknown, refused: string = PASSKEY_REFUSED): string {
   switch (browserRefusal(err)) {
     case 'already-added':
       return PASSKEY_ALREADY_ADDED;
@@ -55,6 +57,6 @@ export function browserRefusalText(err: unknown, atLogin = false): string {
       return typeof message === 'string' && message ? message : PASSKEY_UNSUPPORTED;
     }
     default:
-      return atLogin ? PASSKEY_REFUSED_AT_LOGIN : PASSKEY_REFUSED;
+      return refused;
   }
 }

@@ -277,7 +277,8 @@ describe('TwoFactorPage with a passkey (methods include "passkey")', () => {
     const uv = errorResponse(400, 'PASSKEY_FAILED', { attemptsRemaining: 2, reason: 'user_verification' });
     http.expectOne('/auth/2fa/verify-login').flush(uv.body, uv.opts);
     await fixture.whenStable();
-    expect(alerts(el)).toEqual(["Your passkey or security key did not confirm it's you. Try again or use a code. 2 attempts remaining."]);
+    // a passkey-only account: its way out is a backup code, not a code from an app it does not have
+    expect(alerts(el)).toEqual(["Your passkey or security key did not confirm it's you. Try again or use a backup code. 2 attempts remaining."]);
   });
 
   it('a dead login challenge at passkey-options goes back to /login', async () => {

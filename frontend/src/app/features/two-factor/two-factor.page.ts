@@ -5,7 +5,7 @@ import { ApiError, attemptsText, describeProofError, readApiError, tooManyAttemp
 import { PasskeyAssertion, VerifyLoginRequest, VerifyLoginWithPasskey } from '../../core/auth/api.types';
 import { LoginFlow } from '../../core/auth/login-flow';
 import { AUTH_MESSAGES, SessionStore } from '../../core/auth/session.store';
-import { PASSKEY_REFUSED_AT_LOGIN, WebAuthnClient, browserRefusalText } from '../../core/passkeys/webauthn-client';
+import { PASSKEY_REFUSED_AT_LOGIN, PASSKEY_REFUSED_AT_LOGIN_NO_APP, WebAuthnClient, browserRefusalText } from '../../core/passkeys/webauthn-client';
 import { SessionsApi } from '../../core/sessions/sessions.api';
 import { CodeField } from '../../shared/code-field';
 import { showControlError } from '../../shared/form-state';
@@ -34,6 +34,8 @@ export class TwoFactorPage {
 
   protected readonly hasTotp = computed(() => this.flow.methods().includes('totp'));
   protected readonly hasPasskey = computed(() => this.flow.methods().includes('passkey'));
+  /** A passkey that did not confirm the user: the way out is a code, or a backup code without the app. */
+  private readonly passkeyRefused = computed(() => (this.hasTotp() ? PASSKEY_REFUSED_AT_LOGIN : PASSKEY_REFUSED_AT_LOGIN_NO_APP));
   protected readonly mode = signal<Mode>(this.hasTotp() ? 'totp' : this.hasPasskey() ? 'passkey' : 'backup');
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
@@ -104,7 +106,7 @@ export class TwoFactorPage {
           (passkey: PasskeyAssertion) => this.verify(this.remembered({ passkey }), true),
           (err: unknown) => {
             this.busy.set(false);
-            this.error.set(browserRefusalText(err, true));
+            this.error.set(browserRefusalText(err, this.passkeyRefused()));
           },
         ),
       error: (err: unknown) => {
@@ -158,7 +160,7 @@ export class TwoFactorPage {
       this.error.set(`${describeProofError(err, this.mode() === 'totp' ? 'code' : 'backupCode')}${hint}`);
     } else if (err.code === 'PASSKEY_FAILED') {
       // The authenticator answered without verifying the user: the same words as a browser refusal.
-      const text = err.reason === 'user_verification' ? PASSKEY_REFUSED_AT_LOGIN : err.message;
+      const text = err.reason === 'user_verification' ? this.passkeyRefused() : err.message;
       this.error.set(`${text}${attemptsText(err.attemptsRemaining)}${hint}`);
     } else {
       this.error.set(err.message);
