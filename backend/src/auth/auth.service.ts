@@ -8,7 +8,7 @@ import { burnPasswordVerification, hashPassword, verifyPassword } from "./passwo
 import { createSession, type SessionState } from "../sessions/sessions";
 import { useTrustedDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { SESSION_USER_SELECT, toSessionUser, type SessionUser } from "./session";
-import { anyFactor, loginMethods, type LoginMethod } from "../two-factor/factors";
+import { anyFactor, loginMethods, sqlFactorColumns, type LoginMethod } from "../two-factor/factors";
 
 export async function registerUser(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<{ user: SessionUser; session: SessionState }> {
   const passwordHash = await hashPassword(input.password);
@@ -88,9 +88,7 @@ export async function loginWithPassword(
  */
 async function findLoginUser(ctx: Context, email: string) {
   const [row] = await ctx.db.$queryRaw<{ id: string; email: string; role: string; tokenVersion: number; passwordHash: string; totp: boolean; passkeys: number }[]>`
-    SELECT u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."passwordHash",
-      EXISTS (SELECT 1 FROM "TotpCredential" tc WHERE tc."userId" = u."id") AS "totp",
-      (SELECT count(*)::int FROM "Passkey" pk WHERE pk."userId" = u."id") AS "passkeys"
+    SELECT u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."passwordHash", ${sqlFactorColumns(Prisma.sql`u."id"`)}
     FROM "User" u WHERE u."email" = ${email}`;
   return row ? { ...row, role: row.role as Role } : null;
 }

@@ -74,11 +74,21 @@ export function sqlActorAlive(userId: string, actor: { tokenVersion: number; ses
     AND EXISTS (SELECT 1 FROM "Session" s WHERE s."id" = ${actor.sessionId} AND s."userId" = ${userId} AND s."revokedAt" IS NULL)`;
 }
 
+/** Two columns, "totp" (boolean) and "passkeys" (count), for the user whose id is `userId` (an SQL expression). */
+export function sqlFactorColumns(userId: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`EXISTS (SELECT 1 FROM "TotpCredential" tc WHERE tc."userId" = ${userId}) AS "totp",
+    (SELECT count(*)::int FROM "Passkey" pk WHERE pk."userId" = ${userId}) AS "passkeys"`;
+}
+
+/** The user's factors as they are now (inside a factor-change transaction: after lockUserForFactorChange). */
+export async function readFactors(tx: Tx, userId: string): Promise<{ totp: boolean; passkeys: number }> {
+  const [row] = await tx.$queryRaw<{ totp: boolean; passkeys: number }[]>`SELECT ${sqlFactorColumns(Prisma.sql`${userId}`)}`;
+  return row;
+}
+
 /** The user's factors other than `except`, read after lockUserForFactorChange (see above). */
 export async function otherFactors(tx: Tx, userId: string, except: FactorKind): Promise<{ totp: boolean; passkeys: number }> {
-  const [row] = await tx.$queryRaw<{ totp: boolean; passkeys: number }[]>`
-    SELECT EXISTS (SELECT 1 FROM "TotpCredential" WHERE "userId" = ${userId}) AS totp,
-      (SELECT count(*)::int FROM "Passkey" WHERE "userId" = ${userId}) AS passkeys`;
+  const row = await readFactors(tx, userId);
   return { totp: except === "totp" ? false : row.totp, passkeys: except === "passkey" ? 0 : row.passkeys };
 }
 

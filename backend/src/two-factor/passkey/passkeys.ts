@@ -12,7 +12,7 @@ import { spendProofs, type Proof } from "../../security/proof";
 import { enqueueMail, eventData } from "../../mail/outbox";
 import { loadSessionUser, type SessionUser } from "../../auth/session";
 import { endEverythingElse } from "../../sessions/sessions.service";
-import { anyFactor, lockUserForFactorChange, removeEveryFactor } from "../factors";
+import { anyFactor, lockUserForFactorChange, readFactors, removeEveryFactor } from "../factors";
 import type { PublicPasskey } from "./passkey.schemas";
 
 /** Who is making a change: the user and the session that survives it. */
@@ -31,14 +31,6 @@ export async function listPasskeys(db: Pick<Db, "passkey">, userId: string): Pro
 /** Credential ids and transports of the user's passkeys (excludeCredentials / allowCredentials). */
 export async function credentialRefs(db: Pick<Db, "passkey">, userId: string) {
   return db.passkey.findMany({ where: { userId }, select: { credentialId: true, transports: true }, orderBy: { createdAt: "asc" } });
-}
-
-/** The user's factors as they are now (inside a factor-change transaction, after the lock). */
-export async function factorsOf(tx: Pick<Db, "$queryRaw">, userId: string): Promise<{ totp: boolean; passkeys: number }> {
-  const [row] = await tx.$queryRaw<{ totp: boolean; passkeys: number }[]>`
-    SELECT EXISTS (SELECT 1 FROM "TotpCredential" WHERE "userId" = ${userId}) AS totp,
-      (SELECT count(*)::int FROM "Passkey" WHERE "userId" = ${userId}) AS passkeys`;
-  return row;
 }
 
 /** Renames one of the user's passkeys and audits it, in one statement; another user's id is 404. */
@@ -80,7 +72,7 @@ export async function removePasskey(
     const removed = await tx.passkey.deleteMany({ where: { id: target.id, userId: user.id } });
     if (removed.count !== 1) throw new AppError("NOT_FOUND"); // removed meanwhile by another request
     // read after the lock (READ COMMITTED: this statement sees every factor change committed before it)
-    const lastFactor = !anyFactor(await factorsOf(tx, user.id));
+    const lastFactor = !anyFactor(await readFactors(tx, user.id));
     if (lastFactor) for (const op of removeEveryFactor(tx, user.id)) await op;
     for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, lastFactor ? "twofa_disabled" : "passkey_removed")) await op;
     const proof = "code" in proofs.second ? "password+code" : "backupCode" in proofs.second ? "password+backup_code" : "password+passkey";

@@ -15,9 +15,9 @@ import { enqueueMail, eventData } from "../../mail/outbox";
 import { loadSessionUser, type SessionUser } from "../../auth/session";
 import { endEverythingElse } from "../../sessions/sessions.service";
 import { generateBackupCodes, hashBackupCode } from "../backup-codes/backup-codes";
-import { anyFactor, lockUserForFactorChange } from "../factors";
+import { anyFactor, lockUserForFactorChange, readFactors } from "../factors";
 import { storeChallenge, takeChallenge } from "./challenges";
-import { credentialRefs, factorsOf, PUBLIC_PASSKEY_SELECT, type PasskeyActor } from "./passkeys";
+import { credentialRefs, PUBLIC_PASSKEY_SELECT, type PasskeyActor } from "./passkeys";
 import type { PublicPasskey, RegistrationResponseBody } from "./passkey.schemas";
 import { challengeOf, checkRegistrationShape, registrationOptions, verifyRegistration, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from "./webauthn";
 
@@ -61,7 +61,7 @@ export async function finishPasskeyRegistration(
     // the first ends the others, which then add nothing
     const alive = { tokenVersion: user.tokenVersion, sessionId: actor.sessionId };
     if (!(await lockUserForFactorChange(tx, user.id, Prisma.sql`"twoFactorSetupRequired" = false,`, alive))) throw new AppError("UNAUTHENTICATED");
-    const firstFactor = !anyFactor(await factorsOf(tx, user.id));
+    const firstFactor = !anyFactor(await readFactors(tx, user.id));
     // a time-ordered id (UUIDv7 layout, security/audit.ts): the list is oldest first even within one millisecond
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO "Passkey" ("id", "userId", "credentialId", "publicKey", "counter", "transports", "deviceType", "backedUp", "aaguid", "name", "createdAt")
