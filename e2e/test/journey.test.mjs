@@ -12,9 +12,10 @@
 //     LOGIN_CHALLENGE_TTL_SECONDS=3 on the same database.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe } from "node:test";
 import { createDatabase, ensureBuilt, startServer } from "../lib/app.mjs";
 import { cleanOutput, decodeQr, launchChromium, shot } from "../lib/browser.mjs";
+import { journeySteps } from "../lib/steps.mjs";
 import { CodeSource } from "../lib/totp.mjs";
 
 const EMAIL = `e2e-${crypto.randomBytes(4).toString("hex")}@example.com`;
@@ -61,7 +62,6 @@ describe("browser journey: register → 2FA on → logins (code, backup code, re
   let b; // a second browser holding an older session of the same user
   let codes; // CodeSource for the user's secret
   let backupCodes = [];
-  let failed = false;
   const pageProblems = []; // CSP violations and uncaught errors seen in any page
 
   const watch = (page, label) => {
@@ -71,20 +71,13 @@ describe("browser journey: register → 2FA on → logins (code, backup code, re
     });
   };
 
-  // Later steps depend on earlier ones: after a failure they are reported as skipped, with the reason.
-  const step = (name, fn) =>
-    it(name, async (t) => {
-      if (failed) return t.skip("an earlier step failed");
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        for (const [label, page] of [["A", a?.page], ["B", b?.page]]) {
-          if (page && !page.isClosed()) await shot(page, `FAILED-${label}`).catch(() => {});
-        }
-        throw err;
-      }
-    });
+  // Later steps depend on earlier ones: after a failure they are reported as skipped (lib/steps.mjs).
+  const journey = journeySteps(async () => {
+    for (const [label, page] of [["A", a?.page], ["B", b?.page]]) {
+      if (page && !page.isClosed()) await shot(page, `FAILED-${label}`).catch(() => {});
+    }
+  });
+  const step = journey.step;
 
   before(async () => {
     browser = await launchChromium(); // first: without Chromium, fail at once with the install command
@@ -108,7 +101,7 @@ describe("browser journey: register → 2FA on → logins (code, backup code, re
     await browser?.close().catch(() => {});
     const stops = await Promise.all([app?.stop(), shortTtlApp?.stop()]);
     await db?.close();
-    if (failed) for (const s of [app, shortTtlApp]) if (s) console.log(`# server log ${s.name}: ${s.logPath}\n${s.tail()}`);
+    if (journey.failed) for (const s of [app, shortTtlApp]) if (s) console.log(`# server log ${s.name}: ${s.logPath}\n${s.tail()}`);
     for (const result of stops) if (result) assert.equal(result.code, 0, `a server did not exit cleanly on SIGTERM: ${JSON.stringify(result)}`);
   });
 

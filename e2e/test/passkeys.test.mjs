@@ -8,10 +8,11 @@
 // too and log in with either, then remove the passkey (password + a code).
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe } from "node:test";
 import { createDatabase, ensureBuilt, startServer } from "../lib/app.mjs";
 import { launchChromium, shot } from "../lib/browser.mjs";
 import { CodeSource } from "../lib/totp.mjs";
+import { journeySteps } from "../lib/steps.mjs";
 import { addVirtualAuthenticator } from "../lib/webauthn.mjs";
 
 const tag = crypto.randomBytes(4).toString("hex");
@@ -30,20 +31,12 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
   let page;
   let authenticator; // the browser's built-in passkey provider
   let authApp; // the user's authenticator app, once TOTP is on too
-  let failed = false;
   const pageProblems = [];
 
-  const step = (name, fn) =>
-    it(name, async (t) => {
-      if (failed) return t.skip("an earlier step failed");
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        if (page && !page.isClosed()) await shot(page, "passkeys-FAILED").catch(() => {});
-        throw err;
-      }
-    });
+  const journey = journeySteps(async () => {
+    if (page && !page.isClosed()) await shot(page, "passkeys-FAILED");
+  });
+  const step = journey.step;
 
   async function logIn() {
     if (pathOf(page) !== "/login") await page.goto("/login");
@@ -75,7 +68,7 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await browser?.close().catch(() => {});
     const stopped = await app?.stop();
     await db?.close();
-    if (failed && app) console.log(`# server log: ${app.logPath}\n${app.tail()}`);
+    if (journey.failed && app) console.log(`# server log: ${app.logPath}\n${app.tail()}`);
     if (stopped) assert.equal(stopped.code, 0, `the server did not exit cleanly: ${JSON.stringify(stopped)}`);
   });
 

@@ -9,11 +9,12 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe } from "node:test";
 import pg from "pg";
 import { createDatabase, ensureBuilt, OUTPUT_DIR, startServer } from "../lib/app.mjs";
 import { launchChromium, shot } from "../lib/browser.mjs";
 import { waitForMail } from "../lib/mail.mjs";
+import { journeySteps } from "../lib/steps.mjs";
 import { CodeSource } from "../lib/totp.mjs";
 
 const tag = crypto.randomBytes(4).toString("hex");
@@ -35,20 +36,12 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
   let user; // the user's browser
   let admin; // the admin's browser
   let userAuth; // the user's authenticator app
-  let failed = false;
   const pageProblems = [];
 
-  const step = (name, fn) =>
-    it(name, async (t) => {
-      if (failed) return t.skip("an earlier step failed");
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        for (const [label, w] of [["user", user], ["admin", admin]]) if (w?.page && !w.page.isClosed()) await shot(w.page, `recovery-FAILED-${label}`).catch(() => {});
-        throw err;
-      }
-    });
+  const journey = journeySteps(async () => {
+    for (const [label, w] of [["user", user], ["admin", admin]]) if (w?.page && !w.page.isClosed()) await shot(w.page, `recovery-FAILED-${label}`).catch(() => {});
+  });
+  const step = journey.step;
 
   async function newWindow() {
     const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1100, height: 900 } });
@@ -105,8 +98,8 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
     await browser?.close().catch(() => {});
     const stopped = await app?.stop();
     await db?.close();
-    if (failed && app) console.log(`# server log: ${app.logPath}\n${app.tail()}`);
-    if (!failed) fs.rmSync(MAIL_DIR, { recursive: true, force: true });
+    if (journey.failed && app) console.log(`# server log: ${app.logPath}\n${app.tail()}`);
+    if (!journey.failed) fs.rmSync(MAIL_DIR, { recursive: true, force: true });
     if (stopped) assert.equal(stopped.code, 0, `the server did not exit cleanly: ${JSON.stringify(stopped)}`);
   });
 
