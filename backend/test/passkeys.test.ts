@@ -298,6 +298,37 @@ describe("signing in with a passkey", () => {
     expect(await env.db.session.count({ where: { userId, authMethod: "passkey" } })).toBe(1);
   });
 
+  test("the same assertion, and the same passkey proof, sent to two instances at once: exactly one is accepted", async () => {
+    const second = await startTestApp({ share: env });
+    try {
+      // the code step: copies of one login's cookies + assertion, half on each instance
+      const { email, userId, key: authenticator } = await userWithPasskey(key({ counter: 1 }));
+      const login = await startLogin(env, email);
+      const assertion = authenticator.authenticate(await passkeyOptions(login));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => copyBrowser(login, i % 2 ? second.app : env.app).post("/auth/2fa/verify-login", { passkey: assertion })),
+      );
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+      for (const r of answers.filter((r) => r.status !== 200)) expect([400, 401]).toContain(r.status);
+      expect(await env.db.session.count({ where: { userId, authMethod: "passkey" } })).toBe(1);
+
+      // a passkey as proof (new backup codes): the session's one proof challenge, used on both instances
+      const session = await startLogin(env, email);
+      const signedIn = await session.post("/auth/2fa/verify-login", { passkey: authenticator.authenticate(await passkeyOptions(session)) });
+      expect(signedIn.status).toBe(200);
+      const proof = await passkeyProof(session, authenticator);
+      const regenerations = await Promise.all([session, copyBrowser(session, second.app)].map((c) => c.post("/auth/2fa/backup-codes", { passkey: proof })));
+      expect(regenerations.filter((r) => r.status === 200)).toHaveLength(1);
+      // the other one finds the challenge taken — or, if it came after the winner committed, its
+      // session's tokens already replaced (the change re-issued them)
+      const loser = regenerations.find((r) => r.status !== 200)!;
+      expect([loser.status, loser.body.code, loser.body.reason]).toEqual(loser.status === 401 ? [401, "UNAUTHENTICATED", undefined] : [400, "PASSKEY_FAILED", "challenge"]);
+      expect(await eventsOf(userId, "BACKUP_CODES_REGENERATED")).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+
   test("another user's passkey at this user's code step → PASSKEY_FAILED {reason: unknown_credential}, counted", async () => {
     const alice = await userWithPasskey();
     const bob = await userWithPasskey();
