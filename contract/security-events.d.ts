@@ -24,6 +24,7 @@ export type SecurityEventType =
   | "PASSWORD_RESET"
   | "ADMIN_TWOFA_RESET"
   | "ACCOUNT_UNLOCKED"
+  | "ENROLMENT_LINK_SENT"
   | "TOTP_REMOVED"
   | "PASSKEY_ADDED"
   | "PASSKEY_RENAMED"

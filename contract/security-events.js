@@ -40,6 +40,7 @@ const SECURITY_EVENTS = {
   PASSWORD_RESET: { text: "Password reset with an emailed link (every session was signed out)" },
   ADMIN_TWOFA_RESET: { text: "An administrator reset your two-factor authentication", warning: true },
   ACCOUNT_UNLOCKED: { text: "An administrator unlocked code entry for your account" },
+  ENROLMENT_LINK_SENT: { text: "A new link to set up two-factor authentication was emailed to you" },
   TOTP_REMOVED: { text: "Authenticator app removed", warning: true },
   PASSKEY_ADDED: {
     text: "Passkey or security key added",

@@ -1,6 +1,6 @@
 // Changing the password of a signed-in user (issue 14): the current password AND, when 2FA is
-// on, a current code or a backup code — both spent through security/proof.ts, so a wrong one
-// counts in the same per-account budget as every other proof. The change bumps tokenVersion,
+// on, a second factor — the step-up of every security change (two-factor/step-up.ts), so a wrong
+// one counts in the same per-account budget as every other proof. The change bumps tokenVersion,
 // ends every other session, forgets every remembered device and voids open reset links, in one
 // transaction with its audit event and its security email; the caller re-issues this session.
 import { Prisma } from "@prisma/client";
@@ -10,10 +10,10 @@ import { SESSION_USER_SELECT, toSessionUser, type SessionUser, type SessionUserR
 import { AppError } from "../http/errors";
 import { enqueueMail, eventData } from "../mail/outbox";
 import { sqlAuditInsert } from "../security/audit";
-import { spendProofs, type Proof } from "../security/proof";
 import type { AuthenticationResponseBody } from "../two-factor/passkey/passkey.schemas";
 import { endEverythingElse } from "../sessions/sessions.service";
-import type { Actor } from "../two-factor/manage";
+import { requireStepUp, type Actor } from "../two-factor/step-up";
+import { proofName, secondFactorOf } from "../two-factor/second-factor";
 import { assertAllowedPassword } from "./password-rule";
 
 export interface ChangePasswordInput {
@@ -27,17 +27,13 @@ export interface ChangePasswordInput {
 /** Returns the user (new tokenVersion) and the session's new authTime (this was a full re-authentication). */
 export async function changePassword(ctx: Context, actor: Actor, input: ChangePasswordInput): Promise<{ user: SessionUser; authTimeMs: number }> {
   const { user, meta } = actor;
-  const second: Proof | null =
-    input.code !== undefined ? { code: input.code } : input.backupCode !== undefined ? { backupCode: input.backupCode } : input.passkey !== undefined ? { passkey: input.passkey } : null;
+  const second = secondFactorOf(input);
   if (user.twoFactorEnabled && !second) {
     throw new AppError("VALIDATION_FAILED", { fields: [{ field: "code", message: "enter a code from your authenticator app or a backup code" }] });
   }
   // The new password is checked before any proof is spent: a refused one costs nothing.
   assertAllowedPassword(input.newPassword, user.email, "newPassword");
-  await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "password_change" }, [
-    { password: input.currentPassword },
-    ...(user.twoFactorEnabled && second ? [second] : []),
-  ]);
+  await requireStepUp(ctx, actor, "password_change", { password: input.currentPassword, second: user.twoFactorEnabled ? second : undefined }, { passwordAlways: true });
   const passwordHash = await hashPassword(input.newPassword);
   const now = ctx.clock.now();
   const [updated] = await ctx.db.$transaction([
@@ -45,7 +41,7 @@ export async function changePassword(ctx: Context, actor: Actor, input: ChangePa
     ctx.db.session.updateMany({ where: { id: actor.sessionId, userId: user.id }, data: { authTime: new Date(now) } }),
     ...endEverythingElse(ctx.db, user.id, actor.sessionId, now, "password_changed"),
     ctx.db.passwordResetToken.deleteMany({ where: { userId: user.id, usedAt: null } }),
-    ctx.db.$executeRaw`${sqlAuditInsert(Prisma.sql`${user.id}`, "PASSWORD_CHANGED", meta, { proof: second && user.twoFactorEnabled ? ("code" in second ? "password+code" : "passkey" in second ? "password+passkey" : "password+backup_code") : "password" })}`,
+    ctx.db.$executeRaw`${sqlAuditInsert(Prisma.sql`${user.id}`, "PASSWORD_CHANGED", meta, { proof: second && user.twoFactorEnabled ? `password+${proofName(second)}` : "password" })}`,
     enqueueMail(ctx.db, { userId: user.id, to: user.email, template: "password_changed", data: eventData(meta, now), nowMs: now }),
   ] as Prisma.PrismaPromise<unknown>[]);
   return { user: toSessionUser(updated as SessionUserRow), authTimeMs: now };

@@ -66,7 +66,7 @@ export function passwordRoutes(ctx: Context, limits: PasswordResetLimiters): Rou
   router.post("/change", requireAuth, async (req, res) => {
     const input = parseBody(changePasswordSchema, req);
     const { user, session } = req.auth!;
-    const changed = await changePassword(ctx, { user, sessionId: session.id, meta: requestMeta(req) }, input);
+    const changed = await changePassword(ctx, { user, sessionId: session.id, authTimeMs: session.authTimeMs, meta: requestMeta(req) }, input);
     // this session survives the change: re-issued for the new tokenVersion, as a fresh login
     issueSessionTokens(ctx, res, changed.user, { ...session, authTimeMs: changed.authTimeMs });
     res.json({ message: "Password changed", user: publicUser(changed.user) });

@@ -20,7 +20,7 @@ export const AdminUser = named(
   }),
 );
 
-const ACTION_ERRORS = ["NOT_FOUND", "VALIDATION_FAILED", "REAUTH_REQUIRED", "INVALID_PASSWORD", "TOO_MANY_ATTEMPTS"] as const;
+const ACTION_ERRORS = ["NOT_FOUND", "VALIDATION_FAILED", "REAUTH_REQUIRED", "INVALID_PASSWORD", "INVALID_CODE", "PASSKEY_FAILED", "TOO_MANY_ATTEMPTS"] as const;
 
 export const adminDocs: RouteDoc[] = [
   {
@@ -40,7 +40,9 @@ export const adminDocs: RouteDoc[] = [
     path: "/auth/admin/users/:id/reset-2fa",
     tag: "admin",
     summary: "Turn a user's 2FA off (recovery): every factor and backup code removed, every session ended",
-    description: "Needs the admin's recent login (or `password`). The user is emailed and must set 2FA up at the next sign-in.",
+    description:
+      "Needs the admin's own `password` AND second factor (`code`, `backupCode` or `passkey`) in the request (DESIGN §6 rule 7). " +
+      "The user is emailed a one-time link (24 h) that, with their password, is the only way to set 2FA up again (rule 20).",
     auth: "admin",
     params: { id: "a user id" },
     body: resetTwoFactorSchema,
@@ -52,6 +54,7 @@ export const adminDocs: RouteDoc[] = [
     path: "/auth/admin/users/:id/unlock",
     tag: "admin",
     summary: "Lift a user's code-entry lock",
+    description: "Needs the admin's own `password` AND second factor in the request (DESIGN §6 rule 7).",
     auth: "admin",
     params: { id: "a user id" },
     body: unlockSchema,

@@ -1,14 +1,15 @@
 // /auth/admin/* — admins only, with 2FA on (per-route options of authenticate). Thin: parse, one service call, respond.
-// The actions (reset-2fa, unlock) also need the ADMIN's recent login (DESIGN §6.7): a stolen admin
-// session of any age must not be enough to take another account over.
+// The actions (reset-2fa, unlock) carry the ADMIN's own password AND second factor (DESIGN §6 rule
+// 7): a stolen admin session plus the admin's password must not be enough to take another account over.
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import type { Context } from "../context";
-import { parseBody, parseQuery, parseResourceId, passwordSchema } from "../http/validate";
+import { parseQuery, parseBody, parseResourceId } from "../http/validate";
 import { requestMeta } from "../security/audit";
-import { requireRecentAuth } from "../security/proof";
 import { authenticate } from "../sessions/authenticate";
 import { issueSessionTokens } from "../sessions/session-cookies";
+import { requireStepUp } from "../two-factor/step-up";
+import { stepUpOf, stepUpSchema } from "../two-factor/step-up.schemas";
 import { listUsers, resetUserTwoFactor, unlockUser, type AdminActor } from "./admin.service";
 
 export const listQuery = z.object({
@@ -16,26 +17,23 @@ export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   after: z.string().max(254).optional(),
 });
-/** The admin's own password: needed only when their login is over REAUTH_MAX_AGE_SECONDS old. */
-const adminPassword = passwordSchema.optional();
-export const resetTwoFactorSchema = z.object({
-  reason: z.string().trim().min(10, "must say why in at least 10 characters").max(500),
-  password: adminPassword,
-});
-export const unlockSchema = z.object({ password: adminPassword });
+/** Each action carries the admin's own step-up: password AND second factor. */
+export const resetTwoFactorSchema = stepUpSchema({ reason: z.string().trim().min(10, "must say why in at least 10 characters").max(500) });
+export const unlockSchema = stepUpSchema({});
 
 export function adminRoutes(ctx: Context): Router {
   const router = Router();
   router.use(authenticate(ctx, { roles: ["ADMIN"], requireTwoFactor: true }));
   const actorOf = (req: Request): AdminActor => ({ admin: req.auth!.user, meta: requestMeta(req) });
   /**
-   * DESIGN §6.7 for the admin's session: a login under 10 minutes old, or the admin's password now
-   * (a wrong one counts in the admin's own budget: 401 INVALID_PASSWORD, then 429). A right one
-   * renews this session's authTime, re-issued at once so it holds even if the action then fails.
+   * DESIGN §6 rule 7 for the admin: their own password AND second factor, in the request (wrong ones
+   * count in the admin's own budget: 401 INVALID_PASSWORD / 400 INVALID_CODE, then 429). The
+   * renewed sign-in time is re-issued at once, so it holds even if the action then fails.
    */
-  const recentAdminAuth = async (req: Request, res: Response, password: string | undefined) => {
+  const adminStepUp = async (req: Request, res: Response, body: Parameters<typeof stepUpOf>[0], purpose: string) => {
     const session = req.auth!.session;
-    const authTimeMs = await requireRecentAuth(ctx, { userId: req.auth!.user.id, meta: requestMeta(req), purpose: "admin_action", sessionId: session.id, authTimeMs: session.authTimeMs }, password);
+    const actor = { user: req.auth!.user, sessionId: session.id, authTimeMs: session.authTimeMs, meta: requestMeta(req) };
+    const { authTimeMs } = await requireStepUp(ctx, actor, purpose, stepUpOf(body));
     if (authTimeMs !== session.authTimeMs) issueSessionTokens(ctx, res, req.auth!.user, { ...session, authTimeMs });
   };
 
@@ -45,16 +43,16 @@ export function adminRoutes(ctx: Context): Router {
 
   router.post("/users/:id/reset-2fa", async (req, res) => {
     const id = parseResourceId(req);
-    const { reason, password } = parseBody(resetTwoFactorSchema, req);
-    await recentAdminAuth(req, res, password);
-    await resetUserTwoFactor(ctx, actorOf(req), id, reason);
-    res.json({ message: "Two-factor authentication was reset. The user was emailed and must set it up again at the next sign-in." });
+    const body = parseBody(resetTwoFactorSchema, req);
+    await adminStepUp(req, res, body, "admin_reset_2fa");
+    await resetUserTwoFactor(ctx, actorOf(req), id, body.reason);
+    res.json({ message: "Two-factor authentication was reset. The user was emailed a link to set it up again (with their password)." });
   });
 
   router.post("/users/:id/unlock", async (req, res) => {
     const id = parseResourceId(req);
-    const { password } = parseBody(unlockSchema, req);
-    await recentAdminAuth(req, res, password);
+    const body = parseBody(unlockSchema, req);
+    await adminStepUp(req, res, body, "admin_unlock");
     await unlockUser(ctx, actorOf(req), id);
     res.json({ message: "The account was unlocked and the user was emailed." });
   });

@@ -10,6 +10,7 @@ import { enqueueMail, eventData, sqlEnqueueMail } from "../mail/outbox";
 import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
 import { revokeOtherSessions } from "../sessions/sessions";
 import { forgetTrustedDevices } from "../sessions/trusted-devices";
+import { newEnrolmentLink, storeEnrolmentLink } from "../two-factor/enrolment";
 import { anyFactor, FACTOR_SELECT, factorsOf, lockUserForFactorChange, removeEveryFactorCounted, sqlTwoFactorOn } from "../two-factor/factors";
 
 export interface AdminActor {
@@ -85,7 +86,7 @@ export async function resetUserTwoFactor(ctx: Context, actor: AdminActor, userId
     const locked = await lockUserForFactorChange(
       tx,
       userId,
-      Prisma.sql`"twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL, "twoFactorSetupRequired" = true,`,
+      Prisma.sql`"twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL, "twoFactorSetupRequired" = true, "enrolmentLinkSentAt" = NULL,`,
     );
     if (!locked) throw NOTHING_TO_RESET;
     const removed = await removeEveryFactorCounted(tx, userId);
@@ -98,7 +99,11 @@ export async function resetUserTwoFactor(ctx: Context, actor: AdminActor, userId
       meta: actor.meta,
       detail: { ...adminDetail(actor), reason, sessionsRevoked: sessions.count, devicesForgotten: devices.count },
     });
-    await enqueueMail(tx, { userId, to: target.email, template: "admin_twofa_reset", data: { ...eventData(actor.meta, now), reason }, nowMs: now });
+    // rule 20: the new factor is enrolled only through this link (and the password)
+    const link = newEnrolmentLink(ctx, now);
+    await storeEnrolmentLink(tx, userId, link, now);
+    const data = { ...eventData(actor.meta, now), reason, linkExpiresAt: link.expiresAt, sealed: link.sealed };
+    await enqueueMail(tx, { userId, to: target.email, template: "admin_twofa_reset", data, nowMs: now });
     return true;
   }).catch((err) => {
     if (err === NOTHING_TO_RESET) return false;

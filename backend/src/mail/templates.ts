@@ -29,7 +29,10 @@ export interface TemplateData {
   /** `token` is filled in by the worker from the encrypted copy; never stored in clear */
   password_reset_requested: EventData & { expiresAt: string; token?: string };
   password_reset: EventData;
-  admin_twofa_reset: EventData & { reason: string };
+  /** `token` (the re-enrolment link, DESIGN §6 rule 20) is filled in by the worker from the encrypted copy */
+  admin_twofa_reset: EventData & { reason: string; linkExpiresAt?: string; token?: string };
+  /** "send the link again" after an admin reset; `token` as above */
+  twofa_enrolment_link: EventData & { expiresAt: string; token?: string };
   account_unlocked: EventData;
   /** firstFactor: this key turned two-factor authentication on */
   passkey_added: EventData & { name: string; firstFactor: boolean };
@@ -62,6 +65,9 @@ const formatTime = (iso: string) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace("GMT", "UTC");
 };
+
+/** The re-enrolment link: the token in the fragment, so it never reaches a server log or a Referer. */
+const enrolmentUrl = (appUrl: string, token: string) => `${appUrl}/enrol#token=${encodeURIComponent(token)}`;
 
 const CHANGE_PASSWORD = "If this wasn't you, change your password now and review your sessions.";
 
@@ -163,15 +169,27 @@ const DESCRIBE: Describers = {
     paragraphs: ["The password of your account was reset with a link sent to this address. Every session was signed out and remembered devices were forgotten."],
     notYou: "If this wasn't you, someone can read your email: secure your mailbox, then reset your password again.",
   }),
-  admin_twofa_reset: (d) => ({
+  admin_twofa_reset: (d, appUrl) => ({
     subject: "An administrator reset your two-factor authentication",
     heading: "Two-factor authentication was reset",
     paragraphs: [
-      "An administrator turned off two-factor authentication on your account and removed your backup codes. Every session was signed out and remembered devices were forgotten.",
+      "An administrator turned off two-factor authentication on your account: your authenticator app, passkeys and backup codes no longer work. Every session was signed out and remembered devices were forgotten.",
       `Reason given: ${d.reason}`,
-      "Set two-factor authentication up again the next time you sign in.",
+      ...(d.token
+        ? [`Set two-factor authentication up again with the link below and your password. Only this link opens the setup; it works until ${formatTime(d.linkExpiresAt ?? "")}.`]
+        : ["Set two-factor authentication up again the next time you sign in."]),
     ],
-    notYou: "If you did not ask for this, contact your administrator.",
+    ...(d.token ? { action: { label: "Set up two-factor authentication", url: enrolmentUrl(appUrl, d.token) } } : {}),
+    notYou: "If you did not ask for this, do not open the link: contact your administrator.",
+  }),
+  twofa_enrolment_link: (d, appUrl) => ({
+    subject: "Set up two-factor authentication again",
+    heading: "Your link to set up two-factor authentication",
+    paragraphs: [
+      `You asked for a new link to set up two-factor authentication after an administrator reset it. The link works with your password until ${formatTime(d.expiresAt)}; earlier links no longer work.`,
+    ],
+    action: { label: "Set up two-factor authentication", url: enrolmentUrl(appUrl, d.token ?? "") },
+    notYou: "If you didn't ask for this, someone has your password: do not open the link, and contact your administrator.",
   }),
   passkey_added: (d) => ({
     subject: "A passkey or security key was added to your account",

@@ -46,7 +46,15 @@ export interface FailureResult {
  */
 export async function recordProofFailure(
   ctx: Context,
-  args: { userId: string; challengeId?: string; type: AuditEventType; meta: RequestMeta; detail?: Record<string, unknown> },
+  args: {
+    userId: string;
+    challengeId?: string;
+    /** a login's wrong code that is the code of another step: kept on the challenge (DESIGN §6 rule 19) */
+    challengeDriftSeconds?: number;
+    type: AuditEventType;
+    meta: RequestMeta;
+    detail?: Record<string, unknown>;
+  },
 ): Promise<FailureResult> {
   const now = ctx.clock.now();
   const fresh = Prisma.sql`("twoFactorFailureWindowAt" IS NULL OR "twoFactorFailureWindowAt" <= ${sqlTime(now - FAILURE_WINDOW_MS)})`;
@@ -62,7 +70,7 @@ export async function recordProofFailure(
       WHERE "id" = ${args.userId} AND ${sqlNotLocked(now)}
       RETURNING "twoFactorFailedAttempts" AS failures, "twoFactorLockedUntil" AS "lockedUntil"
     ), c AS (
-      UPDATE "LoginChallenge" SET "failedAttempts" = "failedAttempts" + 1
+      UPDATE "LoginChallenge" SET "failedAttempts" = "failedAttempts" + 1, "driftSeconds" = COALESCE(${args.challengeDriftSeconds ?? null}::int, "driftSeconds")
       WHERE "id" = ${args.challengeId ?? null} AND "userId" = ${args.userId} AND EXISTS (SELECT 1 FROM u)
       RETURNING "failedAttempts"
     ), a AS (${sqlAuditInsert(Prisma.sql`${args.userId}`, args.type, args.meta, args.detail)}),

@@ -29,6 +29,24 @@ export function spokenDuration(seconds: number): string {
   return minutes === 1 ? "a minute and a half" : `${minutes} and a half minutes`;
 }
 
+/** After a successful login whose refused codes showed drift (DESIGN §6 rule 19). */
+export function clockDriftMessage(driftSeconds: number): string {
+  return `Your authenticator's clock is about ${spokenDuration(driftSeconds)} ${driftSeconds < 0 ? "slow" : "fast"}: set the phone's time to automatic`;
+}
+
+/**
+ * DESIGN §6 rule 19: what a refusal may say before the second factor is proven. Never how far a
+ * code was off: no clock drift, and no replay of a step other than the current one (a code the
+ * user just typed twice is still worth saying: wait for the next). A spent backup code reveals
+ * no distance. The audit row keeps the whole refusal.
+ */
+export function refusalBeforeSecondFactor(refused: { refusal?: CodeRefusal; detail: Record<string, unknown> }, nowMs: number): CodeRefusal | undefined {
+  const refusal = refused.refusal;
+  if (!refusal || refusal.reason === "clock_drift") return undefined;
+  if (refusal.reason === "replay" && refused.detail.step !== Math.floor(nowMs / 1000 / TOTP_PERIOD_SECONDS)) return undefined;
+  return refusal;
+}
+
 /** The answer's message; the SPA words its own from `reason`, this one serves other clients. */
 export function refusalMessage(refusal: CodeRefusal): string {
   switch (refusal.reason) {
@@ -68,7 +86,7 @@ export function refusalDetail(refusal: CodeRefusal | undefined): Record<string, 
 // turning 2FA on, and new backup codes proven with a code.
 const SQL_CODE_ACCEPTED = Prisma.sql`(("type" = 'TWOFA_VERIFY_SUCCESS' AND "detail"->>'method' = 'totp')
   OR "type" = 'TWOFA_ENABLED'
-  OR ("type" = 'BACKUP_CODES_REGENERATED' AND "detail"->>'proof' = 'code'))`;
+  OR ("type" = 'BACKUP_CODES_REGENERATED' AND "detail"->>'proof' IN ('code', 'password+code')))`;
 
 /**
  * Whether a replay comes from the browser that had the code accepted (same IP and user agent as the

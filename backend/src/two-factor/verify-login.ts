@@ -1,8 +1,12 @@
 // Second login step: the twofa_token names a LoginChallenge; a right proof consumes it and yields
 // a session. ONE entry point for every factor: the shared part lives here (load the challenge,
-// the budget, consume challenge + insert session in one statement) and each factor has a
-// verifier (./factor-verifier.ts) that accepts (with the guarded SQL that spends its own
-// credential row) or refuses (with a reason).
+// the budget, consume challenge + insert session in one statement) and each factor (./factor.ts,
+// dispatched by ./second-factor.ts, the same ones a step-up uses) accepts (with the guarded SQL
+// that spends its own credential row) or refuses (with a reason).
+// DESIGN §6 rule 19: until this step succeeds, an answer never says how far a wrong code was off
+// (a clock-drift hint would make each guess cover steps −10…+10, and a code for a future step
+// could be kept until it becomes valid). The drift is kept on the challenge and told with the
+// successful login's answer instead.
 // Success: 2 SQL round trips (load; spend + consume + session + audit + mails in one statement).
 // Failure: load; count + audit in one statement (plus whatever the verifier reads to explain it).
 import { Prisma, type Role } from "@prisma/client";
@@ -16,38 +20,18 @@ import { rememberDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { assertNotLocked, failureError, MAX_CHALLENGE_FAILURES, recordProofFailure, sqlNotLocked } from "../security/budget";
 import { sqlTime } from "../db/sql";
 import { sqlAuditInsert } from "../security/audit";
-import { refusalDetail } from "../security/code-refusal";
+import { clockDriftMessage, refusalBeforeSecondFactor, refusalDetail } from "../security/code-refusal";
 import { sqlTwoFactorOn } from "./factors";
-import type { Acceptance, FactorVerifier, LoadedChallenge, Refusal } from "./factor-verifier";
-import { totpVerifier } from "./totp/verify";
-import { backupCodeVerifier } from "./backup-codes/verify";
-import { passkeyLoginVerifier } from "./passkey/verify";
-import type { AuthenticationResponseBody } from "./passkey/passkey.schemas";
+import type { Acceptance, LoadedChallenge, Refusal, SecondFactorProof } from "./factor";
+import { factorFor } from "./second-factor";
 
 /** What the code step takes: exactly one proof. */
-export type LoginProof = { code: string } | { backupCode: string } | { passkey: AuthenticationResponseBody };
+export type LoginProof = SecondFactorProof;
 
-type ProofKey<P> = P extends unknown ? keyof P & string : never;
-export type ProofKind = ProofKey<LoginProof>;
-type ProofOf<K extends ProofKind> = Extract<LoginProof, Record<K, unknown>>;
-
-/**
- * ONE verifier per factor, keyed by the proof's field. This is where a factor plugs in:
- * the PASSKEY helper adds `passkey: passkeyVerifier` (two-factor/passkey/verify.ts), which
- * reads the Passkey by credential id, verifies the assertion against challenge.webauthnChallenge,
- * and spends by UPDATE "Passkey" SET counter/lastUsedAt with its counter guard, plus
- * `challengeGuard: "webauthnChallenge" = <the challenge verified>`.
- */
-const VERIFIERS: { [K in ProofKind]: FactorVerifier<ProofOf<K>> } = {
-  code: totpVerifier,
-  backupCode: backupCodeVerifier,
-  passkey: passkeyLoginVerifier,
-};
-
-export function proofKind(proof: LoginProof): ProofKind {
-  const kind = (Object.keys(VERIFIERS) as ProofKind[]).find((k) => k in proof);
-  if (!kind) throw new AppError("VALIDATION_FAILED");
-  return kind;
+/** The phone's clock as the refused codes of this login showed it (signed: positive = fast). */
+export interface ClockDrift {
+  driftSeconds: number;
+  message: string;
 }
 
 interface ChallengeRow {
@@ -70,11 +54,12 @@ export async function completeTwoFactorLogin(
   proof: LoginProof,
   remember: boolean,
   meta: RequestMeta,
-): Promise<{ user: SessionUser; session: SessionState; deviceCookie?: DeviceCookie }> {
-  const { user, session } = await verifyLoginChallenge(ctx, token, proof, meta);
-  if (!remember) return { user, session };
+): Promise<{ user: SessionUser; session: SessionState; deviceCookie?: DeviceCookie; clockDrift?: ClockDrift }> {
+  const { user, session, clockDrift } = await verifyLoginChallenge(ctx, token, proof, meta);
+  const told = clockDrift ? { clockDrift } : {};
+  if (!remember) return { user, session, ...told };
   const deviceCookie = await rememberDevice(ctx.db, user.id, session.id, ctx.clock.now(), meta);
-  return { user, session: { ...session, trustedDeviceId: deviceCookie.id }, deviceCookie };
+  return { user, session: { ...session, trustedDeviceId: deviceCookie.id }, deviceCookie, ...told };
 }
 
 /** Reads the challenge, its user's lock and factors: ONE statement on the raw pool (db/hot-sql.ts). */
@@ -106,7 +91,7 @@ export async function verifyLoginChallenge(
   token: { sub: string; n: string },
   proof: LoginProof,
   meta: RequestMeta,
-): Promise<{ user: SessionUser; session: SessionState }> {
+): Promise<{ user: SessionUser; session: SessionState; clockDrift?: ClockDrift }> {
   const now = ctx.clock.now();
   const challenge = await loadChallenge(ctx, token.n);
   // Used, expired, out of attempts, or 2FA turned off meanwhile: the login must start over.
@@ -123,14 +108,14 @@ export async function verifyLoginChallenge(
   assertNotLocked(challenge.lockedUntil, now);
 
   const fail = async (refused: Refusal) => {
+    // the audit row keeps the whole refusal; the answer only what rule 19 allows
     const detail = { ...refused.detail, ...refusalDetail(refused.refusal) };
-    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: challenge.id, type: refused.type, meta, detail });
-    return failureError(result, now, refused.refusal, refused.errorCode ?? "INVALID_CODE", refused.extra);
+    const driftSeconds = refused.refusal?.reason === "clock_drift" ? refused.refusal.driftSeconds : undefined;
+    const result = await recordProofFailure(ctx, { userId: challenge.userId, challengeId: challenge.id, challengeDriftSeconds: driftSeconds, type: refused.type, meta, detail });
+    return failureError(result, now, refusalBeforeSecondFactor(refused, now), refused.errorCode ?? "INVALID_CODE", refused.extra);
   };
 
-  const kind = proofKind(proof);
-  const verifier = VERIFIERS[kind] as FactorVerifier<LoginProof>;
-  const verdict = await verifier.verify({ ctx, challenge, proof, meta, nowMs: now });
+  const verdict = await factorFor(proof).verify({ ctx, user: challenge, site: { kind: "login", challenge }, proof, meta, nowMs: now });
   if ("refused" in verdict) throw await fail(verdict.refused);
 
   const accepted = verdict.accepted;
@@ -156,7 +141,7 @@ async function consumeChallenge(
   accepted: Acceptance,
   now: number,
   meta: RequestMeta,
-): Promise<{ user: SessionUser; session: SessionState } | null> {
+): Promise<{ user: SessionUser; session: SessionState; clockDrift?: ClockDrift } | null> {
   const { id: challengeId, userId } = challenge;
   const method = accepted.method;
   const session = { id: newSessionId(), authMethod: method, nowMs: now, meta };
@@ -173,14 +158,14 @@ async function consumeChallenge(
   const success = Prisma.sql`a1 AS (${sqlAuditInsert(idOfU, "TWOFA_VERIFY_SUCCESS", meta, { method })} WHERE ${succeeded}),
     a2 AS (${sqlAuditInsert(idOfU, "LOGIN_SUCCESS", meta, { method, twoFactor: true })} WHERE ${succeeded})`;
   const extra = accepted.alsoWrite?.(succeeded) ?? [];
-  const rows = await ctx.hotSql<Omit<SessionUser, "role"> & { role: string }>(Prisma.sql`
+  const rows = await ctx.hotSql<Omit<SessionUser, "role"> & { role: string; driftSeconds: number | null }>(Prisma.sql`
     WITH f AS (${accepted.spend(spendWhen)}
     ), c AS (
       UPDATE "LoginChallenge" SET "consumedAt" = ${sqlTime(now)}
       WHERE "id" = ${challengeId} AND "userId" = ${userId} AND ${live}
         AND ${accepted.challengeGuard ?? Prisma.sql`TRUE`}
         AND EXISTS (SELECT 1 FROM f)
-      RETURNING "userId"
+      RETURNING "userId", "driftSeconds"
     ), u AS (
       UPDATE "User" SET "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
       WHERE "id" = (SELECT "userId" FROM c) AND ${sqlNotLocked(now)}
@@ -190,9 +175,13 @@ async function consumeChallenge(
     m1 AS (${sqlEnqueueMail(idOfU, "new_device_sign_in", { ...eventData(meta, now), method }, now, {
       when: Prisma.sql`${succeeded} AND ${sqlUnseenDevice(userId, meta.userAgent)}`,
     })})${extra.length ? Prisma.sql`, ${Prisma.join(extra, ", ")}` : Prisma.empty}
-    SELECT "id", "email", "role"::text AS "role", "tokenVersion", ${sqlTwoFactorOn(Prisma.sql`u."id"`)} AS "twoFactorEnabled" FROM u`);
+    SELECT "id", "email", "role"::text AS "role", "tokenVersion", ${sqlTwoFactorOn(Prisma.sql`u."id"`)} AS "twoFactorEnabled",
+      (SELECT "driftSeconds" FROM c) AS "driftSeconds" FROM u`);
   const row = rows[0];
-  return row ? { user: { ...row, role: row.role as Role }, session: insertedSessionState(row.id, session) } : null;
+  if (!row) return null;
+  const { driftSeconds, ...user } = row;
+  const told = driftSeconds === null ? {} : { clockDrift: { driftSeconds, message: clockDriftMessage(driftSeconds) } };
+  return { user: { ...user, role: user.role as Role }, session: insertedSessionState(row.id, session), ...told };
 }
 
 /** The consume statement matched nothing although the first read looked fine: say why. */

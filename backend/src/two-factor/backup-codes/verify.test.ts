@@ -2,9 +2,9 @@
 // consume statement, and why it refuses. Through HTTP: two-factor.rules.test.ts (rule 6).
 import { Prisma } from "@prisma/client";
 import type { Context } from "../../context";
-import type { LoadedChallenge } from "../factor-verifier";
+import type { LoadedChallenge } from "../factor";
 import { hashBackupCode } from "./backup-codes";
-import { backupCodeVerifier } from "./verify";
+import { backupCodeFactor } from "./verify";
 
 const KEY = "backup-code-key-for-this-test-0123456789";
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -20,7 +20,7 @@ const challenge: LoadedChallenge = {
   totp: null,
   passkeys: 1,
 };
-const verify = (backupCode: string, context = ctx()) => backupCodeVerifier.verify({ ctx: context, challenge, proof: { backupCode }, meta: { ip: null, userAgent: null }, nowMs: now });
+const verify = (backupCode: string, context = ctx()) => backupCodeFactor.verify({ ctx: context, user: challenge, site: { kind: "login", challenge }, proof: { backupCode }, meta: { ip: null, userAgent: null }, nowMs: now });
 
 test("a well-formed code is accepted for a burn guarded on usedAt IS NULL (typed in any case, with spaces)", async () => {
   const verdict = await verify(" ABCD efgh ");

@@ -2,7 +2,8 @@
 // Request schemas: passkey.schemas.ts.
 import { z } from "zod";
 import { isoTime, named, type RouteDoc } from "../../http/openapi";
-import { addPasskeySchema, registrationOptionsSchema, removePasskeySchema, renamePasskeySchema } from "./passkey.schemas";
+import { addPasskeySchema, removePasskeySchema, renamePasskeySchema } from "./passkey.schemas";
+import { registrationOptionsSchema } from "../step-up.schemas";
 
 const SESSION_COOKIES = ["access_token", "refresh_token", "XSRF-TOKEN"];
 
@@ -73,7 +74,8 @@ export const passkeyDocs: RouteDoc[] = [
     tag: "passkeys",
     summary: "Start adding a passkey or security key",
     description:
-      "Needs a login under 10 minutes old, or `password` (401 REAUTH_REQUIRED otherwise). User verification required, attestation none, the user's keys excluded. " +
+      "The step-up for adding a factor (DESIGN §6 rule 7): on an account with 2FA the `password` AND a second factor (`code`, `backupCode` or `passkey`); after an admin reset the emailed link's `enrolmentToken` AND the `password`; otherwise a login under 10 minutes old or the `password` — else 401 REAUTH_REQUIRED {needs}. " +
+      "User verification required, attestation none, the user's keys excluded. " +
       "The challenge is bound to this session; a newer call replaces it.",
     auth: "setup",
     body: registrationOptionsSchema,

@@ -8,10 +8,10 @@ import type { SessionUser } from "../../auth/session";
 import { AppError } from "../../http/errors";
 import { parseBody, parseResourceId } from "../../http/validate";
 import { requestMeta } from "../../security/audit";
-import { requireRecentAuth, type Proof } from "../../security/proof";
 import { authenticate } from "../../sessions/authenticate";
 import { issueSessionTokens } from "../../sessions/session-cookies";
-import { addPasskeySchema, registrationOptionsSchema, removePasskeySchema, renamePasskeySchema } from "./passkey.schemas";
+import { addPasskeySchema, removePasskeySchema, renamePasskeySchema } from "./passkey.schemas";
+import { registrationOptionsSchema, stepUpOf } from "../step-up.schemas";
 import { listPasskeys, removePasskey, renamePasskey, type PasskeyActor } from "./passkeys";
 import { finishPasskeyRegistration, startPasskeyRegistration } from "./registration";
 import { passkeyLoginOptions, passkeyProofOptions } from "./verify";
@@ -22,7 +22,7 @@ export function passkeyRoutes(ctx: Context): Router {
   // DESIGN §6.9: adding a first factor stays reachable while 2FA is required (like TOTP setup)
   const requireAuthForSetup = authenticate(ctx, { allowWithoutTwoFactor: true });
 
-  const actorOf = (req: Request): PasskeyActor => ({ user: req.auth!.user, sessionId: req.auth!.session.id, meta: requestMeta(req) });
+  const actorOf = (req: Request): PasskeyActor => ({ user: req.auth!.user, sessionId: req.auth!.session.id, authTimeMs: req.auth!.session.authTimeMs, meta: requestMeta(req) });
   /** The session that made a change survives it: re-issued for the new tokenVersion. */
   const reissue = (req: Request, res: Response, user: SessionUser, authTimeMs = req.auth!.session.authTimeMs) =>
     issueSessionTokens(ctx, res, user, { ...req.auth!.session, authTimeMs });
@@ -40,15 +40,11 @@ export function passkeyRoutes(ctx: Context): Router {
     }
   });
 
-  // DESIGN §6.7: a login under REAUTH_MAX_AGE_SECONDS old, or the password now (budgeted).
+  // DESIGN §6 rules 7 and 20: the step-up for adding a passkey is given here, once; the challenge
+  // it yields is bound to this session (POST /passkeys takes it).
   router.post("/passkeys/registration-options", requireAuthForSetup, async (req, res) => {
-    const { password } = parseBody(registrationOptionsSchema, req);
-    const authTimeMs = await requireRecentAuth(
-      ctx,
-      { userId: req.auth!.user.id, meta: requestMeta(req), purpose: "reauth", sessionId: req.auth!.session.id, authTimeMs: req.auth!.session.authTimeMs },
-      password,
-    );
-    const options = await startPasskeyRegistration(ctx, actorOf(req));
+    const body = parseBody(registrationOptionsSchema, req);
+    const { authTimeMs, options } = await startPasskeyRegistration(ctx, actorOf(req), stepUpOf(body));
     if (authTimeMs !== req.auth!.session.authTimeMs) reissue(req, res, req.auth!.user, authTimeMs);
     res.json(options);
   });
@@ -77,9 +73,7 @@ export function passkeyRoutes(ctx: Context): Router {
   router.post("/passkeys/:id/remove", requireAuth, async (req, res) => {
     const id = parseResourceId(req);
     const body = parseBody(removePasskeySchema, req);
-    const second: Proof =
-      body.code !== undefined ? { code: body.code } : body.backupCode !== undefined ? { backupCode: body.backupCode } : { passkey: body.passkey! };
-    const { user, twoFactorEnabled } = await removePasskey(ctx, actorOf(req), id, { password: body.password, second });
+    const { user, twoFactorEnabled } = await removePasskey(ctx, actorOf(req), id, stepUpOf(body));
     reissue(req, res, user);
     res.json({ message: twoFactorEnabled ? "Passkey removed" : "Passkey removed; two-factor authentication is off", twoFactorEnabled });
   });

@@ -60,8 +60,6 @@ export const passkeyNameSchema = z
   .transform((s) => s.trim())
   .pipe(z.string().min(1, "must not be empty").max(64).regex(/^[^\p{Cc}]*$/u, "must not contain control characters"));
 
-export const registrationOptionsSchema = z.object({ password: passwordSchema.optional() });
-
 export const addPasskeySchema = z.object({ name: passkeyNameSchema, response: registrationResponseSchema });
 
 export const renamePasskeySchema = z.object({ name: passkeyNameSchema });

@@ -8,19 +8,15 @@ import type { Context } from "../../context";
 import type { Db } from "../../db/prisma";
 import { AppError } from "../../http/errors";
 import { newAuditId, sqlAuditInsert, type RequestMeta } from "../../security/audit";
-import { spendProofs, type Proof } from "../../security/proof";
+import { requireStepUp, type Actor as PasskeyActor, type StepUpInput } from "../step-up";
+import { proofName } from "../second-factor";
 import { enqueueMail, eventData } from "../../mail/outbox";
 import { loadSessionUser, type SessionUser } from "../../auth/session";
 import { endEverythingElse } from "../../sessions/sessions.service";
 import { anyFactor, lockUserForFactorChange, readFactors, removeEveryFactor } from "../factors";
 import type { PublicPasskey } from "./passkey.schemas";
 
-/** Who is making a change: the user and the session that survives it. */
-export interface PasskeyActor {
-  user: SessionUser;
-  sessionId: string;
-  meta: RequestMeta;
-}
+export type { Actor as PasskeyActor } from "../step-up";
 
 export const PUBLIC_PASSKEY_SELECT = { id: true, name: true, createdAt: true, lastUsedAt: true, deviceType: true, backedUp: true, transports: true } as const;
 
@@ -59,12 +55,12 @@ export async function removePasskey(
   ctx: Context,
   actor: PasskeyActor,
   passkeyId: string,
-  proofs: { password: string; second: Proof },
+  proof: StepUpInput,
 ): Promise<{ user: SessionUser; twoFactorEnabled: boolean }> {
   const { user, meta } = actor;
   const target = await ctx.db.passkey.findFirst({ where: { id: passkeyId, userId: user.id }, select: { id: true, name: true } });
   if (!target) throw new AppError("NOT_FOUND");
-  await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "passkey_remove" }, [{ password: proofs.password }, proofs.second]);
+  await requireStepUp(ctx, actor, "passkey_remove", proof, { passwordAlways: true });
   const now = ctx.clock.now();
   return ctx.db.$transaction(async (tx) => {
     // only while this session is alive (factors.ts): one ended by a concurrent change removes nothing
@@ -75,9 +71,9 @@ export async function removePasskey(
     const lastFactor = !anyFactor(await readFactors(tx, user.id));
     if (lastFactor) for (const op of removeEveryFactor(tx, user.id)) await op;
     for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, lastFactor ? "twofa_disabled" : "passkey_removed")) await op;
-    const proof = "code" in proofs.second ? "password+code" : "backupCode" in proofs.second ? "password+backup_code" : "password+passkey";
-    await tx.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "PASSKEY_REMOVED", ip: meta.ip, userAgent: meta.userAgent, detail: { passkeyId: target.id, name: target.name, proof, lastFactor } } });
-    if (lastFactor) await tx.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof, by: "passkey_remove" } } });
+    const proofUsed = `password+${proofName(proof.second!)}`;
+    await tx.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "PASSKEY_REMOVED", ip: meta.ip, userAgent: meta.userAgent, detail: { passkeyId: target.id, name: target.name, proof: proofUsed, lastFactor } } });
+    if (lastFactor) await tx.auditEvent.create({ data: { id: newAuditId(), userId: user.id, type: "TWOFA_DISABLED", ip: meta.ip, userAgent: meta.userAgent, detail: { proof: proofUsed, by: "passkey_remove" } } });
     await enqueueMail(tx, { userId: user.id, to: user.email, template: "passkey_removed", data: { ...eventData(meta, now), name: target.name, lastFactor }, nowMs: now });
     const fresh = await loadSessionUser(tx, user.id);
     return { user: fresh, twoFactorEnabled: fresh.twoFactorEnabled };

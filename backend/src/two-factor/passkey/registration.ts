@@ -1,6 +1,7 @@
 // Adding a passkey or security key (issue 13). Two requests:
-//  1. registration-options (recent login, checked by the route): WebAuthn creation options for
-//     this user, the challenge stored for THIS session (challenges.ts);
+//  1. registration-options, with the step-up (../step-up.ts: on a 2FA account the password AND a
+//     second factor): WebAuthn creation options for this user, the challenge stored for THIS
+//     session (challenges.ts);
 //  2. POST /auth/2fa/passkeys {name, response}: the challenge is taken (single use) and the
 //     response verified (webauthn.ts: user verification required, our origins and RP ID), then ONE
 //     transaction adds the key. Adding a factor is a 2FA change like enabling TOTP: tokenVersion++,
@@ -17,15 +18,22 @@ import { endEverythingElse } from "../../sessions/sessions.service";
 import { generateBackupCodes, hashBackupCode } from "../backup-codes/backup-codes";
 import { anyFactor, lockUserForFactorChange, readFactors } from "../factors";
 import { storeChallenge, takeChallenge } from "./challenges";
+import { requireStepUp, type StepUpInput } from "../step-up";
 import { credentialRefs, PUBLIC_PASSKEY_SELECT, type PasskeyActor } from "./passkeys";
 import type { PublicPasskey, RegistrationResponseBody } from "./passkey.schemas";
 import { challengeOf, checkRegistrationShape, registrationOptions, verifyRegistration, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from "./webauthn";
 
-export async function startPasskeyRegistration(ctx: Context, actor: PasskeyActor): Promise<PublicKeyCredentialCreationOptionsJSON> {
+/** Options for navigator.credentials.create(), after the step-up (DESIGN §6 rules 7, 20) for adding a factor. */
+export async function startPasskeyRegistration(
+  ctx: Context,
+  actor: PasskeyActor,
+  proof: StepUpInput,
+): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; authTimeMs: number }> {
+  const { authTimeMs } = await requireStepUp(ctx, actor, "passkey_add", proof);
   const existing = await credentialRefs(ctx.db, actor.user.id);
   const options = await registrationOptions(ctx.config.webauthn, actor.user, existing);
   await storeChallenge(ctx.db, { userId: actor.user.id, sessionId: actor.sessionId }, "registration", options.challenge, ctx.clock.now());
-  return options;
+  return { options, authTimeMs };
 }
 
 /** PASSKEY_FAILED for a refused registration (not a guess at a secret: not counted in the budget). */

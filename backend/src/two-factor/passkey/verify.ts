@@ -1,16 +1,16 @@
-// A passkey as the second step of a login (the verifier verify-login.ts dispatches {passkey} to)
-// and as the proof for a security change (security/proof.ts {passkey}).
+// A passkey as a second factor (./../factor.ts): the second step of a login and the step-up proof
+// for a security change.
 //
 // Login: POST /auth/2fa/passkey-options stores the challenge on the LoginChallenge (replacing an
-// earlier one); verify-login loads it, this verifier checks the assertion against it and hands
+// earlier one); verify-login loads it, this factor checks the assertion against it and hands
 // back ONE guarded UPDATE of the Passkey row (counter + lastUsedAt, only while the counter is
 // still the one we verified against) plus a guard on the LoginChallenge (its webauthnChallenge
 // must still be the one verified). The challenge is consumed by the same statement, so of N
 // requests carrying one assertion exactly one passes; the others find the challenge consumed.
 //
-// Proof: POST /auth/2fa/passkeys/proof-options stores a WebAuthnChallenge of purpose "proof" for
-// the caller's session; spendPasskeyProof takes it (single use), verifies, and updates the
-// counter under the lock condition in one statement.
+// Step-up: POST /auth/2fa/passkeys/proof-options stores a WebAuthnChallenge of purpose "proof" for
+// the caller's session; the factor takes it (single use) before verifying, and the step-up's
+// statement moves the counter under the lock condition.
 //
 // Every refusal is PASSKEY_FAILED {attemptsRemaining, reason?}, counted in the per-account budget
 // (and the login challenge's 5) like a wrong code; a counter that did not move forward is audited
@@ -20,9 +20,9 @@ import { Prisma } from "@prisma/client";
 import type { Context } from "../../context";
 import { sqlTime } from "../../db/sql";
 import { AppError } from "../../http/errors";
-import type { AuditEventType, RequestMeta } from "../../security/audit";
-import { assertNotLocked, MAX_CHALLENGE_FAILURES, recordProofFailure, sqlNotLocked, tooManyAttempts } from "../../security/budget";
-import type { FactorVerifier, Refusal, Verdict } from "../factor-verifier";
+import type { AuditEventType } from "../../security/audit";
+import { assertNotLocked, MAX_CHALLENGE_FAILURES } from "../../security/budget";
+import type { Factor, FactorInput, Refusal, Verdict } from "../factor";
 import { storeChallenge, takeChallenge } from "./challenges";
 import { credentialRefs } from "./passkeys";
 import type { AuthenticationResponseBody } from "./passkey.schemas";
@@ -67,39 +67,52 @@ async function checkAssertion(ctx: Context, userId: string, response: Authentica
   return { ok: false, reason: result.reason, audit: "TWOFA_VERIFY_FAILURE", detail: { method: "passkey", passkeyId: passkey.id, ...(result.reason ? { reason: result.reason } : {}) } };
 }
 
-const loginRefusal = (reason: PasskeyRefusalReason | undefined, audit: AuditEventType, detail: Record<string, unknown>): Refusal => ({
+const refusal = (reason: PasskeyRefusalReason | undefined, audit: AuditEventType, detail: Record<string, unknown>): Refusal => ({
   type: audit,
   detail,
   errorCode: "PASSKEY_FAILED",
   extra: reason ? { reason } : {},
 });
 
-/** The {passkey} verifier of the login's code step (plugged into verify-login.ts' dispatch). */
-export const passkeyLoginVerifier: FactorVerifier<{ passkey: AuthenticationResponseBody }> = {
-  async verify({ ctx, challenge, proof, nowMs }): Promise<Verdict> {
+/**
+ * The challenge this assertion must answer: at login the one stored on the LoginChallenge (the
+ * response must carry exactly it); as a step-up the session's proof challenge, TAKEN here (single
+ * use, this user + this session, DELETE ... RETURNING) so a replayed response finds nothing.
+ * null: no such challenge.
+ */
+async function expectedChallenge(input: FactorInput<unknown>, response: AuthenticationResponseJSON): Promise<string | null> {
+  const { ctx, user, site, nowMs } = input;
+  const answered = challengeOf(response);
+  if (!answered) return null;
+  if (site.kind === "login") return site.challenge.webauthnChallenge === answered ? answered : null;
+  return (await takeChallenge(ctx.db, { userId: user.userId, sessionId: site.sessionId }, "proof", answered, nowMs)) ? answered : null;
+}
+
+/** The {passkey} factor: the login's code step and the step-up proof. */
+export const passkeyFactor: Factor<{ passkey: AuthenticationResponseBody }> = {
+  async verify(input): Promise<Verdict> {
+    const { ctx, user, site, proof, nowMs } = input;
     const response = proof.passkey as AuthenticationResponseJSON;
     const shape = checkAuthenticationShape(response);
     if (shape) throw malformed("passkey", shape.message);
-    const expected = challenge.webauthnChallenge;
-    // no passkey-options for this login, or the response answers another (older) challenge
-    if (!expected || challengeOf(response) !== expected) {
-      return { refused: loginRefusal("challenge", "TWOFA_VERIFY_FAILURE", { method: "passkey", reason: "challenge" }) };
-    }
-    const checked = await checkAssertion(ctx, challenge.userId, response, expected, "passkey");
-    if (!checked.ok) return { refused: loginRefusal(checked.reason, checked.audit, checked.detail) };
+    const expected = await expectedChallenge(input, response);
+    // no options asked for, an older or another session's challenge, or one already used
+    if (!expected) return { refused: refusal("challenge", "TWOFA_VERIFY_FAILURE", { method: "passkey", reason: "challenge" }) };
+    const checked = await checkAssertion(ctx, user.userId, response, expected, "passkey");
+    if (!checked.ok) return { refused: refusal(checked.reason, checked.audit, checked.detail) };
     const { passkey, newCounter } = checked;
     return {
       accepted: {
         method: "passkey",
         // Guarded on the counter we verified against: a second assertion racing this one (or a
-        // clone) cannot also move it. Runs first in verify-login's consume statement.
+        // clone) cannot also move it. Runs first in the caller's statement.
         spend: (when) => Prisma.sql`
           UPDATE "Passkey" SET "counter" = ${newCounter}, "lastUsedAt" = ${sqlTime(nowMs)}
-          WHERE "id" = ${passkey.id} AND "userId" = ${challenge.userId} AND "counter" = ${passkey.counter} AND ${when}
+          WHERE "id" = ${passkey.id} AND "userId" = ${user.userId} AND "counter" = ${passkey.counter} AND ${when}
           RETURNING "userId"`,
-        // the LoginChallenge must still hold the challenge that was verified (not a newer one)
-        challengeGuard: Prisma.sql`"webauthnChallenge" = ${expected}`,
-        lostRace: async () => loginRefusal("challenge", "TWOFA_VERIFY_FAILURE", { method: "passkey", passkeyId: passkey.id, reason: "challenge", race: true }),
+        // at login the LoginChallenge must still hold the challenge that was verified (not a newer one)
+        ...(site.kind === "login" ? { challengeGuard: Prisma.sql`"webauthnChallenge" = ${expected}` } : {}),
+        lostRace: async () => refusal(site.kind === "login" ? "challenge" : undefined, "TWOFA_VERIFY_FAILURE", { method: "passkey", passkeyId: passkey.id, reason: "challenge", race: true }),
       },
     };
   },
@@ -134,50 +147,4 @@ export async function passkeyProofOptions(ctx: Context, owner: { userId: string;
   const options = await authenticationOptions(ctx.config.webauthn, refs);
   await storeChallenge(ctx.db, owner, "proof", options.challenge, ctx.clock.now());
   return options;
-}
-
-export interface PasskeyProofContext {
-  userId: string;
-  /** the session the proof-options challenge was issued to */
-  sessionId?: string;
-  meta: RequestMeta;
-  /** what the proof is for, kept in the audit detail */
-  purpose: string;
-}
-
-/** Counts a refused passkey proof and turns it into the answer: PASSKEY_FAILED, or 429 once locked. */
-async function refuseProof(ctx: Context, pc: PasskeyProofContext, reason: PasskeyRefusalReason | undefined, audit: AuditEventType, detail: Record<string, unknown>): Promise<AppError> {
-  const result = await recordProofFailure(ctx, { userId: pc.userId, type: audit, meta: pc.meta, detail: { during: pc.purpose, ...detail } });
-  if (result.lockedUntil) return tooManyAttempts(result.lockedUntil, ctx.clock.now());
-  return new AppError("PASSKEY_FAILED", { attemptsRemaining: result.attemptsRemaining, ...(reason ? { reason } : {}) });
-}
-
-/**
- * A passkey given as proof (remove a key, disable 2FA, new backup codes, change the password...).
- * The challenge is taken first (single use, this user + this session + purpose proof), so a
- * replayed response finds nothing; then the assertion is verified; then ONE statement moves the
- * counter — guarded on the old counter and on the lock condition — and resets the failure window.
- */
-export async function spendPasskeyProof(ctx: Context, pc: PasskeyProofContext, response: AuthenticationResponseJSON): Promise<void> {
-  const shape = checkAuthenticationShape(response);
-  if (shape) throw malformed("passkey", shape.message);
-  const now = ctx.clock.now();
-  const challenge = challengeOf(response)!;
-  const taken = pc.sessionId !== undefined && (await takeChallenge(ctx.db, { userId: pc.userId, sessionId: pc.sessionId }, "proof", challenge, now));
-  if (!taken) throw await refuseProof(ctx, pc, "challenge", "TWOFA_VERIFY_FAILURE", { method: "passkey", reason: "challenge" });
-  const checked = await checkAssertion(ctx, pc.userId, response, challenge, "passkey");
-  if (!checked.ok) throw await refuseProof(ctx, pc, checked.reason, checked.audit, checked.detail);
-  const spent = await ctx.db.$executeRaw`
-    WITH p AS (
-      UPDATE "Passkey" SET "counter" = ${checked.newCounter}, "lastUsedAt" = ${sqlTime(now)}
-      WHERE "id" = ${checked.passkey.id} AND "counter" = ${checked.passkey.counter}
-        AND EXISTS (SELECT 1 FROM "User" WHERE "id" = ${pc.userId} AND ${sqlNotLocked(now)})
-      RETURNING "userId"
-    )
-    UPDATE "User" SET "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL WHERE "id" = (SELECT "userId" FROM p)`;
-  if (spent === 1) return;
-  const user = await ctx.db.user.findUnique({ where: { id: pc.userId }, select: { twoFactorLockedUntil: true } });
-  assertNotLocked(user?.twoFactorLockedUntil ?? null, now);
-  // the counter moved meanwhile: another assertion of this key was accepted first
-  throw await refuseProof(ctx, pc, undefined, "TWOFA_VERIFY_FAILURE", { method: "passkey", passkeyId: checked.passkey.id, race: true });
 }

@@ -13,19 +13,15 @@ import { enqueueMail, eventData } from "../../mail/outbox";
 import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../../security/audit";
 import { assertNotLocked, failureError, recordProofFailure, sqlNotLocked } from "../../security/budget";
 import { driftRefusal, refusalDetail } from "../../security/code-refusal";
-import { spendProofs, type Proof } from "../../security/proof";
+import { requireStepUp, type Actor, type StepUpInput } from "../step-up";
+import { proofName } from "../second-factor";
 import { loadSessionUser, type SessionUser } from "../../auth/session";
 import { endEverythingElse } from "../../sessions/sessions.service";
 import { replaceBackupCodes } from "../backup-codes/backup-codes";
 import { anyFactor, lockUserForFactorChange, otherFactors, removeEveryFactorCounted, sqlActorAlive } from "../factors";
 import { buildOtpauthUrl, generateTotpSecret, verifyTotp } from "./totp";
 
-/** Who is making the change: the user and the session that survives it. */
-export interface Actor {
-  user: SessionUser;
-  sessionId: string;
-  meta: RequestMeta;
-}
+export type { Actor } from "../step-up";
 
 /** RFC 6238 §5.2, the replay rule on a TotpCredential row: the code's step must be newer than the last accepted one. */
 export const sqlStepIsNew = (step: number) => Prisma.sql`("lastStep" IS NULL OR "lastStep" < ${step})`;
@@ -57,7 +53,14 @@ export async function hasTotp(db: Pick<Db, "totpCredential">, userId: string): P
  * for the first's row and then keeps the secret it stored. A repeat is audited as
  * TWOFA_SETUP_STARTED {resumed: true}.
  */
-export async function startTotpSetup(ctx: Context, user: SessionUser, meta: RequestMeta) {
+export async function startTotpSetup(ctx: Context, actor: Actor, proof: StepUpInput) {
+  const { user, meta } = actor;
+  // 409 only when the authenticator app is already on (a passkey user may add one); checked
+  // before any proof is spent
+  if (await hasTotp(ctx.db, user.id)) throw new AppError("TWOFA_ALREADY_ENABLED");
+  // DESIGN §6 rule 7 (and 20): the proof for adding this factor is given here, once; /enable
+  // then only confirms the secret issued to it
+  const { authTimeMs } = await requireStepUp(ctx, actor, "totp_setup", proof);
   const now = ctx.clock.now();
   // The server owns the secret: the client never chooses it, and it is only ever stored encrypted.
   // `fresh` is unique (random IV), so the returned value tells whether it was stored or kept.
@@ -79,7 +82,7 @@ export async function startTotpSetup(ctx: Context, user: SessionUser, meta: Requ
     SELECT pending FROM s`;
   if (!rows[0]) throw new AppError("TWOFA_ALREADY_ENABLED");
   const secret = ctx.secretBox.decrypt(rows[0].pending);
-  return { secret, otpauthUrl: buildOtpauthUrl(secret, user.email, ctx.config.totp.issuer) };
+  return { secret, otpauthUrl: buildOtpauthUrl(secret, user.email, ctx.config.totp.issuer), authTimeMs };
 }
 
 /**
@@ -161,13 +164,13 @@ const newCredentialId = () => `c${crypto.randomBytes(12).toString("hex")}`;
 export async function removeTotp(
   ctx: Context,
   actor: Actor,
-  proof: { password: string; second: Exclude<Proof, { password: string }> },
+  proof: StepUpInput,
 ): Promise<{ user: SessionUser; twoFactorEnabled: boolean }> {
   const { user, meta } = actor;
   if (!(await hasTotp(ctx.db, user.id))) throw TOTP_NOT_ON();
-  await spendProofs(ctx, { userId: user.id, sessionId: actor.sessionId, meta, purpose: "totp_remove" }, [{ password: proof.password }, proof.second]);
+  await requireStepUp(ctx, actor, "totp_remove", proof, { passwordAlways: true });
   const now = ctx.clock.now();
-  const proofName = "code" in proof.second ? "password+code" : "backupCode" in proof.second ? "password+backup_code" : "password+passkey";
+  const proofUsed = `password+${proofName(proof.second!)}`;
   return ctx.db.$transaction(async (tx) => {
     // only while this session is alive (factors.ts): one ended by a concurrent change removes nothing
     if (!(await lockUserForFactorChange(tx, user.id, Prisma.empty, { tokenVersion: user.tokenVersion, sessionId: actor.sessionId }))) throw new AppError("UNAUTHENTICATED");
@@ -178,7 +181,7 @@ export async function removeTotp(
     if (last) await removeEveryFactorCounted(tx, user.id);
     else await tx.totpSetup.deleteMany({ where: { userId: user.id } });
     for (const op of endEverythingElse(tx, user.id, actor.sessionId, now, last ? "twofa_disabled" : "totp_removed")) await op;
-    await recordAuditEvent(tx, { userId: user.id, type: last ? "TWOFA_DISABLED" : "TOTP_REMOVED", meta, detail: { proof: proofName, ...(last ? { via: "totp_remove" } : {}) } });
+    await recordAuditEvent(tx, { userId: user.id, type: last ? "TWOFA_DISABLED" : "TOTP_REMOVED", meta, detail: { proof: proofUsed, ...(last ? { via: "totp_remove" } : {}) } });
     // in the same transaction as the removal: the last factor is a disable; otherwise the owner is
     // told the app went (2FA stays on with passkeys) — before the review this sent no email at all
     await enqueueMail(tx, { userId: user.id, to: user.email, template: last ? "twofa_disabled" : "totp_removed", data: eventData(meta, now), nowMs: now });

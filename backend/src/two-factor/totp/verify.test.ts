@@ -4,9 +4,9 @@ import { Prisma } from "@prisma/client";
 import type { Context } from "../../context";
 import { loadConfig } from "../../config";
 import { createSecretBox } from "../../security/encryption";
-import type { LoadedChallenge } from "../factor-verifier";
+import type { LoadedChallenge } from "../factor";
 import { generateTotp, generateTotpSecret, timeStep } from "./totp";
-import { totpVerifier } from "./verify";
+import { totpFactor } from "./verify";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 const env = {
@@ -38,7 +38,7 @@ function challenge(totp: LoadedChallenge["totp"] | "default" = "default"): Loade
     passkeys: 0,
   };
 }
-const verify = (code: string, c = challenge(), context = ctx()) => totpVerifier.verify({ ctx: context, challenge: c, proof: { code }, meta: { ip: "10.0.0.1", userAgent: "test" }, nowMs: now });
+const verify = (code: string, c = challenge(), context = ctx()) => totpFactor.verify({ ctx: context, user: c, site: { kind: "login", challenge: c }, proof: { code }, meta: { ip: "10.0.0.1", userAgent: "test" }, nowMs: now });
 const text = (sql: Prisma.Sql) => sql.sql;
 
 test("a right code is accepted with a spend that re-checks the step on this credential row", async () => {
