@@ -3,7 +3,7 @@
 // and makes setup required at the next sign-in; unlock lifts a lock set by wrong codes.
 import { createUser } from "../src/auth/users";
 import { generateTotp } from "../src/two-factor/totp/totp";
-import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, twoFactorState, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, stepUp, uniqueEmail, twoFactorState, type TestEnv } from "./harness";
 import { startMailCapture } from "./smtp";
 
 let env: TestEnv;
@@ -33,6 +33,13 @@ async function adminClient(withTwoFactor = true) {
 }
 
 const RESET_REASON = "Lost phone and backup codes; identity checked by video call";
+
+/** The token of the newest re-enrolment link emailed to `email` (DESIGN §6 rule 20). */
+export async function enrolmentToken(email: string): Promise<string> {
+  const links = (await inbox(email)).map((m) => /\/enrol#token=([A-Za-z0-9_%-]+)/.exec(m.text ?? "")?.[1]).filter((t): t is string => !!t);
+  if (links.length === 0) throw new Error(`no enrolment link emailed to ${email}`);
+  return decodeURIComponent(links[links.length - 1]);
+}
 
 describe("who may use the admin API (per-route options of authenticate)", () => {
   test("a USER gets 403 FORBIDDEN, an ADMIN without 2FA 403 TWOFA_SETUP_REQUIRED, nobody signed in 401", async () => {
@@ -80,16 +87,16 @@ describe("user list", () => {
 
 describe("reset a user's 2FA", () => {
   test("needs a written reason; then 2FA is off, every session and remembered device ends, the user is emailed, the event names the admin", async () => {
-    const { client: admin, email: adminEmail } = await adminClient();
+    const { client: admin, email: adminEmail, secret: adminSecret } = await adminClient();
     const victim = await clientWith2FA(env);
     const laptop = await startLogin(env, victim.email);
     expect((await laptop.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env), rememberDevice: true })).status).toBe(200);
 
-    const noReason = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: "lost" });
+    const noReason = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: "lost", ...stepUp(adminSecret, env) });
     expect(noReason.status).toBe(400);
     expect(noReason.body.fields[0].field).toBe("reason");
 
-    const res = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON });
+    const res = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, ...stepUp(adminSecret, env) });
     expect(res.status).toBe(200);
     expect((await victim.client.get("/auth/me")).status).toBe(401);
     expect((await laptop.get("/auth/me")).status).toBe(401);
@@ -100,27 +107,31 @@ describe("reset a user's 2FA", () => {
     expect(event.detail).toMatchObject({ admin: { email: adminEmail }, reason: RESET_REASON, sessionsRevoked: 2, devicesForgotten: 1 });
     const mail = (await inbox(victim.email)).find((m) => m.subject === "An administrator reset your two-factor authentication");
     expect(mail?.text).toContain(`Reason given: ${RESET_REASON}`);
+    expect(mail?.text).toMatch(/\/enrol#token=/);
 
     // a second click (another admin at the same time) finds nothing to reset
-    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).body.code).toBe("TWOFA_NOT_ENABLED");
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, ...stepUp(adminSecret, env) })).body.code).toBe("TWOFA_NOT_ENABLED");
   });
 
-  test("at the next sign-in the user must set 2FA up again before anything else", async () => {
-    const { client: admin } = await adminClient();
+  test("at the next sign-in the user must set 2FA up again before anything else, with the emailed link and the password (rule 20)", async () => {
+    const { client: admin, secret: adminSecret } = await adminClient();
     const victim = await clientWith2FA(env);
     const laptop = await startLogin(env, victim.email);
     expect((await laptop.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env), rememberDevice: true })).status).toBe(200);
-    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, ...stepUp(adminSecret, env) })).status).toBe(200);
 
     // the remembered device does not help, and no code is asked (2FA is off) ...
     const again = copyBrowser(laptop);
     const login = await again.post("/auth/login", { email: victim.email, password: PASSWORD });
     expect(login.status).toBe(200);
     expect(login.body.user.twoFactorEnabled).toBe(false);
-    // ... but only the 2FA setup is open
+    // ... but only the 2FA setup is open, and only with the emailed link and the password
     expect((await again.get("/auth/me")).status).toBe(200);
     expect((await again.get("/auth/sessions")).body.code).toBe("TWOFA_SETUP_REQUIRED");
-    const setup = await again.post("/auth/2fa/setup", {});
+    const passwordOnly = await again.post("/auth/2fa/setup", { password: PASSWORD });
+    expect(passwordOnly.status).toBe(401);
+    expect(passwordOnly.body).toMatchObject({ code: "REAUTH_REQUIRED", needs: ["enrolmentLink", "password"] });
+    const setup = await again.post("/auth/2fa/setup", { enrolmentToken: await enrolmentToken(victim.email), password: PASSWORD });
     expect(setup.status).toBe(200);
     expect((await again.post("/auth/2fa/enable", { token: generateTotp(setup.body.secret, env.clock.now()) })).status).toBe(200);
     expect((await again.get("/auth/sessions")).status).toBe(200);
@@ -128,36 +139,36 @@ describe("reset a user's 2FA", () => {
   });
 
   test("an admin cannot reset their own 2FA here; an unknown id is 404", async () => {
-    const { client: admin } = await adminClient();
+    const { client: admin, secret } = await adminClient();
     const me = (await admin.get("/auth/me")).body.id;
-    expect((await admin.post(`/auth/admin/users/${me}/reset-2fa`, { reason: RESET_REASON })).status).toBe(400);
-    expect((await admin.post(`/auth/admin/users/nope/reset-2fa`, { reason: RESET_REASON })).status).toBe(404);
+    expect((await admin.post(`/auth/admin/users/${me}/reset-2fa`, { reason: RESET_REASON, ...stepUp(secret, env) })).status).toBe(400);
+    expect((await admin.post(`/auth/admin/users/nope/reset-2fa`, { reason: RESET_REASON, ...stepUp(secret, env) })).status).toBe(404);
   });
 });
 
 describe("unlock", () => {
   test("lifts a lock set by wrong codes: audited naming the admin, emailed; the user signs in with a code at once", async () => {
-    const { client: admin, email: adminEmail } = await adminClient();
+    const { client: admin, email: adminEmail, secret: adminSecret } = await adminClient();
     const victim = await clientWith2FA(env);
     const attacker = await startLogin(env, victim.email);
     for (let i = 0; i < 5; i++) await attacker.post("/auth/2fa/verify-login", { code: "000000" });
     const owner = await startLogin(env, victim.email);
     expect((await owner.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env) })).status).toBe(429);
 
-    expect((await admin.post(`/auth/admin/users/${victim.userId}/unlock`)).status).toBe(200);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/unlock`, stepUp(adminSecret, env))).status).toBe(200);
     const fresh = await startLogin(env, victim.email);
     expect((await fresh.post("/auth/2fa/verify-login", { code: codeAt(victim.secret, env) })).status).toBe(200);
 
     const [event] = await env.db.auditEvent.findMany({ where: { userId: victim.userId, type: "ACCOUNT_UNLOCKED" } });
     expect(event.detail).toMatchObject({ admin: { email: adminEmail } });
     expect((await inbox(victim.email)).map((m) => m.subject)).toContain("Your account was unlocked");
-    const notLocked = await admin.post(`/auth/admin/users/${victim.userId}/unlock`);
+    const notLocked = await admin.post(`/auth/admin/users/${victim.userId}/unlock`, stepUp(adminSecret, env));
     expect(notLocked.status).toBe(409);
     expect(notLocked.body.code).toBe("NOT_LOCKED");
   });
 });
 
-describe("admin actions need the admin's recent login (DESIGN §6.7), written as the attack", () => {
+describe("rule 7: admin actions carry the admin's own password AND second factor, written as the attack", () => {
   /** A victim with 2FA on whose account wrong codes locked: something to reset and to unlock. */
   async function lockedVictim() {
     const victim = await clientWith2FA(env);
@@ -165,85 +176,71 @@ describe("admin actions need the admin's recent login (DESIGN §6.7), written as
     for (let i = 0; i < 5; i++) await attacker.post("/auth/2fa/verify-login", { code: "000000" });
     return victim;
   }
-  /** An admin session stolen and used later: its last full login is over 10 minutes old (a refresh is not a login). */
-  async function staleAdmin() {
-    const admin = await adminClient();
-    env.clock.advance(11 * 60);
-    expect((await admin.client.post("/auth/refresh")).status).toBe(200);
-    return admin;
-  }
   const victimState = (id: string) => twoFactorState(env, id);
+  const actions = (victimId: string) => [`/auth/admin/users/${victimId}/reset-2fa`, `/auth/admin/users/${victimId}/unlock`];
 
-  test("a stolen admin session over 10 minutes old cannot reset a user's 2FA or unlock them without the password", async () => {
+  test("a stolen admin session, fresh or 20 minutes old, plus the admin's password but no second factor resets and unlocks nobody", async () => {
+    const { client: old } = await adminClient();
+    env.clock.advance(20 * 60);
+    expect((await old.post("/auth/refresh")).status).toBe(200);
+    const { client: fresh } = await adminClient();
     const victim = await lockedVictim();
-    const { client: stolen } = await staleAdmin();
 
-    const reset = await stolen.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON });
-    expect(reset.status).toBe(401);
-    expect(reset.body.code).toBe("REAUTH_REQUIRED");
-    const unlock = await stolen.post(`/auth/admin/users/${victim.userId}/unlock`);
-    expect(unlock.status).toBe(401);
-    expect(unlock.body.code).toBe("REAUTH_REQUIRED");
-    // not a logged-out session: the admin is still signed in and can still read the list
-    expect((await stolen.get("/auth/admin/users")).status).toBe(200);
-
+    for (const stolen of [fresh, old]) {
+      for (const path of actions(victim.userId)) {
+        for (const body of [{}, { password: PASSWORD }]) {
+          const res = await stolen.post(path, { reason: RESET_REASON, ...body });
+          expect(res.status).toBe(401);
+          expect(res.body).toMatchObject({ code: "REAUTH_REQUIRED", needs: ["password", "secondFactor"] });
+        }
+      }
+      // not a logged-out session: the admin is still signed in and can still read the list
+      expect((await stolen.get("/auth/admin/users")).status).toBe(200);
+    }
     const state = await victimState(victim.userId);
     expect(state.enabled).toBe(true);
     expect(state.twoFactorLockedUntil!.getTime()).toBeGreaterThan(env.clock.now());
     expect(await env.db.auditEvent.count({ where: { userId: victim.userId, type: { in: ["ADMIN_TWOFA_RESET", "ACCOUNT_UNLOCKED"] } } })).toBe(0);
   });
 
-  test("guessing the admin's password is budgeted on the admin's account: 4 × 401 INVALID_PASSWORD, then 429, and then even the right one is refused", async () => {
+  test("guessing the admin's code (with the right password) is budgeted on the admin's account: 4 × 400 INVALID_CODE, then 429, and then even the right code is refused", async () => {
     const victim = await lockedVictim();
-    const { client: stolen, email: adminEmail } = await staleAdmin();
+    const { client: stolen, email: adminEmail, secret } = await adminClient();
     const adminId = (await stolen.get("/auth/me")).body.id;
+    const wrongCode = (n: number) => String((Number(codeAt(secret, env)) + 1 + n) % 1_000_000).padStart(6, "0");
 
     for (let left = 4; left >= 1; left--) {
-      const guess = await stolen.post(`/auth/admin/users/${victim.userId}/${left % 2 ? "unlock" : "reset-2fa"}`, { reason: RESET_REASON, password: `guess ${left}` });
-      expect(guess.status).toBe(401);
-      expect(guess.body).toMatchObject({ code: "INVALID_PASSWORD", attemptsRemaining: left });
+      const guess = await stolen.post(actions(victim.userId)[left % 2], { reason: RESET_REASON, password: PASSWORD, code: wrongCode(left) });
+      expect(guess.status).toBe(400);
+      expect(guess.body).toMatchObject({ code: "INVALID_CODE", attemptsRemaining: left });
     }
-    const fifth = await stolen.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, password: "guess 0" });
+    const fifth = await stolen.post(actions(victim.userId)[0], { reason: RESET_REASON, password: PASSWORD, code: wrongCode(0) });
     expect(fifth.status).toBe(429);
     expect(fifth.body.code).toBe("TOO_MANY_ATTEMPTS");
     expect(fifth.body.retryAfterSeconds).toBeGreaterThan(0);
 
-    const right = await stolen.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, password: PASSWORD });
+    const right = await stolen.post(actions(victim.userId)[0], { reason: RESET_REASON, ...stepUp(secret, env) });
     expect(right.status).toBe(429);
-    expect((await stolen.post(`/auth/admin/users/${victim.userId}/unlock`, { password: PASSWORD })).status).toBe(429);
-
     expect((await victimState(victim.userId)).enabled).toBe(true);
-    const failures = await env.db.auditEvent.findMany({ where: { userId: adminId, type: "PASSWORD_PROOF_FAILURE" } });
+    const failures = await env.db.auditEvent.findMany({ where: { userId: adminId, type: "TWOFA_VERIFY_FAILURE" } });
     expect(failures).toHaveLength(5);
-    expect(failures[0].detail).toMatchObject({ during: "admin_action" });
-    // the admin is told their account locked: whoever guessed holds their session
+    expect(failures[0].detail).toMatchObject({ during: expect.stringMatching(/^admin_/) });
+    // the admin is told their account locked: whoever guessed holds their session and password
     expect((await inbox(adminEmail)).map((m) => m.subject)).toContain("Too many wrong codes or passwords: your account is locked");
   });
 
-  test("an admin who signed in under 10 minutes ago acts without the password", async () => {
-    const victim = await lockedVictim();
-    const { client: admin } = await adminClient();
-    env.clock.advance(9 * 60);
-    expect((await admin.post(`/auth/admin/users/${victim.userId}/unlock`)).status).toBe(200);
-    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
-  });
-
-  test("the right password lets a stale session act and renews its login: the next admin action within 10 minutes needs none", async () => {
-    const victim = await lockedVictim();
-    const { client: admin } = await staleAdmin();
-    const before = admin.cookie("access_token");
-
-    const unlock = await admin.post(`/auth/admin/users/${victim.userId}/unlock`, { password: PASSWORD });
-    expect(unlock.status).toBe(200);
-    // the session's tokens are re-issued with the new auth_time
-    expect(admin.cookie("access_token")).not.toBe(before);
-    env.clock.advance(9 * 60);
-    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON })).status).toBe(200);
-    expect((await victimState(victim.userId)).enabled).toBe(false);
-    // and 10 minutes after that password, the rule applies again
-    const other = await lockedVictim();
-    env.clock.advance(2 * 60);
+  test("with the password and a code the admin acts whatever the sign-in's age; each action spends its own proof", async () => {
+    const { client: admin, secret } = await adminClient();
+    env.clock.advance(20 * 60);
     await admin.post("/auth/refresh");
-    expect((await admin.post(`/auth/admin/users/${other.userId}/unlock`)).body.code).toBe("REAUTH_REQUIRED");
+    const victim = await lockedVictim();
+    const proof = stepUp(secret, env);
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/unlock`, proof)).status).toBe(200);
+    // the same code again is a replay, refused (and counted): one proof, one action
+    const replay = await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, ...proof });
+    expect(replay.status).toBe(400);
+    expect(replay.body).toMatchObject({ code: "INVALID_CODE", reason: "replay" });
+    expect((await admin.post(`/auth/admin/users/${victim.userId}/reset-2fa`, { reason: RESET_REASON, ...stepUp(secret, env) })).status).toBe(200);
+    expect((await victimState(victim.userId)).enabled).toBe(false);
   });
 });

@@ -149,6 +149,15 @@ export async function startLogin(env: TestEnv, email: string, ip?: string) {
 
 export const codeAt = (secret: string, env: TestEnv, offsetSteps = 0) => generateTotp(secret, env.clock.now() + offsetSteps * 30_000);
 
+/**
+ * The step-up of an account with 2FA (DESIGN §6 rule 7): the password AND a code. The code's step
+ * is spent by the change, so the clock first moves to the next step: consecutive step-ups work.
+ */
+export function stepUp(secret: string, env: TestEnv) {
+  env.clock.advance(30);
+  return { password: PASSWORD, code: codeAt(secret, env) };
+}
+
 /** The user's second factors as the tables hold them (issue 13: "2FA on" = TOTP or a passkey). */
 export async function twoFactorState(env: Pick<TestEnv, "db">, userId: string) {
   const row = await env.db.user.findUniqueOrThrow({

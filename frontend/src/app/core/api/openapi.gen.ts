@@ -31,7 +31,7 @@ export interface paths {
         put?: never;
         /**
          * Replace the backup codes
-         * @description Needs a second factor (and the password when the login is over 10 minutes old). The old codes stop working.
+         * @description Needs the password AND a second factor (DESIGN §6 rule 7). The old codes stop working.
          */
         post: operations["postAuth2faBackupCodes"];
         delete?: never;
@@ -71,9 +71,29 @@ export interface paths {
         put?: never;
         /**
          * Confirm the authenticator app with its first code
-         * @description Backup codes only when this is the account's first factor. Every other session and remembered device ends; this one is re-issued.
+         * @description Confirms the secret the (step-up proven) /setup issued. Backup codes only when this is the account's first factor. Every other session and remembered device ends; this one is re-issued.
          */
         post: operations["postAuth2faEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/2fa/enrolment-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * After an admin reset: email a new link to set up 2FA again
+         * @description Only while the setup is required (DESIGN §6 rule 20). One link per 10 minutes (429 with Retry-After); the new link replaces the earlier ones. Works for 24 hours, with the password.
+         */
+        post: operations["postAuth2faEnrolmentLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -189,7 +209,7 @@ export interface paths {
         put?: never;
         /**
          * Start adding a passkey or security key
-         * @description Needs a login under 10 minutes old, or `password` (401 REAUTH_REQUIRED otherwise). User verification required, attestation none, the user's keys excluded. The challenge is bound to this session; a newer call replaces it.
+         * @description The step-up for adding a factor (DESIGN §6 rule 7): on an account with 2FA the `password` AND a second factor (`code`, `backupCode` or `passkey`); after an admin reset the emailed link's `enrolmentToken` AND the `password`; otherwise a login under 10 minutes old or the `password` — else 401 REAUTH_REQUIRED {needs}. User verification required, attestation none, the user's keys excluded. The challenge is bound to this session; a newer call replaces it.
          */
         post: operations["postAuth2faPasskeysRegistrationOptions"];
         delete?: never;
@@ -209,7 +229,7 @@ export interface paths {
         put?: never;
         /**
          * Start setting up an authenticator app
-         * @description The server issues the secret (stored encrypted, pending until /enable). `password` when the login is over 10 minutes old.
+         * @description The server issues the secret (stored encrypted, pending until /enable). The step-up of DESIGN §6 rule 7: on an account with 2FA the `password` AND a second factor (`code`, `backupCode` or `passkey` after /auth/2fa/passkeys/proof-options); after an admin reset the emailed link's `enrolmentToken` AND the `password` (rule 20); otherwise a login under 10 minutes old or the `password`. Missing: 401 REAUTH_REQUIRED {needs}.
          */
         post: operations["postAuth2faSetup"];
         delete?: never;
@@ -266,7 +286,7 @@ export interface paths {
         put?: never;
         /**
          * Second step of the login: a code, a backup code or a passkey
-         * @description Consumes the login challenge of the twofa_token cookie (single use). A wrong code is 400 INVALID_CODE {attemptsRemaining, reason?}; 5 wrong per challenge and 5 per account per 15 min, then 429 with Retry-After. `rememberDevice` skips this step on this browser for 30 days.
+         * @description Consumes the login challenge of the twofa_token cookie (single use). A wrong code is 400 INVALID_CODE {attemptsRemaining, reason?} — never `clock_drift` here, and `replay` only for the current code (DESIGN §6 rule 19); `clockDrift` in the answer tells how far the phone's clock was off when this login's refused codes showed it. 5 wrong per challenge and 5 per account per 15 min, then 429 with Retry-After. `rememberDevice` skips this step on this browser for 30 days.
          */
         post: operations["postAuth2faVerifyLogin"];
         delete?: never;
@@ -303,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * Turn a user's 2FA off (recovery): every factor and backup code removed, every session ended
-         * @description Needs the admin's recent login (or `password`). The user is emailed and must set 2FA up at the next sign-in.
+         * @description Needs the admin's own `password` AND second factor (`code`, `backupCode` or `passkey`) in the request (DESIGN §6 rule 7). The user is emailed a one-time link (24 h) that, with their password, is the only way to set 2FA up again (rule 20).
          */
         post: operations["postAuthAdminUsersByIdReset2fa"];
         delete?: never;
@@ -321,7 +341,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lift a user's code-entry lock */
+        /**
+         * Lift a user's code-entry lock
+         * @description Needs the admin's own `password` AND second factor in the request (DESIGN §6 rule 7).
+         */
         post: operations["postAuthAdminUsersByIdUnlock"];
         delete?: never;
         options?: never;
@@ -771,7 +794,7 @@ export interface components {
             /** @description wrong codes or passwords left before 429 TOO_MANY_ATTEMPTS */
             attemptsRemaining?: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             /** @description INVALID_CODE reason clock_drift: signed offset of the authenticator's clock */
             driftSeconds?: number;
             /** @description VALIDATION_FAILED: what was wrong */
@@ -955,7 +978,7 @@ export interface components {
          * @description the words for each are SECURITY_EVENTS in @twofa/contract
          * @enum {string}
          */
-        SecurityEventType: "REGISTERED" | "LOGIN_SUCCESS" | "LOGIN_FAILURE" | "LOGOUT" | "TWOFA_SETUP_STARTED" | "TWOFA_ENABLED" | "TWOFA_DISABLED" | "TWOFA_VERIFY_SUCCESS" | "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY" | "BACKUP_CODE_USED" | "BACKUP_CODES_REGENERATED" | "TWOFA_LOCKED" | "PASSWORD_PROOF_FAILURE" | "SESSIONS_REVOKED" | "SESSION_REVOKED" | "REFRESH_TOKEN_REUSE" | "TRUSTED_DEVICE_ADDED" | "TRUSTED_DEVICE_REMOVED" | "PASSWORD_CHANGED" | "PASSWORD_RESET_REQUESTED" | "PASSWORD_RESET" | "ADMIN_TWOFA_RESET" | "ACCOUNT_UNLOCKED" | "TOTP_REMOVED" | "PASSKEY_ADDED" | "PASSKEY_RENAMED" | "PASSKEY_REMOVED" | "PASSKEY_COUNTER_ROLLBACK";
+        SecurityEventType: "REGISTERED" | "LOGIN_SUCCESS" | "LOGIN_FAILURE" | "LOGOUT" | "TWOFA_SETUP_STARTED" | "TWOFA_ENABLED" | "TWOFA_DISABLED" | "TWOFA_VERIFY_SUCCESS" | "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY" | "BACKUP_CODE_USED" | "BACKUP_CODES_REGENERATED" | "TWOFA_LOCKED" | "PASSWORD_PROOF_FAILURE" | "SESSIONS_REVOKED" | "SESSION_REVOKED" | "REFRESH_TOKEN_REUSE" | "TRUSTED_DEVICE_ADDED" | "TRUSTED_DEVICE_REMOVED" | "PASSWORD_CHANGED" | "PASSWORD_RESET_REQUESTED" | "PASSWORD_RESET" | "ADMIN_TWOFA_RESET" | "ACCOUNT_UNLOCKED" | "ENROLMENT_LINK_SENT" | "TOTP_REMOVED" | "PASSKEY_ADDED" | "PASSKEY_RENAMED" | "PASSKEY_REMOVED" | "PASSKEY_COUNTER_ROLLBACK";
         SessionResponse: {
             user: {
                 email: string;
@@ -1026,6 +1049,12 @@ export interface components {
             user: components["schemas"]["User"];
         };
         VerifyLoginResponse: {
+            /** @description the refused codes of this login were codes of another time step (DESIGN §6 rule 19) */
+            clockDrift?: {
+                /** @description signed: positive, the phone is fast */
+                driftSeconds: number;
+                message: string;
+            };
             message: string;
             user: components["schemas"]["User"];
         };
@@ -1083,17 +1112,17 @@ export interface operations {
                     backupCode?: never;
                     code: string;
                     passkey?: never;
-                    password?: string;
+                    password: string;
                 } | {
                     backupCode: string;
                     code?: never;
                     passkey?: never;
-                    password?: string;
+                    password: string;
                 } | {
                     backupCode?: never;
                     code?: never;
                     passkey: components["schemas"]["AuthenticationResponseJSON"];
-                    password?: string;
+                    password: string;
                 };
             };
         };
@@ -1119,7 +1148,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again; REAUTH_REQUIRED: Please confirm your password to continue; INVALID_PASSWORD: The password is incorrect */
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again; INVALID_PASSWORD: The password is incorrect */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1127,7 +1156,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD";
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED" | "INVALID_PASSWORD";
                     };
                 };
             };
@@ -1330,7 +1359,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    password?: string;
                     secret?: string;
                     token: string;
                 };
@@ -1358,7 +1386,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again; REAUTH_REQUIRED: Please confirm your password to continue; INVALID_PASSWORD: The password is incorrect */
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1366,7 +1394,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD";
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
                     };
                 };
             };
@@ -1417,6 +1445,88 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuth2faEnrolmentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description emailed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in; SESSION_REVOKED: This session was ended for your security. Please log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
+                    };
+                };
+            };
+            /** @description CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description TWOFA_ALREADY_ENABLED: Two-factor authentication is already enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TWOFA_ALREADY_ENABLED";
+                    };
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_REQUESTS";
                     };
                 };
             };
@@ -2054,6 +2164,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    backupCode?: string;
+                    code?: string;
+                    enrolmentToken?: string;
+                    passkey?: components["schemas"]["AuthenticationResponseJSON"];
                     password?: string;
                 };
             };
@@ -2178,6 +2292,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    backupCode?: string;
+                    code?: string;
+                    enrolmentToken?: string;
+                    passkey?: components["schemas"]["AuthenticationResponseJSON"];
                     password?: string;
                 };
             };
@@ -2192,7 +2310,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorSetupResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified; ENROLMENT_LINK_INVALID: This link to set up two-factor authentication is not valid. Use the newest link we emailed you, or ask for a new one; ENROLMENT_LINK_EXPIRED: This link to set up two-factor authentication has expired. Ask for a new one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2200,7 +2318,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED";
                     };
                 };
             };
@@ -2697,6 +2815,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    backupCode?: string;
+                    code?: string;
+                    enrolmentToken?: string;
+                    passkey?: components["schemas"]["AuthenticationResponseJSON"];
                     password?: string;
                     reason: string;
                 };
@@ -2712,7 +2834,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,7 +2842,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "TWOFA_NOT_ENABLED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2825,6 +2947,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    backupCode?: string;
+                    code?: string;
+                    enrolmentToken?: string;
+                    passkey?: components["schemas"]["AuthenticationResponseJSON"];
                     password?: string;
                 };
             };
@@ -2839,7 +2965,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2847,7 +2973,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "PASSKEY_FAILED";
                     };
                 };
             };
