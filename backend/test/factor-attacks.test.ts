@@ -9,7 +9,7 @@ import pg from "pg";
 import request from "supertest";
 import { createUser } from "../src/auth/users";
 import { configurePasswordHashing } from "../src/auth/password";
-import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, twoFactorState, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, stepUp, twoFactorState, type TestEnv } from "./harness";
 import type { FakeAuthenticator } from "./support/fake-authenticator";
 import { addPasskey, newAuthenticator, passkeyOptions, passkeyProof } from "./support/passkeys";
 
@@ -38,7 +38,7 @@ async function userWithPasskey(e: TestEnv = env, key: FakeAuthenticator = newAut
 async function userWithBoth(e: TestEnv = env) {
   const user = await clientWith2FA(e);
   const key = newAuthenticator(e);
-  const res = await addPasskey(user.client, key);
+  const res = await addPasskey(user.client, key, "YubiKey 5C", stepUp(user.secret, e));
   if (res.status !== 201) throw new Error(`add passkey: ${res.status} ${JSON.stringify(res.body)}`);
   e.clock.advance(30);
   return { ...user, key, passkeyId: res.body.passkey.id as string };
@@ -67,14 +67,18 @@ describe("DESIGN §6.13 on every new endpoint: 50 concurrent requests from one a
   /** Each row: what the attacker's i-th request is, and which non-5xx answers it may get. */
   const ROWS: [string, (v: Victim) => Promise<(i: number) => Promise<Res>>, number[]][] = [
     [
-      "POST /auth/2fa/passkeys/registration-options (half with a wrong password)",
-      async (v) => (i) => v.client.post("/auth/2fa/passkeys/registration-options", i % 2 ? { password: `wrong password number ${i}` } : {}),
-      [200, 401, 429],
+      "POST /auth/2fa/passkeys/registration-options (wrong passwords, no second factor, the same right code 50 times)",
+      async (v) => {
+        const right = stepUp(v.secret, small);
+        return (i) =>
+          v.client.post("/auth/2fa/passkeys/registration-options", [{ password: `wrong password number ${i}`, code: right.code }, { password: PASSWORD }, right][i % 3]);
+      },
+      [200, 400, 401, 429],
     ],
     [
       "POST /auth/2fa/passkeys (50 different valid keys answering one challenge)",
       async (v) => {
-        const options = (await v.client.post("/auth/2fa/passkeys/registration-options", {})).body;
+        const options = (await v.client.post("/auth/2fa/passkeys/registration-options", stepUp(v.secret, small))).body;
         return (i) => v.client.post("/auth/2fa/passkeys", { name: `key ${i}`, response: newAuthenticator(small).register(options) });
       },
       [201, 400, 401],
@@ -89,14 +93,16 @@ describe("DESIGN §6.13 on every new endpoint: 50 concurrent requests from one a
           if (ok.status !== 200) throw new Error(`login ${n}: ${ok.status} ${JSON.stringify(ok.body)}`);
           sessions.push(login);
         }
+        // each session proves with a backup code of its own (a code would be one step for all of them)
+        const backupCodes = v.backupCodes.slice();
         return async (i) => {
           const s = sessions[i % 10];
-          const options = await s.post("/auth/2fa/passkeys/registration-options", {});
+          const options = await s.post("/auth/2fa/passkeys/registration-options", { password: PASSWORD, backupCode: backupCodes[i % 10] });
           if (options.status !== 200) return options;
           return s.post("/auth/2fa/passkeys", { name: `key ${i}`, response: newAuthenticator(small).register(options.body) });
         };
       },
-      [201, 400, 401],
+      [201, 400, 401, 429],
     ],
     [
       "PATCH /auth/2fa/passkeys/:id (own id and made-up ids)",
@@ -180,7 +186,7 @@ describe("challenges and responses carried where they do not belong", () => {
     expect(stolen.body).toMatchObject({ code: "PASSKEY_FAILED", reason: "challenge", attemptsRemaining: 4 });
     expect(await budgetOf(env, userId)).toBe(1);
     // B's attempt did not take A's challenge (bound to A's session): A can still prove with it
-    const codes = await a.post("/auth/2fa/backup-codes", { passkey: forA });
+    const codes = await a.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: forA });
     expect(codes.status).toBe(200);
   });
 
@@ -204,7 +210,7 @@ describe("challenges and responses carried where they do not belong", () => {
     const login = await startLogin(env, bob.email);
     const atLogin = await login.post("/auth/2fa/verify-login", { passkey: alice.key.authenticate(await passkeyOptions(login)) });
     expect(atLogin.body).toMatchObject({ code: "PASSKEY_FAILED", reason: "unknown_credential", attemptsRemaining: 4 });
-    const asProof = await bob.client.post("/auth/2fa/backup-codes", { passkey: await passkeyProof(bob.client, alice.key) });
+    const asProof = await bob.client.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: await passkeyProof(bob.client, alice.key) });
     expect(asProof.body).toMatchObject({ code: "PASSKEY_FAILED", reason: "unknown_credential", attemptsRemaining: 3 });
     expect(await budgetOf(env, bob.userId)).toBe(2);
     expect(await budgetOf(env, alice.userId)).toBe(0);
@@ -215,14 +221,14 @@ describe("challenges and responses carried where they do not belong", () => {
     ["the API's own IP address", "http://127.0.0.1:3000"],
     ["the right host on another port", "http://localhost:8080"],
   ])("a response whose clientDataJSON origin is %s: refused at login (counted), as proof (counted) and at registration (nothing stored)", async (_label, origin) => {
-    const { client, email, userId, key } = await userWithPasskey();
+    const { client, email, userId, key, backupCodes } = await userWithPasskey();
     const login = await startLogin(env, email);
     const atLogin = await login.post("/auth/2fa/verify-login", { passkey: key.authenticate(await passkeyOptions(login), { origin }) });
     expect([atLogin.status, atLogin.body.code]).toEqual([400, "PASSKEY_FAILED"]);
-    const asProof = await client.post("/auth/2fa/backup-codes", { passkey: await passkeyProof(client, key, { origin }) });
+    const asProof = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: await passkeyProof(client, key, { origin }) });
     expect([asProof.status, asProof.body.code]).toEqual([400, "PASSKEY_FAILED"]);
     expect(await budgetOf(env, userId)).toBe(2);
-    const options = (await client.post("/auth/2fa/passkeys/registration-options", {})).body;
+    const options = (await client.post("/auth/2fa/passkeys/registration-options", { password: PASSWORD, backupCode: backupCodes[0] })).body;
     const reg = await client.post("/auth/2fa/passkeys", { name: "Phished", response: newAuthenticator(env).register(options, { origin }) });
     expect([reg.status, reg.body.code]).toEqual([400, "PASSKEY_FAILED"]);
     expect(await env.db.passkey.count({ where: { userId } })).toBe(1);
@@ -236,7 +242,7 @@ describe("challenges and responses carried where they do not belong", () => {
       const res = await login.post("/auth/2fa/verify-login", { passkey: key.authenticate(await passkeyOptions(login), bend) });
       expect([res.status, res.body.code]).toEqual([400, "PASSKEY_FAILED"]);
     }
-    const noUv = await client.post("/auth/2fa/backup-codes", { passkey: await passkeyProof(client, key, { uv: false }) });
+    const noUv = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: await passkeyProof(client, key, { uv: false }) });
     expect(noUv.body).toMatchObject({ code: "PASSKEY_FAILED", reason: "user_verification" });
     expect(await budgetOf(env, userId)).toBe(4);
     expect(await env.db.session.count({ where: { userId, authMethod: "passkey" } })).toBe(0);
@@ -297,7 +303,7 @@ describe("a stolen session adding a factor", () => {
     const halfByKey = await startLogin(env, email);
     const keyOptions = await passkeyOptions(halfByKey); // the attacker's key step is ready
 
-    const added = await addPasskey(client, newAuthenticator(env), "Second key");
+    const added = await addPasskey(client, newAuthenticator(env), "Second key", stepUp(secret, env));
     expect(added.status).toBe(201);
     expect(added.body.backupCodes).toBeUndefined();
 
@@ -315,7 +321,7 @@ describe("a stolen session adding a factor", () => {
 describe("TOTP + passkey: turning 2FA off removes every factor", () => {
   test("disable: TOTP, every passkey, every backup code, WebAuthn challenges and logins half-way go; the key no longer signs in", async () => {
     const { client, email, userId, secret, key } = await userWithBoth();
-    expect((await addPasskey(client, newAuthenticator(env), "Spare")).status).toBe(201);
+    expect((await addPasskey(client, newAuthenticator(env), "Spare", stepUp(secret, env))).status).toBe(201);
     const half = await startLogin(env, email);
     await passkeyOptions(half);
     expect((await client.post("/auth/2fa/passkeys/proof-options")).status).toBe(200);
@@ -342,7 +348,7 @@ describe("TOTP + passkey: turning 2FA off removes every factor", () => {
     const { client, email, userId } = await userWithBoth();
     const half = await startLogin(env, email);
     await passkeyOptions(half);
-    const res = await admin.post(`/auth/admin/users/${userId}/reset-2fa`, { reason: "Lost phone and key; identity checked in person" });
+    const res = await admin.post(`/auth/admin/users/${userId}/reset-2fa`, { reason: "Lost phone and key; identity checked in person", ...stepUp(adminSecret, env) });
     expect(res.status).toBe(200);
     expect(await twoFactorState(env, userId)).toMatchObject({ enabled: false, totp: null, passkeys: 0 });
     expect(await env.db.backupCode.count({ where: { userId } })).toBe(0);
@@ -374,7 +380,7 @@ describe("one budget: passkey failures, wrong codes and wrong passwords (5 per 1
       ...Array.from({ length: 4 }, () => copyBrowser(loginByKey).post("/auth/2fa/verify-login", { passkey: key.authenticate(keyOptions, { uv: false }) })),
       ...Array.from({ length: 4 }, (_, i) => copyBrowser(loginByCode).post("/auth/2fa/verify-login", { code: wrongCode(secret, env, i) })),
       ...Array.from({ length: 4 }, (_, i) => client.post("/auth/2fa/disable", { password: `wrong password number ${i}`, code: codeAt(secret, env) })),
-      ...Array.from({ length: 4 }, () => client.post("/auth/2fa/backup-codes", { passkey: key.authenticate(proofOptions, { uv: false }) })),
+      ...Array.from({ length: 4 }, () => client.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: key.authenticate(proofOptions, { uv: false }) })),
     ];
     const answers = await Promise.all(burst);
     const evaluated = answers.filter((r) => typeof r.body.attemptsRemaining === "number");
@@ -391,7 +397,7 @@ describe("one budget: passkey failures, wrong codes and wrong passwords (5 per 1
     const right = await loginByKey.post("/auth/2fa/verify-login", { passkey: key.authenticate(keyOptions) });
     expect(right.status).toBe(429);
     expect(Number(right.headers["retry-after"])).toBeGreaterThan(0);
-    const proof = await client.post("/auth/2fa/backup-codes", { passkey: await passkeyProof(client, key) });
+    const proof = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: await passkeyProof(client, key) });
     expect(proof.status).toBe(429);
     expect(await env.db.session.count({ where: { userId, authMethod: "passkey" } })).toBe(0);
     expect(await env.db.auditEvent.count({ where: { userId, type: "BACKUP_CODES_REGENERATED" } })).toBe(0);
@@ -454,7 +460,7 @@ describe("a 2FA change whose session ends while it waits for the user's row lock
   test("new backup codes (code) → 401 UNAUTHENTICATED, the old codes stay valid", async () => {
     const { client: a, userId, secret, backupCodes } = await clientWith2FA(env);
     const before = await env.db.backupCode.findMany({ where: { userId }, select: { codeHash: true }, orderBy: { codeHash: "asc" } });
-    const res = await queuedBehindAnEndingChange(userId, () => a.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) }));
+    const res = await queuedBehindAnEndingChange(userId, () => a.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) }));
     expect([res.status, res.body.code]).toEqual([401, "UNAUTHENTICATED"]);
     expect(await env.db.backupCode.findMany({ where: { userId }, select: { codeHash: true }, orderBy: { codeHash: "asc" } })).toEqual(before);
     expect(backupCodes).toHaveLength(10);

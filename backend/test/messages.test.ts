@@ -82,7 +82,7 @@ describe("a replayed code (same step already used) says how long until the next 
     const code = codeAt(secret, env);
     const client = await startLogin(env, email);
     expect((await verify(client, { code })).status).toBe(200);
-    const res = await client.post("/auth/2fa/backup-codes", { code });
+    const res = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: "INVALID_CODE", reason: "replay", retryInSeconds: 25, attemptsRemaining: 4 });
     expect((await lastEvent(userId, "TOTP_REPLAY")).detail).toMatchObject({ during: "backup_codes", reason: "replay", sameBrowser: true });

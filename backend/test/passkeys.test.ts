@@ -317,7 +317,7 @@ describe("signing in with a passkey", () => {
       const signedIn = await session.post("/auth/2fa/verify-login", { passkey: authenticator.authenticate(await passkeyOptions(session)) });
       expect(signedIn.status).toBe(200);
       const proof = await passkeyProof(session, authenticator);
-      const regenerations = await Promise.all([session, copyBrowser(session, second.app)].map((c) => c.post("/auth/2fa/backup-codes", { passkey: proof })));
+      const regenerations = await Promise.all([session, copyBrowser(session, second.app)].map((c) => c.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: proof })));
       expect(regenerations.filter((r) => r.status === 200)).toHaveLength(1);
       // the other one finds the challenge taken — or, if it came after the winner committed, its
       // session's tokens already replaced (the change re-issued them)
@@ -467,7 +467,7 @@ describe("managing passkeys", () => {
 
   test("a passkey is proof for other changes too: new backup codes, password change, disable", async () => {
     const { client, userId, key: authenticator } = await userWithPasskey();
-    const codes = await client.post("/auth/2fa/backup-codes", { passkey: await passkeyProof(client, authenticator) });
+    const codes = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, passkey: await passkeyProof(client, authenticator) });
     expect(codes.status).toBe(200);
     expect(codes.body.backupCodes).toHaveLength(10);
     const newPassword = "a brand new passphrase for this account";

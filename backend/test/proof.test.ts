@@ -94,7 +94,7 @@ test("finding 3: with a stolen session, wrong passwords on disable and re-auth a
   expect((await twoFactorOn(env, userId))).toBe(true);
   // re-auth for setup-type changes shares the same budget
   env.clock.advance(11 * 60);
-  expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env), password: PASSWORD })).status).toBe(429);
+  expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(429);
 });
 
 test("a wrong password given as re-auth proof counts in the same budget as wrong codes (and tells how many are left)", async () => {
@@ -121,7 +121,7 @@ test("a right password never resets the budget: a phished password cannot be int
 
 test("backup codes as proof: regeneration takes one; a used one says so and counts", async () => {
   const { client, backupCodes } = await clientWith2FA(env);
-  const res = await client.post("/auth/2fa/backup-codes", { backupCode: backupCodes[0] });
+  const res = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, backupCode: backupCodes[0] });
   expect(res.status).toBe(200);
   expect(res.body.backupCodes).toHaveLength(10);
   const reused = await client.post("/auth/2fa/disable", { password: PASSWORD, backupCode: res.body.backupCodes[0] });
@@ -131,7 +131,7 @@ test("backup codes as proof: regeneration takes one; a used one says so and coun
   // re-enable and try the consumed code of the old set: wrong (old codes are void)
   const setup = await other.post("/auth/2fa/setup", {});
   expect((await other.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) })).status).toBe(200);
-  const stale = await other.post("/auth/2fa/backup-codes", { backupCode: codes2[2] });
+  const stale = await other.post("/auth/2fa/backup-codes", { password: PASSWORD, backupCode: codes2[2] });
   expect(stale.status).toBe(400);
   expect(stale.body.code).toBe("INVALID_CODE");
   expect(s2).toBeDefined();

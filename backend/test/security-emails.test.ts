@@ -61,7 +61,7 @@ function expectSecurityMail(mail: ParsedMail, device: string, ip: string) {
 test("2FA turned on, backup codes regenerated, 2FA turned off: one email each, with device and IP, and no secret", async () => {
   const { client, email, secret, backupCodes } = await clientWith2FA(env);
   expect(await subjects(email)).toEqual(["Two-factor authentication was turned on"]);
-  const regen = await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) });
+  const regen = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) });
   expect(regen.status).toBe(200);
   env.clock.advance(30);
   const disable = await client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) });
@@ -166,7 +166,7 @@ test("fault: SMTP down while the events happen, then up → every email arrives 
 
   const { client, email, secret } = await clientWith2FA(env); // 2FA on
   await loginWithCode(email, secret, browser(FIREFOX)); // new device
-  expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) })).status).toBe(200); // regenerated
+  expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(200); // regenerated
   env.clock.advance(30);
   expect((await client.post("/auth/2fa/disable", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(200); // off
   expect((await downWorker.runOnce()).retried).toBe(4);

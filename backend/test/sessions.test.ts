@@ -329,7 +329,7 @@ describe("remembered devices", () => {
   test("a 2FA change (new backup codes) forgets every device and ends every other session", async () => {
     const { client, browser, email, secret } = await rememberedBrowser();
     env.clock.advance(30);
-    expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) })).status).toBe(200);
+    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(200);
     expect((await browser.get("/auth/me")).status).toBe(401);
     expect((await client.get("/auth/trusted-devices")).body.devices).toEqual([]);
     expect(await sessionsOf(client)).toHaveLength(1);

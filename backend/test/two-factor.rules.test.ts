@@ -389,7 +389,7 @@ describe("rule 6: backup codes", () => {
   test("regenerating makes the old codes void and bumps tokenVersion", async () => {
     const { client, email, secret, backupCodes } = await clientWith2FA(env);
     const other = await startLoginWithCode(email, backupCodes[0]);
-    const res = await client.post("/auth/2fa/backup-codes", { code: codeAt(secret, env) });
+    const res = await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) });
     expect(res.status).toBe(200);
     expect(res.body.backupCodes).toHaveLength(10);
     expect(res.body.backupCodes).not.toContain(backupCodes[1]);
@@ -473,10 +473,10 @@ describe("rule 7: proof before 2FA changes", () => {
     expect(enabled.status).toBe(200);
     // the re-issued session carries the new auth_time: regeneration right after needs no password
     env.clock.advance(30);
-    expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(setup.body.secret, env) })).status).toBe(200);
+    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(setup.body.secret, env) })).status).toBe(200);
     env.clock.advance(11 * 60);
     await client.post("/auth/refresh");
-    expect((await client.post("/auth/2fa/backup-codes", { code: codeAt(setup.body.secret, env) })).body.code).toBe("REAUTH_REQUIRED");
+    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(setup.body.secret, env) })).body.code).toBe("REAUTH_REQUIRED");
   });
 });
 
