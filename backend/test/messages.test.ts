@@ -66,14 +66,18 @@ describe("a replayed code (same step already used) says how long until the next 
     expect(res.body).toMatchObject({ reason: "replay", retryInSeconds: 40, message: "This code was already used. Wait for the next one (about 40 s)" });
   });
 
-  test("a code of the previous step replayed while the next one already shows: retryInSeconds 0, 'enter the new code'", async () => {
-    const { email, secret } = await clientWith2FA(env);
+  test("rule 19: a code of the previous step replayed while the next one already shows says nothing at login (another step); as proof: retryInSeconds 0, 'enter the new code'", async () => {
+    const { email, secret, userId } = await clientWith2FA(env);
     toNextStepAt(25);
     const code = codeAt(secret, env);
-    expect((await verify(await startLogin(env, email), { code })).status).toBe(200);
+    const signedIn = await startLogin(env, email);
+    expect((await verify(signedIn, { code })).status).toBe(200);
     env.clock.advance(10); // the next step started 5 s ago; the used code is still within the window
     const res = await verify(await startLogin(env, email), { code });
-    expect(res.body).toMatchObject({ reason: "replay", retryInSeconds: 0, message: "This code was already used. Enter the new code your app shows" });
+    expect(res.body).toEqual({ code: "INVALID_CODE", attemptsRemaining: 4, message: "The code is invalid" });
+    expect((await lastEvent(userId, "TOTP_REPLAY")).detail).toMatchObject({ reason: "replay" });
+    const proof = await signedIn.post("/auth/2fa/backup-codes", { password: PASSWORD, code });
+    expect(proof.body).toMatchObject({ reason: "replay", retryInSeconds: 0, message: "This code was already used. Enter the new code your app shows" });
   });
 
   test("as proof for new backup codes, right after logging in with it: replay with retryInSeconds, {sameBrowser: true, during}", async () => {
@@ -89,24 +93,29 @@ describe("a replayed code (same step already used) says how long until the next 
   });
 });
 
-describe("a phone whose clock is off by 2–10 steps is told by how much; the code is never accepted and still charged", () => {
-  test("at login: 4 steps behind → clock_drift, driftSeconds -120, 'about 2 minutes slow'; audited with the drift", async () => {
+describe("a phone whose clock is off by 2–10 steps is told by how much — after the login, never before it (rule 19); the code is never accepted and still charged", () => {
+  test("at login: 4 steps behind → a plain INVALID_CODE (no reason, no driftSeconds), audited with the drift; the successful login then says 'about 2 minutes slow'", async () => {
     const { email, secret, userId } = await clientWith2FA(env);
     const client = await startLogin(env, email);
     const slow = codeAt(secret, env, -4);
     const res = await verify(client, { code: slow });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({
-      code: "INVALID_CODE",
-      reason: "clock_drift",
-      driftSeconds: -120,
-      attemptsRemaining: 4,
-      message: "Your authenticator's clock looks about 2 minutes slow: set the phone's time to automatic, then try the next code",
-    });
+    expect(res.body).toEqual({ code: "INVALID_CODE", attemptsRemaining: 4, message: "The code is invalid" });
     expect((await lastEvent(userId, "TWOFA_VERIFY_FAILURE")).detail).toMatchObject({ method: "totp", reason: "clock_drift", driftSeconds: -120 });
     // never accepted: the same code again is refused again, and counted again
-    expect((await verify(client, { code: slow })).body).toMatchObject({ reason: "clock_drift", attemptsRemaining: 3 });
-    expect((await verify(client, { code: codeAt(secret, env) })).status).toBe(200);
+    expect((await verify(client, { code: slow })).body).toEqual({ code: "INVALID_CODE", attemptsRemaining: 3, message: "The code is invalid" });
+    const ok = await verify(client, { code: codeAt(secret, env) });
+    expect(ok.status).toBe(200);
+    expect(ok.body.clockDrift).toEqual({ driftSeconds: -120, message: "Your authenticator's clock is about 2 minutes slow: set the phone's time to automatic" });
+  });
+
+  test("a login without refused drifted codes says nothing about the clock", async () => {
+    const { email, secret } = await clientWith2FA(env);
+    const client = await startLogin(env, email);
+    expect((await verify(client, { code: "000000" === codeAt(secret, env) ? "111111" : "000000" })).status).toBe(400);
+    const ok = await verify(client, { code: codeAt(secret, env) });
+    expect(ok.status).toBe(200);
+    expect(ok.body.clockDrift).toBeUndefined();
   });
 
   test.each([
@@ -115,11 +124,15 @@ describe("a phone whose clock is off by 2–10 steps is told by how much; the co
     [-5, -150, "about 2 and a half minutes slow"],
     [-10, -300, "about 5 minutes slow"],
     [+10, 300, "about 5 minutes fast"],
-  ])("%i steps away → driftSeconds %i (%s)", async (steps, driftSeconds, words) => {
+  ])("%i steps away → told after the login: driftSeconds %i (%s)", async (steps, driftSeconds, words) => {
     const { email, secret } = await clientWith2FA(env);
-    const res = await verify(await startLogin(env, email), { code: codeAt(secret, env, steps) });
-    expect(res.body).toMatchObject({ code: "INVALID_CODE", reason: "clock_drift", driftSeconds });
-    expect(res.body.message).toContain(words);
+    const client = await startLogin(env, email);
+    const res = await verify(client, { code: codeAt(secret, env, steps) });
+    expect(res.body.reason).toBeUndefined();
+    expect(res.body.driftSeconds).toBeUndefined();
+    const ok = await verify(client, { code: codeAt(secret, env) });
+    expect(ok.body.clockDrift.driftSeconds).toBe(driftSeconds);
+    expect(ok.body.clockDrift.message).toContain(words);
   });
 
   test("11 steps away is just a wrong code; one step away is within the window and accepted", async () => {
@@ -135,7 +148,7 @@ describe("a phone whose clock is off by 2–10 steps is told by how much; the co
     const { email, secret } = await clientWith2FA(env);
     for (let i = 1; i <= 5; i++) {
       const res = await verify(await startLogin(env, email), { code: codeAt(secret, env, -3) });
-      if (i < 5) expect(res.body).toMatchObject({ reason: "clock_drift", attemptsRemaining: 5 - i });
+      if (i < 5) expect(res.body).toEqual({ code: "INVALID_CODE", attemptsRemaining: 5 - i, message: "The code is invalid" });
       else expect(res.status).toBe(429);
     }
     expect((await verify(await startLogin(env, email), { code: codeAt(secret, env) })).status).toBe(429);
