@@ -452,31 +452,36 @@ describe("rule 7: proof before 2FA changes", () => {
     expect(res.body.reason).toBe("replay");
   });
 
-  test("setup, enable and backup-code regeneration need a login under 10 minutes old, or the password", async () => {
+  test("turning the first factor on: setup needs a login under 10 minutes old or the password; enable only confirms the secret that setup issued", async () => {
     const { client } = await registeredClient(env);
     env.clock.advance(11 * 60);
     await client.post("/auth/refresh"); // a refresh is not a new login
     const stale = await client.post("/auth/2fa/setup", {});
     expect(stale.status).toBe(401);
-    expect(stale.body).toEqual({ code: "REAUTH_REQUIRED", message: ERROR_CODES.REAUTH_REQUIRED.message });
+    expect(stale.body).toEqual({ code: "REAUTH_REQUIRED", needs: ["password"], message: ERROR_CODES.REAUTH_REQUIRED.message });
     expect((await client.post("/auth/2fa/setup", { password: "wrong password" })).body.code).toBe("INVALID_PASSWORD");
+    // a second factor on an account that has none is not a proof of anything
+    expect((await client.post("/auth/2fa/setup", { password: PASSWORD, code: "123456" })).body.code).toBe("TWOFA_NOT_ENABLED");
     const setup = await client.post("/auth/2fa/setup", { password: PASSWORD });
     expect(setup.status).toBe(200);
-    // the password renewed this session's auth_time (like a login): enable needs no password now…
-    env.clock.advance(9 * 60);
-    expect((await client.post("/auth/2fa/enable", { token: "000000" })).body.code).toBe("INVALID_CODE");
-    // …but 10 minutes after it, it does again
+    // the setup was the proven step: its secret is confirmed by a code, no second proof
     env.clock.advance(2 * 60);
-    const enableStale = await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) });
-    expect(enableStale.body.code).toBe("REAUTH_REQUIRED");
-    const enabled = await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env), password: PASSWORD });
-    expect(enabled.status).toBe(200);
-    // the re-issued session carries the new auth_time: regeneration right after needs no password
-    env.clock.advance(30);
-    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(setup.body.secret, env) })).status).toBe(200);
+    expect((await client.post("/auth/2fa/enable", { token: "000000" === codeAt(setup.body.secret, env) ? "111111" : "000000" })).body.code).toBe("INVALID_CODE");
+    expect((await client.post("/auth/2fa/enable", { token: codeAt(setup.body.secret, env) })).status).toBe(200);
+  });
+
+  test("with 2FA on, new backup codes need the password AND a second factor in the request, whatever the login's age: a fresh login alone, the password alone or a code alone are refused", async () => {
+    const { client, secret, userId } = await clientWith2FA(env);
+    const before = await env.db.backupCode.findMany({ where: { userId }, select: { codeHash: true } });
+    for (const body of [{}, { password: PASSWORD }, { code: codeAt(secret, env) }]) {
+      const res = await client.post("/auth/2fa/backup-codes", body);
+      expect([res.status, res.body.code]).toEqual([400, "VALIDATION_FAILED"]);
+    }
+    expect(await env.db.backupCode.findMany({ where: { userId }, select: { codeHash: true } })).toEqual(before);
+    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(200);
     env.clock.advance(11 * 60);
     await client.post("/auth/refresh");
-    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(setup.body.secret, env) })).body.code).toBe("REAUTH_REQUIRED");
+    expect((await client.post("/auth/2fa/backup-codes", { password: PASSWORD, code: codeAt(secret, env) })).status).toBe(200);
   });
 });
 
