@@ -5,7 +5,7 @@
 // bodies, and the guessing budget.
 import crypto from "node:crypto";
 import { renderMail } from "../src/mail/templates";
-import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, stepUp, uniqueEmail, type TestEnv } from "./harness";
 import { FakeAuthenticator } from "./support/fake-authenticator";
 import { addPasskey, newAuthenticator, passkeyOptions, passkeyProof } from "./support/passkeys";
 
@@ -30,7 +30,7 @@ async function userWithPasskey(authenticator: FakeAuthenticator = key()) {
 }
 
 describe("adding a passkey", () => {
-  test("needs a recent login: REAUTH_REQUIRED after 10 minutes, a wrong password is counted, the right one renews it", async () => {
+  test("the first passkey (no 2FA yet) needs a recent login: REAUTH_REQUIRED after 10 minutes, a wrong password is counted, the right one renews it", async () => {
     const { client, userId } = await registeredClient(env);
     env.clock.advance(11 * 60);
     const stale = await client.post("/auth/2fa/passkeys/registration-options", {});
@@ -86,29 +86,30 @@ describe("adding a passkey", () => {
     // the challenge was single use
     expect(await env.db.webAuthnChallenge.count({ where: { userId } })).toBe(0);
 
-    // a second key: no new backup codes (the first ones stay valid), the first key is excluded
-    const options = await client.post("/auth/2fa/passkeys/registration-options", {});
+    // a second key (2FA is on now: the password AND a second factor): no new backup codes (the
+    // first ones stay valid, but for the one spent as proof), the first key is excluded
+    const options = await client.post("/auth/2fa/passkeys/registration-options", { password: PASSWORD, backupCode: res.body.backupCodes[0] });
     expect(options.body.excludeCredentials).toEqual([{ id: authenticator.id, type: "public-key", transports: ["internal", "hybrid"] }]);
     const second = await client.post("/auth/2fa/passkeys", { name: "YubiKey", response: key().register(options.body) });
     expect(second.status).toBe(201);
     expect(second.body.backupCodes).toBeUndefined();
-    expect(await env.db.backupCode.count({ where: { userId, usedAt: null } })).toBe(10);
+    expect(await env.db.backupCode.count({ where: { userId, usedAt: null } })).toBe(9);
     const list = await client.get("/auth/2fa/passkeys");
     expect(list.body.passkeys.map((p: { name: string }) => p.name)).toEqual(["MacBook Touch ID", "YubiKey"]);
     expect(Object.keys(list.body.passkeys[0]).sort()).toEqual(["backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "transports"]);
   });
 
   test("a TOTP user adding a passkey keeps the backup codes they have", async () => {
-    const { client, userId, backupCodes } = await clientWith2FA(env);
-    const res = await addPasskey(client, key());
+    const { client, userId, backupCodes, secret } = await clientWith2FA(env);
+    const res = await addPasskey(client, key(), "YubiKey 5C", stepUp(secret, env));
     expect(res.status).toBe(201);
     expect(res.body.backupCodes).toBeUndefined();
     expect(await env.db.backupCode.count({ where: { userId, usedAt: null } })).toBe(backupCodes.length);
   });
 
   test("the same credential twice (this user or another) → 409 PASSKEY_ALREADY_REGISTERED, nothing else changes", async () => {
-    const { client, userId, key: authenticator } = await userWithPasskey();
-    const again = await addPasskey(client, authenticator);
+    const { client, userId, key: authenticator, backupCodes } = await userWithPasskey();
+    const again = await addPasskey(client, authenticator, "Again", { password: PASSWORD, backupCode: backupCodes[0] });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe("PASSKEY_ALREADY_REGISTERED");
     const mallory = await registeredClient(env);
@@ -235,7 +236,8 @@ describe("signing in with a passkey", () => {
   test("a user with TOTP and a passkey can use either", async () => {
     const { client, email, secret } = await clientWith2FA(env);
     const authenticator = key();
-    expect((await addPasskey(client, authenticator)).status).toBe(201);
+    expect((await addPasskey(client, authenticator, "YubiKey 5C", stepUp(secret, env))).status).toBe(201);
+    env.clock.advance(30);
     const byKey = await startLogin(env, email);
     expect((await byKey.post("/auth/2fa/verify-login", { passkey: authenticator.authenticate(await passkeyOptions(byKey)) })).status).toBe(200);
     const byCode = await startLogin(env, email);
@@ -426,8 +428,8 @@ describe("managing passkeys", () => {
     const { client, userId, secret, backupCodes } = await clientWith2FA(env);
     const one = key();
     const two = key();
-    const first = (await addPasskey(client, one)).body.passkey.id;
-    const second = (await addPasskey(client, two)).body.passkey.id;
+    const first = (await addPasskey(client, one, "One", stepUp(secret, env))).body.passkey.id;
+    const second = (await addPasskey(client, two, "Two", stepUp(secret, env))).body.passkey.id;
     env.clock.advance(30);
     const byCode = await client.post(`/auth/2fa/passkeys/${first}/remove`, { password: PASSWORD, code: codeAt(secret, env) });
     expect(byCode.status).toBe(200);
