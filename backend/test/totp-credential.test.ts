@@ -4,7 +4,8 @@
 // here (the WebAuthn ceremony has its own tests in passkeys.test.ts).
 import crypto from "node:crypto";
 import { createUser } from "../src/auth/users";
-import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, twoFactorState, type TestEnv } from "./harness";
+import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, stepUp, twoFactorState, type TestEnv } from "./harness";
+import { hashBackupCode } from "../src/two-factor/backup-codes/backup-codes";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -26,6 +27,13 @@ const insertPasskey = (userId: string) =>
     },
   });
 
+/** A backup code the test knows (the account's only one), for the step-up of a passkey-only account. */
+async function knownBackupCode(userId: string) {
+  const code = "abcd-efgh";
+  await env.db.backupCode.create({ data: { userId, codeHash: hashBackupCode(env.config.backupCodeKey, code) } });
+  return { password: PASSWORD, backupCode: code };
+}
+
 const unusedBackupCodes = (userId: string) => env.db.backupCode.count({ where: { userId, usedAt: null } });
 const tokenVersion = async (userId: string) => (await env.db.user.findUniqueOrThrow({ where: { id: userId } })).tokenVersion;
 
@@ -43,7 +51,9 @@ describe("login methods and status follow the factors", () => {
     const { client, email, userId } = await registeredClient(env);
     await insertPasskey(userId);
     expect((await client.get("/auth/me")).body.twoFactorEnabled).toBe(true);
-    const setup = await client.post("/auth/2fa/setup", {});
+    // adding the app to a 2FA account is a step-up: the password AND a second factor (rule 7)
+    expect((await client.post("/auth/2fa/setup", {})).body).toMatchObject({ code: "REAUTH_REQUIRED", needs: ["password", "secondFactor"] });
+    const setup = await client.post("/auth/2fa/setup", await knownBackupCode(userId));
     expect(setup.status).toBe(200);
     const login = await startLogin(env, email);
     const res = await login.post("/auth/2fa/verify-login", { code: "123456" });
@@ -57,20 +67,20 @@ describe("enable when a passkey exists", () => {
     const { client, userId } = await registeredClient(env);
     await insertPasskey(userId);
     await env.db.backupCode.createMany({ data: [{ userId, codeHash: "a".repeat(64) }, { userId, codeHash: "b".repeat(64) }] });
-    const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+    const { secret } = (await client.post("/auth/2fa/setup", await knownBackupCode(userId))).body;
     const enable = await client.post("/auth/2fa/enable", { token: codeAt(secret, env) });
     expect(enable.status).toBe(200);
     expect(enable.body).toEqual({ message: "2FA enabled" });
     expect(await unusedBackupCodes(userId)).toBe(2);
     expect((await twoFactorState(env, userId)).totp).not.toBeNull();
-    const setupAgain = await client.post("/auth/2fa/setup", {});
+    const setupAgain = await client.post("/auth/2fa/setup", stepUp(secret, env));
     expect(setupAgain.status).toBe(409);
   });
 
   test("a burst of 12 enables with the right code: exactly one 200 (no backup codes), the rest 4xx, one TotpCredential, tokenVersion +1", async () => {
     const { client, userId } = await registeredClient(env);
     await insertPasskey(userId);
-    const { secret } = (await client.post("/auth/2fa/setup", {})).body;
+    const { secret } = (await client.post("/auth/2fa/setup", await knownBackupCode(userId))).body;
     const before = await tokenVersion(userId);
     const token = codeAt(secret, env);
     const res = await Promise.all(Array.from({ length: 12 }, () => client.post("/auth/2fa/enable", { token })));
@@ -79,7 +89,7 @@ describe("enable when a passkey exists", () => {
     expect(statuses.filter((s) => s < 400 || s >= 500).filter((s) => s !== 200)).toEqual([]);
     expect(res.find((r) => r.status === 200)!.body.backupCodes).toBeUndefined();
     expect(await env.db.totpCredential.count({ where: { userId } })).toBe(1);
-    expect(await env.db.backupCode.count({ where: { userId } })).toBe(0);
+    expect(await env.db.backupCode.count({ where: { userId, usedAt: null } })).toBe(0);
     expect(await tokenVersion(userId)).toBe(before + 1);
   });
 });
@@ -180,12 +190,16 @@ describe("disable and the admin reset remove every factor", () => {
     const admin = await new Client(env.app).init();
     expect((await admin.post("/auth/login", { email: adminEmail, password: PASSWORD })).status).toBe(200);
     const { secret } = (await admin.post("/auth/2fa/setup", {})).body;
-    expect((await admin.post("/auth/2fa/enable", { token: codeAt(secret, env) })).status).toBe(200);
+    const enabled = await admin.post("/auth/2fa/enable", { token: codeAt(secret, env) });
+    expect(enabled.status).toBe(200);
     const { userId } = await clientWith2FA(env);
     await insertPasskey(userId);
     const reason = "Lost phone and key; identity checked by video call";
-    const res = await Promise.all([1, 2].map(() => admin.post(`/auth/admin/users/${userId}/reset-2fa`, { reason })));
+    // each click carries its own proof (a code, a backup code): both are good, one reset happens
+    const proofs = [stepUp(secret, env), { password: PASSWORD, backupCode: enabled.body.backupCodes[0] }];
+    const res = await Promise.all(proofs.map((proof) => admin.post(`/auth/admin/users/${userId}/reset-2fa`, { reason, ...proof })));
     expect(res.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(res.find((r) => r.status === 400)!.body.code).toBe("TWOFA_NOT_ENABLED");
     expect(await twoFactorState(env, userId)).toMatchObject({ enabled: false, totp: null, passkeys: 0 });
     expect(await env.db.backupCode.count({ where: { userId } })).toBe(0);
     expect(await env.db.auditEvent.count({ where: { userId, type: "ADMIN_TWOFA_RESET" } })).toBe(1);
