@@ -46,6 +46,14 @@ const ERROR_CODES = {
   RESET_LINK_INVALID: { status: 400, message: "This password reset link is not valid. Ask for a new one" },
   RESET_LINK_USED: { status: 400, message: "This password reset link was already used. Ask for a new one if you need to" },
   RESET_LINK_EXPIRED: { status: 400, message: "This password reset link has expired. Ask for a new one" },
+  ENROLMENT_LINK_INVALID: {
+    status: 400,
+    message: "This link to set up two-factor authentication again is not valid. Ask for a new one",
+  },
+  ENROLMENT_LINK_EXPIRED: {
+    status: 400,
+    message: "This link to set up two-factor authentication again has expired. Ask for a new one",
+  },
   FORBIDDEN: { status: 403, message: "You are not allowed to do this" },
   NOT_LOCKED: { status: 409, message: "This account is not locked" },
   NOT_FOUND: { status: 404, message: "Not found" },
