@@ -771,7 +771,7 @@ export interface components {
             /** @description wrong codes or passwords left before 429 TOO_MANY_ATTEMPTS */
             attemptsRemaining?: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             /** @description INVALID_CODE reason clock_drift: signed offset of the authenticator's clock */
             driftSeconds?: number;
             /** @description VALIDATION_FAILED: what was wrong */
@@ -787,6 +787,8 @@ export interface components {
             retryAfterSeconds?: number;
             /** @description INVALID_CODE reason replay: seconds until the authenticator shows a newer code */
             retryInSeconds?: number;
+            /** @description REAUTH_REQUIRED: what the request must carry (password, secondFactor, enrolmentLink) */
+            needs?: ("password" | "secondFactor" | "enrolmentLink")[];
         } & {
             [key: string]: unknown;
         };
@@ -1026,6 +1028,10 @@ export interface components {
             user: components["schemas"]["User"];
         };
         VerifyLoginResponse: {
+            /** @description the refused codes of this login showed the authenticator's clock is off (signed: positive = fast) */
+            clockDrift?: {
+                driftSeconds: number;
+            };
             message: string;
             user: components["schemas"]["User"];
         };
