@@ -177,7 +177,7 @@ describe('ProfilePage', () => {
 
     // Disable, in a modal dialog, with the password and a code.
     await click('Disable');
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="disable-dialog"]')!;
     expect(dialogProto['showModal']).toHaveBeenCalledTimes(1);
     expect(dialog.hasAttribute('open')).toBe(true);
     typeInto(inputByLabel(dialog, 'Password'), 'correct horse battery');
@@ -248,23 +248,20 @@ describe('ProfilePage', () => {
     expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
   });
 
-  it('regenerates backup codes with a current code (and the password if asked)', async () => {
+  it('regenerates backup codes with the password AND a current code, asked together (rule 7)', async () => {
     await create({ enabled: true, backupCodesRemaining: 2 });
     expect(statusText()).toBe('On');
     expect(el.querySelector('[data-testid="backup-codes-remaining"]')?.className).toContain('warn-text');
     await click('Regenerate backup codes');
-    typeInto(inputByLabel(el, 'Authentication code'), '111 222');
-    await click('Create new codes');
-    const first = http.expectOne('/auth/2fa/backup-codes');
-    expect(first.request.body).toEqual({ code: '111222' });
-    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
-    first.flush(reauth.body, reauth.opts);
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="regenerate-dialog"]')!;
+    expect(dialog.hasAttribute('open')).toBe(true);
+    typeInto(inputByLabel(dialog, 'Password'), 'my password');
+    typeInto(inputByLabel(dialog, 'Authentication code'), '111 222');
     await fixture.whenStable();
-    typeInto(inputByLabel(el, 'Password'), 'my password');
-    await click('Create new codes');
-    const second = http.expectOne('/auth/2fa/backup-codes');
-    expect(second.request.body).toEqual({ code: '111222', password: 'my password' });
-    second.flush({ backupCodes: CODES });
+    buttonByText(dialog, 'Create new codes').click();
+    const req = http.expectOne('/auth/2fa/backup-codes');
+    expect(req.request.body).toEqual({ password: 'my password', code: '111222' });
+    req.flush({ backupCodes: CODES });
     await flushLists({ devices: true });
     expect(el.querySelectorAll('[data-testid="backup-codes"] li')).toHaveLength(10);
     expect(el.textContent).toContain('the old ones no longer work');
@@ -275,7 +272,7 @@ describe('ProfilePage', () => {
   it('disables with the password and a backup code, after a wrong password', async () => {
     await create({ enabled: true, backupCodesRemaining: 10 });
     await click('Disable');
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="disable-dialog"]')!;
     buttonByText(dialog, 'Use a backup code instead').click();
     await fixture.whenStable();
     expect(inputByLabel(dialog, 'Authentication code')).toBeNull();
@@ -320,7 +317,7 @@ describe('ProfilePage', () => {
   it('"Cancel" closes the dialog without calling the API', async () => {
     await create({ enabled: true, backupCodesRemaining: 10 });
     await click('Disable');
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="disable-dialog"]')!;
     buttonByText(dialog, 'Cancel').click();
     await fixture.whenStable();
     expect(dialog.hasAttribute('open')).toBe(false);

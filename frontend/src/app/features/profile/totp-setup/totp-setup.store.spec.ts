@@ -75,18 +75,21 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
     expect(store.error()).toBe('Your setup expired. Please start again.');
   });
 
-  it('resume: only for this user’s flag or the dashboard link, and not once TOTP is on', () => {
+  it('resumeWanted: only for this user’s flag or the dashboard link, and not once TOTP is on', () => {
     sessionStorage.setItem('twofa.setupInProgress', 'someone-else');
-    store.resume(false);
-    http.expectNone('/auth/2fa/setup');
-    store.resume(true);
-    http.expectOne('/auth/2fa/setup').flush(KEY);
-    expect(store.step()).toBe('key');
-    store.cancel();
+    expect(store.resumeWanted(false)).toBe(false);
+    expect(store.resumeWanted(true)).toBe(true);
     status.totp.set(true);
     sessionStorage.setItem('twofa.setupInProgress', 'u1');
-    store.resume(false);
-    http.expectNone('/auth/2fa/setup');
+    expect(store.resumeWanted(false)).toBe(false);
     expect(sessionStorage.getItem('twofa.setupInProgress')).toBeNull();
+    http.expectNone('/auth/2fa/setup');
+  });
+
+  it('showKey: a setup proven elsewhere shows its key and is remembered for a reload', () => {
+    store.showKey(KEY);
+    expect(store.step()).toBe('key');
+    expect(store.groupedKey()).toBe('JBSW Y3DP EHPK 3PXP');
+    expect(sessionStorage.getItem('twofa.setupInProgress')).toBe('u1');
   });
 });

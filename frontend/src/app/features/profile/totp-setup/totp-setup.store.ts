@@ -5,13 +5,16 @@ import { SessionStore } from '../../../core/auth/session.store';
 import { SETUP_IN_PROGRESS_KEY } from '../../../core/two-factor/setup-flow';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { groupInFours } from '../../../shared/codes';
-import { REAUTH_PROMPT } from '../backup-codes/regenerate-backup-codes';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
+
+export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
 
 /**
  * The authenticator-app setup, a small step machine:
  * idle → (password, when the login is over 10 minutes old) → key (QR + manual key + confirm code) → idle,
- * with the backup codes shown once by the status store when TOTP was the first factor.
+ * with the backup codes shown once by the status store when TOTP was the first factor. On an account
+ * that already has 2FA (a passkey), the setup request carries the password AND a second factor,
+ * asked by the overview's PasswordProofDialog before anything is sent; its answer comes in by `showKey`.
  */
 export type TotpSetupStep = 'idle' | 'password' | 'key';
 
@@ -47,17 +50,28 @@ export class TotpSetupStore {
     this.request(password, done);
   }
 
-  /** After the status is known: continue a setup this tab had started (the API returns the same key). */
-  resume(fromLink: boolean, done?: (outcome: SetupOutcome) => void): void {
+  /**
+   * After the status is known: whether to continue a setup this tab had started (the API returns the
+   * same key), or the dashboard's link asked for one. False (and forgotten) once the app is on.
+   */
+  resumeWanted(fromLink: boolean): boolean {
     const userId = this.session.user()?.id;
     // The flag names the user: another account logging in on this tab does not inherit it.
     const wanted = fromLink || (userId !== undefined && sessionStorage.getItem(SETUP_IN_PROGRESS_KEY) === userId);
-    if (!wanted) return;
+    if (!wanted) return false;
     if (this.status.totp()) {
       this.markInProgress(false);
-      return;
+      return false;
     }
-    this.begin(done);
+    return true;
+  }
+
+  /** The key of a setup whose request was proven elsewhere (the password AND a second factor). */
+  showKey(data: TwoFactorSetupResponse): void {
+    this.reset();
+    this.markInProgress(true);
+    this.setup.set(data);
+    this.step.set('key');
   }
 
   /** The code from the app (and the password when asked) turns TOTP on. */
@@ -123,7 +137,7 @@ export class TotpSetupStore {
     if (this.busy()) return;
     this.busy.set(true);
     this.error.set(null);
-    this.api.setup(password).subscribe({
+    this.api.setup(password ? { password } : {}).subscribe({
       next: (data) => {
         this.busy.set(false);
         this.flowPassword = password ?? null;
