@@ -4,7 +4,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { By } from '@angular/platform-browser';
 import { Router } from '@angular/router';
 import { QRCodeComponent } from 'angularx-qrcode';
-import { TrustedDevice } from '../../core/auth/api.types';
+import { TrustedDevice, User } from '../../core/auth/api.types';
 import { AUTH_MESSAGES, SessionStore } from '../../core/auth/session.store';
 import { aSession, aTrustedDevice } from '../../../testing/fixtures';
 import {
@@ -87,6 +87,17 @@ describe('ProfilePage', () => {
   const statusText = () => el.querySelector('[data-testid="twofa-status"]')?.textContent?.trim();
   const flushEvents = () => http.expectOne('/auth/security-events').flush({ events: [], nextCursor: null });
   /** After enable, disable and new backup codes: the activity, the sessions and the remembered devices. */
+  /** A user who may only set 2FA up: the API answers TWOFA_SETUP_REQUIRED to the other cards. */
+  async function createSetupRequired(user: User): Promise<void> {
+    signIn(user);
+    fixture = TestBed.createComponent(ProfilePage);
+    el = fixture.nativeElement;
+    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
+    http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
+    http.expectOne('/auth/2fa/passkeys').flush(required.body, required.opts);
+    await fixture.whenStable();
+  }
+
   async function flushLists(expected: { devices: boolean }): Promise<void> {
     await fixture.whenStable();
     flushEvents();
@@ -348,14 +359,21 @@ describe('ProfilePage', () => {
     expect(TestBed.inject(SessionStore).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
   });
 
-  it('an admin who must set up 2FA first sees only that: no failing cards, no error box, no "Try again"', async () => {
-    signIn(aUser({ role: 'ADMIN' }));
-    fixture = TestBed.createComponent(ProfilePage);
-    el = fixture.nativeElement;
-    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
-    http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
-    http.expectOne('/auth/2fa/passkeys').flush(required.body, required.opts);
+  it('after an admin reset without the emailed link: says where the link is, offers to send it again, and opens no setup (rule 20)', async () => {
+    await createSetupRequired(aUser({ twoFactorRequirement: { reason: 'admin_reset', blocked: true, deadline: null } }));
+    expect(el.querySelector('[data-testid="enrolment-link-notice"]')?.textContent).toContain(
+      'We emailed you a link to set up two-factor authentication again. Open it on this browser.',
+    );
+    await click('Enable two-factor authentication');
+    http.expectNone('/auth/2fa/setup');
+    await click('Send the link again');
+    http.expectOne('/auth/2fa/enrolment-link').flush({ message: 'sent' }, { status: 202, statusText: 'Accepted' });
     await fixture.whenStable();
+    expect(el.textContent).toContain('A new link is on its way');
+  });
+
+  it('an admin who must set up 2FA first sees only that: no failing cards, no error box, no "Try again"', async () => {
+    await createSetupRequired(aUser({ role: 'ADMIN' }));
     http.expectNone('/auth/security-events');
     http.expectNone('/auth/sessions');
     http.expectNone('/auth/trusted-devices');

@@ -2,6 +2,7 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { PasskeyAdded } from '../../../core/auth/api.types';
 import { WebAuthnClient } from '../../../core/passkeys/webauthn-client';
+import { EnrolmentLink } from '../../../core/two-factor/enrolment-link';
 import { useDialogStubs } from '../../../../testing/proof-dialog';
 import { alerts, aUser, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, tick, typeInto } from '../../../../testing/test-utils';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
@@ -10,6 +11,8 @@ import { PasskeyAdd } from './passkey-add';
 const CREATION = { challenge: 'Y2hhbGxlbmdl', rp: { name: 'TwoFA', id: 'localhost' }, user: { id: 'dTE', name: 'ada', displayName: 'ada' }, pubKeyCredParams: [] };
 const ATTESTATION = { id: 'cred-2', rawId: 'cred-2', type: 'public-key', response: {}, clientExtensionResults: {} };
 const KEY = { id: 'pk2', name: 'Blue key', createdAt: '2026-11-25T08:00:00Z', lastUsedAt: null, deviceType: 'singleDevice', backedUp: false, transports: [] };
+
+const RESET_USER = aUser({ twoFactorRequirement: { reason: 'admin_reset', blocked: true, deadline: null } });
 
 describe('PasskeyAdd (the proof goes with the registration options: rule 7)', () => {
   useDialogStubs();
@@ -36,8 +39,8 @@ describe('PasskeyAdd (the proof goes with the registration options: rule 7)', ()
 
   afterEach(() => http.verify());
 
-  async function create(status: { enabled: boolean; totp: boolean; passkeys: number }): Promise<void> {
-    signIn(aUser({ twoFactorEnabled: status.enabled }));
+  async function create(status: { enabled: boolean; totp: boolean; passkeys: number }, user = aUser({ twoFactorEnabled: status.enabled })): Promise<void> {
+    signIn(user);
     TestBed.inject(TwoFactorStatusStore).load();
     http.expectOne('/auth/2fa/status').flush({ ...status, backupCodesRemaining: 10 });
     fixture = TestBed.createComponent(PasskeyAdd);
@@ -121,5 +124,27 @@ describe('PasskeyAdd (the proof goes with the registration options: rule 7)', ()
     await fixture.whenStable();
     expect(dialog().hasAttribute('open')).toBe(true);
     expect(inputByLabel(dialog(), 'Authentication code')).not.toBeNull();
+  });
+
+  it('after an admin reset with the emailed link: the password at once, sent with the link’s token; the link is then used up', async () => {
+    TestBed.inject(EnrolmentLink).keep('t0k3n');
+    await create({ enabled: false, totp: false, passkeys: 0 }, RESET_USER);
+    typeInto(inputByLabel(el, 'Confirm your password'), 'pw');
+    await addNamed('Blue key');
+    const options = http.expectOne('/auth/2fa/passkeys/registration-options');
+    expect(options.request.body).toEqual({ enrolmentToken: 't0k3n', password: 'pw' });
+    options.flush(CREATION);
+    await tick();
+    http.expectOne('/auth/2fa/passkeys').flush({ passkey: KEY, backupCodes: ['aaaa-bbbb'] }, { status: 201, statusText: 'Created' });
+    await fixture.whenStable();
+    expect(added).toHaveLength(1);
+    expect(TestBed.inject(EnrolmentLink).token()).toBeNull();
+  });
+
+  it('after an admin reset without the link: nothing is sent, the user is told where the link is', async () => {
+    await create({ enabled: false, totp: false, passkeys: 0 }, RESET_USER);
+    await addNamed('Blue key');
+    http.expectNone('/auth/2fa/passkeys/registration-options');
+    expect(alerts(el)).toEqual(['We emailed you a link to set up two-factor authentication again. Open it on this browser.']);
   });
 });

@@ -4,6 +4,7 @@ import { describeProofError, readApiError } from '../../../core/auth/api-error';
 import { PasskeyAdded, PasskeyCreationOptions, PasswordAndProof } from '../../../core/auth/api.types';
 import { PasskeysApi } from '../../../core/passkeys/passkeys.api';
 import { WebAuthnClient, browserRefusalText } from '../../../core/passkeys/webauthn-client';
+import { ENROLMENT_LINK_TEXT, EnrolmentLink } from '../../../core/two-factor/enrolment-link';
 import { showControlError } from '../../../shared/form-state';
 import { PasswordField } from '../../../shared/password-field';
 import { PasswordProofDialog } from '../../../shared/password-proof-dialog';
@@ -22,7 +23,8 @@ export const passkeyNameValidators = [Validators.required, Validators.maxLength(
  * "Add a passkey or security key": a name → registration options → the browser's prompt → POST.
  * The proof goes with the registration options (DESIGN.md §6 rule 7): on an account with 2FA the
  * password AND a second factor, asked by PasswordProofDialog before anything is sent; without 2FA
- * nothing, or the password once the API answered REAUTH_REQUIRED (the login is over 10 minutes old).
+ * nothing, or the password once the API answered REAUTH_REQUIRED (the login is over 10 minutes old);
+ * after an admin reset the password at once, sent with the emailed link's token (rule 20).
  */
 @Component({
   selector: 'app-passkey-add',
@@ -34,6 +36,7 @@ export class PasskeyAdd {
   private readonly api = inject(PasskeysApi);
   private readonly webauthn = inject(WebAuthnClient);
   private readonly status = inject(TwoFactorStatusStore);
+  private readonly enrolment = inject(EnrolmentLink);
   private readonly injector = inject(Injector);
   private readonly proofDialog = viewChild.required<PasswordProofDialog<PasskeyCreationOptions>>(PasswordProofDialog);
 
@@ -50,6 +53,11 @@ export class PasskeyAdd {
     name: ['', passkeyNameValidators],
     password: [{ value: '', disabled: true }, [Validators.required]],
   });
+
+  constructor() {
+    // After an admin reset the password goes with the link's token in the first request.
+    if (this.enrolment.required() && this.enrolment.token()) this.askForPassword();
+  }
 
   protected invalid(control: AbstractControl): boolean {
     return showControlError(control, this.submitted());
@@ -69,6 +77,10 @@ export class PasskeyAdd {
       return;
     }
     this.error.set(null);
+    if (this.enrolment.required() && !this.enrolment.token()) {
+      this.error.set(ENROLMENT_LINK_TEXT);
+      return;
+    }
     if (this.status.enabled()) {
       this.proofDialog().open(this.status.factors());
       return;
@@ -89,21 +101,24 @@ export class PasskeyAdd {
   private requestOptions(pw: string | undefined): void {
     const { password } = this.form.controls;
     this.busy.set(true);
-    this.api.registrationOptions(pw ? { password: pw } : {}).subscribe({
+    this.api.registrationOptions(this.enrolment.setupProof(pw)).subscribe({
       next: (options) => void this.create(options),
       error: (err: unknown) => {
         this.busy.set(false);
         this.submitted.set(false);
         const e = readApiError(err);
+        if (e.code === 'ENROLMENT_LINK_INVALID' || e.code === 'ENROLMENT_LINK_EXPIRED' || e.needs?.includes('enrolmentLink')) {
+          this.enrolment.forget();
+          this.error.set(e.code === 'REAUTH_REQUIRED' ? ENROLMENT_LINK_TEXT : `${e.message}.`);
+          return;
+        }
         if (e.needs?.includes('secondFactor')) {
           // 2FA was turned on elsewhere meanwhile: the status is stale.
           this.status.load(() => this.proofDialog().open(this.status.factors()));
           return;
         }
         if (e.code === 'REAUTH_REQUIRED' || (e.code === 'INVALID_PASSWORD' && !pw)) {
-          this.askPassword.set(true);
-          password.enable();
-          password.reset();
+          this.askForPassword();
           this.focus('#passkey-password');
           return;
         }
@@ -133,6 +148,7 @@ export class PasskeyAdd {
         this.form.reset();
         this.form.controls.password.disable();
         this.askPassword.set(false);
+        this.enrolment.forget();
         this.added.emit(result);
       },
       error: (err: unknown) => {
@@ -140,6 +156,12 @@ export class PasskeyAdd {
         this.error.set(readApiError(err).message);
       },
     });
+  }
+
+  private askForPassword(): void {
+    this.askPassword.set(true);
+    this.form.controls.password.enable();
+    this.form.controls.password.reset();
   }
 
   private focus(selector: string): void {

@@ -2,6 +2,7 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { ApiError, attemptsText, describeProofError, readApiError, tooManyAttemptsText } from '../../../core/auth/api-error';
 import { TwoFactorSetupResponse } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
+import { ENROLMENT_LINK_TEXT, EnrolmentLink } from '../../../core/two-factor/enrolment-link';
 import { SETUP_IN_PROGRESS_KEY } from '../../../core/two-factor/setup-flow';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { groupInFours } from '../../../shared/codes';
@@ -28,6 +29,7 @@ export class TotpSetupStore {
   private readonly api = inject(TwoFactorApi);
   private readonly session = inject(SessionStore);
   private readonly status = inject(TwoFactorStatusStore);
+  private readonly enrolment = inject(EnrolmentLink);
 
   readonly step = signal<TotpSetupStep>('idle');
   readonly setup = signal<TwoFactorSetupResponse | null>(null);
@@ -39,9 +41,18 @@ export class TotpSetupStore {
   /** The password given at the password step, reused for the enable call of the same flow only. */
   private flowPassword: string | null = null;
 
-  /** "Enable": a fresh flow; this tab remembers it is under way (a reload continues it). */
+  /**
+   * "Enable": a fresh flow; this tab remembers it is under way (a reload continues it). After an
+   * admin reset (rule 20) the password is asked first: it goes with the emailed link's token.
+   */
   begin(done?: (outcome: SetupOutcome) => void): void {
     this.reset();
+    if (this.enrolment.required()) {
+      if (this.enrolment.token()) this.step.set('password');
+      else this.error.set(ENROLMENT_LINK_TEXT);
+      done?.(this.enrolment.token() ? 'password' : 'failed');
+      return;
+    }
     this.markInProgress(true);
     this.request(undefined, done);
   }
@@ -84,6 +95,7 @@ export class TotpSetupStore {
       next: (res) => {
         this.busy.set(false);
         this.finish();
+        this.enrolment.forget();
         this.status.factorAdded('totp', res.backupCodes);
         done('enabled');
       },
@@ -137,7 +149,7 @@ export class TotpSetupStore {
     if (this.busy()) return;
     this.busy.set(true);
     this.error.set(null);
-    this.api.setup(password ? { password } : {}).subscribe({
+    this.api.setup(this.enrolment.setupProof(password)).subscribe({
       next: (data) => {
         this.busy.set(false);
         this.flowPassword = password ?? null;
@@ -149,6 +161,10 @@ export class TotpSetupStore {
       error: (err: unknown) => {
         this.busy.set(false);
         const e = readApiError(err);
+        if (this.enrolmentRefused(e)) {
+          done?.('failed');
+          return;
+        }
         if (e.code === 'REAUTH_REQUIRED' || e.code === 'INVALID_PASSWORD') {
           this.error.set(password ? 'Incorrect password.' : null);
           this.step.set('password');
@@ -165,6 +181,16 @@ export class TotpSetupStore {
         done?.('failed');
       },
     });
+  }
+
+  /** The link is refused, expired or missing (rule 20): forgotten, and the user told where a new one is. */
+  private enrolmentRefused(e: ApiError): boolean {
+    const refused = e.code === 'ENROLMENT_LINK_INVALID' || e.code === 'ENROLMENT_LINK_EXPIRED';
+    if (!refused && !(e.code === 'REAUTH_REQUIRED' && e.needs?.includes('enrolmentLink'))) return false;
+    this.enrolment.forget();
+    this.cancel();
+    this.error.set(refused ? `${e.message}.` : ENROLMENT_LINK_TEXT);
+    return true;
   }
 
   private finish(): void {
