@@ -1,6 +1,8 @@
 import { Routes } from '@angular/router';
 import { authGuard, guestGuard, twoFactorPendingGuard } from './core/auth/auth.guards';
 import { adminGuard } from './core/admin/admin.api';
+import { enrolGuard } from './core/two-factor/enrolment-link';
+import { BlankRoute } from './features/enrol/blank-route';
 
 export const routes: Routes = [
   { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
@@ -45,6 +47,13 @@ export const routes: Routes = [
     title: 'Dashboard · TwoFA',
     canActivate: [authGuard],
     loadComponent: () => import('./features/dashboard/dashboard.page').then((m) => m.DashboardPage),
+  },
+  {
+    // the emailed link after an admin reset (rule 20): /enrol#token=… — the guard keeps the token and moves on
+    path: 'enrol',
+    title: 'Set up two-factor authentication · TwoFA',
+    canActivate: [enrolGuard],
+    component: BlankRoute,
   },
   {
     path: 'admin',

@@ -2,11 +2,12 @@ import { ChangeDetectionStrategy, Component, ElementRef, inject, viewChild } fro
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AUTH_MESSAGES, SessionStore } from './core/auth/session.store';
 import { SessionsApi } from './core/sessions/sessions.api';
+import { ClockDriftNoticeBanner } from './features/enforcement/clock-drift-notice';
 import { TwoFactorBanner } from './features/enforcement/two-factor-banner';
 
 @Component({
   selector: 'app-root',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, TwoFactorBanner],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, TwoFactorBanner, ClockDriftNoticeBanner],
   templateUrl: './app.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -4,7 +4,8 @@ import { Component, inject, signal, viewChild } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { proofForm, useDialogStubs } from '../../testing/proof-dialog';
 import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../testing/test-utils';
-import { PasswordAndProof, PasswordProofDialog } from './password-proof-dialog';
+import { PasswordAndProof } from '../core/auth/api.types';
+import { PasswordProofDialog } from './password-proof-dialog';
 
 const URL = '/test/factor-change';
 

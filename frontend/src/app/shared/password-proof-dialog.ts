@@ -1,19 +1,19 @@
-import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, booleanAttribute, inject, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, booleanAttribute, computed, inject, input, output, signal, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Observable } from 'rxjs';
-import { SecondFactorProof } from '../core/auth/api.types';
+import { PasswordAndProof } from '../core/auth/api.types';
 import { closeDialog, showDialog } from './dialog';
 import { showControlError } from './form-state';
 import { PasswordField } from './password-field';
 import { ProofFormField, ProofRequest, proofRequest } from './proof-request';
 import { AccountFactors, SecondFactorProofFields } from './second-factor-proof';
 
-/** The body of every factor change: the password AND a second factor. */
-export type PasswordAndProof = { password: string } & SecondFactorProof;
-
 /**
  * A modal <dialog> for a change that needs the password AND a second factor (a code from the app,
- * a backup code or a passkey): turning 2FA off, removing the app or a passkey (DESIGN.md §6 rule 7).
+ * a backup code or a passkey): the one UI path for every such proof on an account with 2FA —
+ * turning 2FA off, adding or removing the app or a passkey, new backup codes, a new password, and
+ * an admin's reset or unlock of another user (DESIGN.md §6 rule 7). Its `action` may also be the
+ * first request of a longer change (registration options, then the browser's prompt).
  * The dialog around it gives the heading, the words before "Confirm with your password and …"
  * (projected; an element marked `afterProof` goes after), the submit button's label and the request; this owns the fields, the busy state, the wait after a
  * 429 and the refusals. Ids: `<idPrefix>-dialog` (data-testid), `-title`, `-description`,
@@ -34,7 +34,7 @@ export class PasswordProofDialog<T> {
   readonly idPrefix = input.required<string>();
   readonly heading = input.required<string>();
   readonly submitLabel = input.required<string>();
-  /** The words end "…, or with a passkey." (else the passkey is offered without a mention). */
+  /** The words end "…, or with a passkey." (also whenever the account has one). */
   readonly orPasskey = input(false, { transform: booleanAttribute });
   /** The change itself, sent with the password and the proof. */
   readonly action = input.required<(body: PasswordAndProof) => Observable<T>>();
@@ -53,6 +53,7 @@ export class PasswordProofDialog<T> {
     refused: (err) => this.refused(err),
   });
   protected readonly proof = this.request.proof;
+  protected readonly mentionPasskey = computed(() => this.orPasskey() || this.proof.passkeys() > 0);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     password: ['', [Validators.required]],

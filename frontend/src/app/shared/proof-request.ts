@@ -7,8 +7,7 @@ import { AccountFactors, secondFactorProof } from './second-factor-proof';
 
 /** The fields `checkFields` looks at: the password and the typed factor. */
 export type ProofFormField = 'password' | 'code';
-export const PASSWORD_FIRST: readonly ProofFormField[] = ['password', 'code'];
-export const CODE_FIRST: readonly ProofFormField[] = ['code', 'password'];
+const PASSWORD_FIRST: readonly ProofFormField[] = ['password', 'code'];
 
 /** What a form that sends a second-factor proof decides for itself. */
 export interface ProofRequestSteps<T> {
@@ -76,10 +75,10 @@ export class ProofRequest<T> {
 
   /**
    * The usual `ready`: the password and, unless the passkey proves it, the typed factor. Marks them
-   * and focuses the first one missing in the form's `order`; true when nothing is.
+   * and focuses the first one missing (the password first); true when nothing is.
    */
-  checkFields(typed: boolean, password: FormControl<string>, focus: (field: ProofFormField) => void, order = PASSWORD_FIRST): boolean {
-    const missing = order.find((field) => (field === 'password' ? password.invalid : typed && this.proof.invalid()));
+  checkFields(typed: boolean, password: FormControl<string>, focus: (field: ProofFormField) => void): boolean {
+    const missing = PASSWORD_FIRST.find((field) => (field === 'password' ? password.invalid : typed && this.proof.invalid()));
     if (!missing) return true;
     password.markAsTouched();
     if (typed) this.proof.group.markAllAsTouched();

@@ -2,7 +2,7 @@ import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { CanActivateFn, Router } from '@angular/router';
 import { Observable } from 'rxjs';
-import { MessageResponse } from '../auth/api.types';
+import { MessageResponse, PasswordAndProof } from '../auth/api.types';
 import { SessionStore } from '../auth/session.store';
 
 /** One row of GET /auth/admin/users. */
@@ -41,16 +41,15 @@ export class AdminApi {
   }
 
   /**
-   * `password`: the admin's own, only when the API answered 401 REAUTH_REQUIRED (their sign-in is
-   * over 10 minutes old). The session interceptor leaves that 401 to the caller.
+   * The admin's own password AND second factor, in every request (DESIGN.md §6 rule 7): a recent
+   * sign-in is not enough. The session interceptor leaves a 401 REAUTH_REQUIRED / INVALID_PASSWORD to the caller.
    */
-  resetTwoFactor(userId: string, reason: string, password?: string): Observable<MessageResponse> {
-    const body = password === undefined ? { reason } : { reason, password };
-    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/reset-2fa`, body);
+  resetTwoFactor(userId: string, reason: string, proof: PasswordAndProof): Observable<MessageResponse> {
+    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/reset-2fa`, { reason, ...proof });
   }
 
-  unlock(userId: string, password?: string): Observable<MessageResponse> {
-    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/unlock`, password === undefined ? {} : { password });
+  unlock(userId: string, proof: PasswordAndProof): Observable<MessageResponse> {
+    return this.http.post<MessageResponse>(`/auth/admin/users/${encodeURIComponent(userId)}/unlock`, proof);
   }
 }
 

@@ -1,6 +1,6 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { attemptsText, retryText } from '@twofa/contract';
-import { ApiErrorBody } from './api.types';
+import { ApiErrorBody, ReauthNeed } from './api.types';
 
 /** A normalised view of a failed API call. */
 export interface ApiError {
@@ -15,6 +15,8 @@ export interface ApiError {
   driftSeconds?: number;
   /** INVALID_CODE with reason `replay`: seconds until the app shows a newer code (0: it already does). */
   retryInSeconds?: number;
+  /** REAUTH_REQUIRED: what the request must carry (`password`, `secondFactor`, `enrolmentLink`). */
+  needs?: ReauthNeed[];
   /** VALIDATION_FAILED lists what was wrong: `[{field, message}]`. */
   fields?: { field: string; message: string }[];
 }
@@ -38,6 +40,12 @@ function readFields(value: unknown): { field: string; message: string }[] {
       typeof f === 'object' && f !== null && typeof f.field === 'string' && typeof f.message === 'string',
     )
     .map((f) => ({ field: f.field, message: f.message }));
+}
+
+const REAUTH_NEEDS: readonly string[] = ['password', 'secondFactor', 'enrolmentLink'];
+
+function readNeeds(value: unknown): ReauthNeed[] {
+  return Array.isArray(value) ? value.filter((n): n is ReauthNeed => typeof n === 'string' && REAUTH_NEEDS.includes(n)) : [];
 }
 
 function capitalise(word: string): string {
@@ -78,6 +86,8 @@ export function readApiError(err: unknown): ApiError {
   if (typeof b.reason === 'string' && b.reason) result.reason = b.reason;
   const drift = typeof b.driftSeconds === 'number' ? b.driftSeconds : Number.NaN;
   if (Number.isFinite(drift)) result.driftSeconds = drift;
+  const needs = readNeeds(b['needs']);
+  if (needs.length > 0) result.needs = needs;
   const retryIn = positiveInt(b['retryInSeconds']);
   if (retryIn !== undefined) result.retryInSeconds = retryIn;
   return result;

@@ -38,7 +38,7 @@ export type SessionResponse = Schemas['SessionResponse'];
  * Every API error body: `{message, code, ...extra}`. `code` also admits codes this build does not
  * know yet (a newer server), like `reason`.
  */
-export type ApiErrorBody = Pick<Schemas['Error'], 'message' | 'attemptsRemaining' | 'retryAfterSeconds' | 'driftSeconds' | 'retryInSeconds' | 'fields'> & {
+export type ApiErrorBody = Pick<Schemas['Error'], 'message' | 'attemptsRemaining' | 'retryAfterSeconds' | 'driftSeconds' | 'retryInSeconds' | 'fields' | 'needs'> & {
   code: ErrorCode | (string & {});
   /** INVALID_CODE: why the code was refused, when the server knows (PASSKEY_FAILED has its own reasons). */
   reason?: InvalidCodeReason | (string & {});
@@ -77,9 +77,6 @@ export type TwoFactorDisableRequest = RequestBody<'/auth/2fa/disable', 'post'>;
 
 /** The second factor given to prove a change: a current authenticator code or an unused backup code. */
 export type TwoFactorProof = OmitEach<TwoFactorDisableRequest, 'password'>;
-
-/** POST /auth/2fa/backup-codes: a code (or a backup code); the password when the login is over 10 min old. */
-export type BackupCodesRequest = RequestBody<'/auth/2fa/backup-codes', 'post'>;
 
 export type MessageResponse = Schemas['MessageResponse'];
 
@@ -134,6 +131,31 @@ export interface PasskeyProof {
 
 /** Any second factor that confirms a change: a code, a backup code or a passkey. */
 export type SecondFactorProof = TwoFactorProof | PasskeyProof;
+
+/**
+ * Every security change on an account with 2FA (DESIGN.md §6 rule 7): the password AND a second
+ * factor, in the request itself — a recent login is never enough.
+ */
+export type PasswordAndProof = { password: string } & SecondFactorProof;
+
+/** After an admin reset (rule 20): the emailed link's token and the password open the setup. */
+export interface EnrolmentProof {
+  enrolmentToken: string;
+  password: string;
+}
+
+/**
+ * What opens a new factor's setup (POST /auth/2fa/setup, /auth/2fa/passkeys/registration-options):
+ * `{}` on a fresh login without 2FA, `{password}` on an older one, PasswordAndProof on an account
+ * with 2FA, EnrolmentProof after an admin reset.
+ */
+export type FactorSetupProof = Record<string, never> | { password: string } | PasswordAndProof | EnrolmentProof;
+
+/** REAUTH_REQUIRED `needs`: what the request must carry. */
+export type ReauthNeed = 'password' | 'secondFactor' | 'enrolmentLink';
+
+/** POST /auth/2fa/verify-login: this login's refused codes showed the phone's clock is off (rule 19). */
+export type ClockDrift = NonNullable<VerifyLoginResponse['clockDrift']>;
 
 /** POST /auth/2fa/verify-login with a passkey. */
 export type VerifyLoginWithPasskey = PasskeyProof & { rememberDevice?: boolean };

@@ -10,6 +10,7 @@ import {
   VerifyLoginResponse,
   VerifyLoginWithPasskey,
 } from './api.types';
+import { ClockDriftNotice } from './clock-drift';
 import { SessionStore } from './session.store';
 
 /** The password step succeeded and the server holds a 5-minute login challenge (twofa_token cookie). */
@@ -65,6 +66,7 @@ export type LoginStep = 'password' | 'code' | 'done';
 export class LoginFlow {
   private readonly http = inject(HttpClient);
   private readonly session = inject(SessionStore);
+  private readonly clockDrift = inject(ClockDriftNotice);
   private readonly pending = signal<Pending | null>(readPending());
 
   /** True between a login that answered `requires2FA` and the end of the code step. */
@@ -90,11 +92,17 @@ export class LoginFlow {
     );
   }
 
-  /** The code step: `{code}`, `{backupCode}` or `{passkey}`, with `rememberDevice`. */
+  /**
+   * The code step: `{code}`, `{backupCode}` or `{passkey}`, with `rememberDevice`. The answer's
+   * `clockDrift` (this login's refused codes showed the phone's clock is off) is told once, after.
+   */
   verifyLogin(body: VerifyLoginRequest | VerifyLoginWithPasskey): Observable<VerifyLoginResponse> {
-    return this.http
-      .post<VerifyLoginResponse>('/auth/2fa/verify-login', body)
-      .pipe(tap((r) => this.session.start(r.user)));
+    return this.http.post<VerifyLoginResponse>('/auth/2fa/verify-login', body).pipe(
+      tap((r) => {
+        this.session.start(r.user);
+        this.clockDrift.show(r.clockDrift?.driftSeconds);
+      }),
+    );
   }
 
   /** POST /auth/2fa/passkey-options: a WebAuthn challenge for this login (stored on the login challenge). */

@@ -26,12 +26,13 @@ describe('PasskeysApi', () => {
     expect(await list).toEqual([]);
 
     api.registrationOptions().subscribe();
-    api.registrationOptions('pw').subscribe();
-    const [a, b] = http.match('/auth/2fa/passkeys/registration-options');
-    expect([a.request.body, b.request.body]).toEqual([{}, { password: 'pw' }]);
-    expect(a.request.headers.get('X-XSRF-TOKEN')).toBe('xsrf-1');
-    a.flush({});
-    b.flush({});
+    api.registrationOptions({ password: 'pw' }).subscribe();
+    api.registrationOptions({ password: 'pw', code: '123456' }).subscribe();
+    api.registrationOptions({ enrolmentToken: 't', password: 'pw' }).subscribe();
+    const reqs = http.match('/auth/2fa/passkeys/registration-options');
+    expect(reqs.map((r) => r.request.body)).toEqual([{}, { password: 'pw' }, { password: 'pw', code: '123456' }, { enrolmentToken: 't', password: 'pw' }]);
+    expect(reqs[0].request.headers.get('X-XSRF-TOKEN')).toBe('xsrf-1');
+    for (const r of reqs) r.flush({});
 
     const response = { id: 'c', rawId: 'c', type: 'public-key', response: {}, clientExtensionResults: {} } as never;
     api.add('Key', response).subscribe();

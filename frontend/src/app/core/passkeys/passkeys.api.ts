@@ -3,13 +3,14 @@ import { Injectable, inject } from '@angular/core';
 import { Observable, map } from 'rxjs';
 import {
   FactorRemoved,
+  FactorSetupProof,
   Passkey,
   PasskeyAdded,
   PasskeyAttestation,
   PasskeyCreationOptions,
   PasskeyList,
   PasskeyRequestOptions,
-  SecondFactorProof,
+  PasswordAndProof,
 } from '../auth/api.types';
 
 /** The user's passkeys and security keys (notes/ISSUE13.md: /auth/2fa/passkeys*). */
@@ -21,9 +22,13 @@ export class PasskeysApi {
     return this.http.get<PasskeyList>('/auth/2fa/passkeys').pipe(map((r) => r?.passkeys ?? []));
   }
 
-  /** `{}`, or `{password}` once the API answered 401 REAUTH_REQUIRED (the login is over 10 minutes old). */
-  registrationOptions(password?: string): Observable<PasskeyCreationOptions> {
-    return this.http.post<PasskeyCreationOptions>('/auth/2fa/passkeys/registration-options', password ? { password } : {});
+  /**
+   * The proof of adding a passkey goes here (POST /auth/2fa/passkeys then carries none). Without 2FA:
+   * `{}`, or `{password}` once the API answered REAUTH_REQUIRED; with 2FA: the password AND a second
+   * factor; after an admin reset: `{enrolmentToken, password}`.
+   */
+  registrationOptions(proof: FactorSetupProof = {}): Observable<PasskeyCreationOptions> {
+    return this.http.post<PasskeyCreationOptions>('/auth/2fa/passkeys/registration-options', proof);
   }
 
   /** 201 `{passkey, backupCodes?}`: the codes only when this is the user's first factor. */
@@ -38,7 +43,7 @@ export class PasskeysApi {
   }
 
   /** The password and another factor; `twoFactorEnabled: false` when it was the last factor. */
-  remove(id: string, body: { password: string } & SecondFactorProof): Observable<FactorRemoved> {
+  remove(id: string, body: PasswordAndProof): Observable<FactorRemoved> {
     return this.http.post<FactorRemoved>(`/auth/2fa/passkeys/${encodeURIComponent(id)}/remove`, body);
   }
 

@@ -44,7 +44,7 @@ describe('TwoFactorApi', () => {
     await expect(first).rejects.toMatchObject({ status: 401, error: { code: 'REAUTH_REQUIRED' } });
     http.expectNone('/auth/refresh');
 
-    const second = firstValueFrom(api.setup('my password'));
+    const second = firstValueFrom(api.setup({ password: 'my password' }));
     const req2 = http.expectOne('/auth/2fa/setup');
     expect(req2.request.body).toEqual({ password: 'my password' });
     req2.flush({ secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/TwoFA:ada?secret=JBSWY3DPEHPK3PXP' });
@@ -88,10 +88,10 @@ describe('TwoFactorApi', () => {
     expect(auth.isLoggedIn()).toBe(true);
   });
 
-  it('backup codes: {code}, {backupCode}, and with {password}', async () => {
-    const a = firstValueFrom(api.regenerateBackupCodes({ code: '123456' }));
+  it('backup codes: the password AND {code} or {backupCode}', async () => {
+    const a = firstValueFrom(api.regenerateBackupCodes({ password: 'pw', code: '123456' }));
     const req = expectCall('POST', '/auth/2fa/backup-codes');
-    expect(req.request.body).toEqual({ code: '123456' });
+    expect(req.request.body).toEqual({ password: 'pw', code: '123456' });
     req.flush({ backupCodes: ['a'] });
     expect((await a).backupCodes).toEqual(['a']);
     const b = firstValueFrom(api.regenerateBackupCodes({ backupCode: 'abcd-efgh', password: 'pw' }));

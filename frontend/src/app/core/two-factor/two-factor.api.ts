@@ -2,11 +2,11 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable, tap } from 'rxjs';
 import {
-  BackupCodesRequest,
   BackupCodesResponse,
-  TotpRemoved,
+  FactorSetupProof,
   MessageResponse,
-  SecondFactorProof,
+  PasswordAndProof,
+  TotpRemoved,
   TwoFactorEnableResult,
   TwoFactorSetupResponse,
   TwoFactorStatus,
@@ -26,9 +26,13 @@ export class TwoFactorApi {
     return this.http.get<TwoFactorStatus>('/auth/2fa/status');
   }
 
-  /** `{}`, or `{password}` once the API answered REAUTH_REQUIRED (login over 10 minutes old). */
-  setup(password?: string): Observable<TwoFactorSetupResponse> {
-    return this.http.post<TwoFactorSetupResponse>('/auth/2fa/setup', password ? { password } : {});
+  /**
+   * Starts (or continues) the app's setup. Without 2FA: `{}`, or `{password}` once the API answered
+   * REAUTH_REQUIRED; with a passkey already: the password AND a second factor; after an admin reset:
+   * `{enrolmentToken, password}`.
+   */
+  setup(proof: FactorSetupProof = {}): Observable<TwoFactorSetupResponse> {
+    return this.http.post<TwoFactorSetupResponse>('/auth/2fa/setup', proof);
   }
 
   /** `backupCodes` only when TOTP is the user's first factor (a passkey user keeps the codes they have). */
@@ -40,7 +44,7 @@ export class TwoFactorApi {
   }
 
   /** Both factors: `{password}` and `{code}`, `{backupCode}` or `{passkey}`. */
-  disable(body: { password: string } & SecondFactorProof): Observable<MessageResponse> {
+  disable(body: PasswordAndProof): Observable<MessageResponse> {
     return this.http
       .post<MessageResponse>('/auth/2fa/disable', body)
       .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: false })));
@@ -50,14 +54,14 @@ export class TwoFactorApi {
    * Removes the authenticator app only (the passkeys stay): the password and `{code}`,
    * `{backupCode}` or `{passkey}`. `twoFactorEnabled: false` when the app was the last factor.
    */
-  removeTotp(body: { password: string } & SecondFactorProof): Observable<TotpRemoved> {
+  removeTotp(body: PasswordAndProof): Observable<TotpRemoved> {
     return this.http
       .post<TotpRemoved>('/auth/2fa/totp/remove', body)
       .pipe(tap((r) => this.session.updateUser({ twoFactorEnabled: r.twoFactorEnabled })));
   }
 
-  /** `{code}`, `{backupCode}` or `{passkey}`, plus `{password}` after REAUTH_REQUIRED; the old codes stop working. */
-  regenerateBackupCodes(body: BackupCodesRequest | (SecondFactorProof & { password?: string })): Observable<BackupCodesResponse> {
+  /** The password AND `{code}`, `{backupCode}` or `{passkey}` (rule 7); the old codes stop working. */
+  regenerateBackupCodes(body: PasswordAndProof): Observable<BackupCodesResponse> {
     return this.http.post<BackupCodesResponse>('/auth/2fa/backup-codes', body);
   }
 }

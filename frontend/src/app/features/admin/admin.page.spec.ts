@@ -4,7 +4,8 @@ import { Router } from '@angular/router';
 import { AdminUser, adminGuard } from '../../core/admin/admin.api';
 import { SessionStore } from '../../core/auth/session.store';
 import { alerts, aUser, buttonByText, errorResponse, inputByLabel, provideTestApp, signIn, typeInto } from '../../../testing/test-utils';
-import { ADMIN_REAUTH_HINT, AdminPage } from './admin.page';
+import { useDialogStubs } from '../../../testing/proof-dialog';
+import { AdminPage } from './admin.page';
 
 function aRow(overrides: Partial<AdminUser> = {}): AdminUser {
   return {
@@ -24,6 +25,7 @@ function aRow(overrides: Partial<AdminUser> = {}): AdminUser {
 }
 
 describe('AdminPage', () => {
+  useDialogStubs();
   let http: HttpTestingController;
   let fixture: ComponentFixture<AdminPage>;
   let el: HTMLElement;
@@ -35,6 +37,8 @@ describe('AdminPage', () => {
     fixture = TestBed.createComponent(AdminPage);
     el = fixture.nativeElement;
     await fixture.whenStable();
+    // The admin's own factors: what the proof dialog offers.
+    http.expectOne('/auth/2fa/status').flush({ enabled: true, totp: true, passkeys: 0, backupCodesRemaining: 10 });
   });
 
   afterEach(() => http.verify());
@@ -60,7 +64,17 @@ describe('AdminPage', () => {
     expect(rows()).toHaveLength(1);
   });
 
-  it('reset needs a reason of 10+ characters, then sends it and shows the row as setup required', async () => {
+  const dialog = (which: 'reset' | 'unlock') => el.querySelector<HTMLDialogElement>(`[data-testid="admin-${which}-dialog"]`)!;
+
+  async function prove(which: 'reset' | 'unlock', password: string, code: string, submit: string): Promise<void> {
+    typeInto(inputByLabel(dialog(which), 'Password'), password);
+    typeInto(inputByLabel(dialog(which), 'Authentication code'), code);
+    await fixture.whenStable();
+    buttonByText(dialog(which), submit).click();
+    await fixture.whenStable();
+  }
+
+  it('reset: a reason of 10+ characters, then the admin’s own password AND code in the dialog, all in one request (rule 7)', async () => {
     http.expectOne('/auth/admin/users').flush({ users: [aRow()], nextCursor: null });
     await fixture.whenStable();
     buttonByText(el, 'Reset 2FA').click();
@@ -69,137 +83,73 @@ describe('AdminPage', () => {
     buttonByText(el, 'Reset two-factor authentication').click();
     await fixture.whenStable();
     expect(alerts(el)).toEqual(['Say why, in at least 10 characters.']);
-    http.expectNone('/auth/admin/users/u2/reset-2fa');
+    expect(dialog('reset').hasAttribute('open')).toBe(false);
 
     typeInto(el.querySelector<HTMLInputElement>('#reset-reason'), 'Lost phone, identity checked by phone call');
     buttonByText(el, 'Reset two-factor authentication').click();
+    await fixture.whenStable();
+    http.expectNone('/auth/admin/users/u2/reset-2fa');
+    expect(dialog('reset').hasAttribute('open')).toBe(true);
+
+    // The password alone sends nothing.
+    typeInto(inputByLabel(dialog('reset'), 'Password'), 'admin pw');
+    await fixture.whenStable();
+    buttonByText(dialog('reset'), 'Confirm and reset').click();
+    await fixture.whenStable();
+    http.expectNone('/auth/admin/users/u2/reset-2fa');
+
+    await prove('reset', 'wrong pw', '123456', 'Confirm and reset');
+    const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 4 });
+    http.expectOne('/auth/admin/users/u2/reset-2fa').flush(wrong.body, wrong.opts);
+    await fixture.whenStable();
+    http.expectNone('/auth/refresh');
+    expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(true);
+    expect(alerts(dialog('reset'))).toEqual(['Incorrect password. 4 attempts remaining.']);
+
+    await prove('reset', 'admin pw', '654 321', 'Confirm and reset');
     const req = http.expectOne('/auth/admin/users/u2/reset-2fa');
-    expect(req.request.body).toEqual({ reason: 'Lost phone, identity checked by phone call' });
+    expect(req.request.body).toEqual({ reason: 'Lost phone, identity checked by phone call', password: 'admin pw', code: '654321' });
     req.flush({ message: 'ok' });
     await fixture.whenStable();
+    expect(dialog('reset').hasAttribute('open')).toBe(false);
     expect(rows()[0].querySelector('[data-testid="admin-user-twofa"]')?.textContent?.trim()).toBe('Off (setup required)');
     expect(el.querySelector('[data-testid="admin-notice"]')?.textContent).toContain('bob@example.com');
     expect(el.querySelector('[data-testid="reset-2fa-form"]')).toBeNull();
   });
 
-  it('unlocks a locked user; an API refusal is shown', async () => {
+  it('unlock: the admin’s own password AND code in the dialog; a lockout and an API refusal are shown there', async () => {
     http.expectOne('/auth/admin/users').flush({ users: [aRow({ locked: true, lockedUntil: '2026-11-25T12:15:00.000Z' })], nextCursor: null });
     await fixture.whenStable();
     buttonByText(el, 'Unlock').click();
-    const refused = errorResponse(409, 'NOT_LOCKED');
-    http.expectOne('/auth/admin/users/u2/unlock').flush(refused.body, refused.opts);
     await fixture.whenStable();
-    expect(alerts(el)).toEqual(['NOT_LOCKED message']);
-    buttonByText(el, 'Unlock').click();
-    http.expectOne('/auth/admin/users/u2/unlock').flush({ message: 'ok' });
+    http.expectNone('/auth/admin/users/u2/unlock');
+    expect(dialog('unlock').textContent).toContain('Unlock bob@example.com?');
+
+    await prove('unlock', 'admin pw', '111111', 'Confirm and unlock');
+    const tooMany = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 600 });
+    http.expectOne('/auth/admin/users/u2/unlock').flush(tooMany.body, tooMany.opts);
     await fixture.whenStable();
-    expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
+    expect(alerts(dialog('unlock'))).toEqual(['Too many attempts. Please wait 10 minutes before trying again.']);
+    expect(buttonByText(dialog('unlock'), 'Confirm and unlock').disabled).toBe(true);
   });
 
-  describe('an admin whose sign-in is over 10 minutes old (401 REAUTH_REQUIRED)', () => {
-    const passwordInput = () => inputByLabel(el, 'Confirm your password');
-    const still = () => {
-      // not a lost session: no refresh was tried (http.verify) and the admin is still signed in
-      http.expectNone('/auth/refresh');
-      expect(TestBed.inject(SessionStore).isLoggedIn()).toBe(true);
-    };
-
-    it('reset: asks for the password in the reset form, resends with it; shows attempts left and the lock', async () => {
-      http.expectOne('/auth/admin/users').flush({ users: [aRow()], nextCursor: null });
-      await fixture.whenStable();
-      buttonByText(el, 'Reset 2FA').click();
-      await fixture.whenStable();
-      expect(passwordInput()).toBeNull();
-      typeInto(el.querySelector<HTMLInputElement>('#reset-reason'), 'Lost phone, identity checked by phone call');
-      buttonByText(el, 'Reset two-factor authentication').click();
-      const stale = errorResponse(401, 'REAUTH_REQUIRED');
-      http.expectOne('/auth/admin/users/u2/reset-2fa').flush(stale.body, stale.opts);
-      await fixture.whenStable();
-      still();
-      const form = el.querySelector<HTMLElement>('[data-testid="reset-2fa-form"]')!;
-      const input = inputByLabel(form, 'Confirm your password');
-      expect(input).not.toBeNull();
-      expect(input!.type).toBe('password');
-      expect(document.activeElement).toBe(input);
-      expect(form.textContent).toContain(ADMIN_REAUTH_HINT);
-      expect(alerts(el)).toEqual([]);
-
-      // nothing typed: the field says so and nothing is sent
-      buttonByText(el, 'Reset two-factor authentication').click();
-      await fixture.whenStable();
-      expect(alerts(el)).toEqual(['Enter your password.']);
-      expect(input!.getAttribute('aria-invalid')).toBe('true');
-      http.expectNone('/auth/admin/users/u2/reset-2fa');
-
-      typeInto(passwordInput(), 'wrong password');
-      buttonByText(el, 'Reset two-factor authentication').click();
-      let req = http.expectOne('/auth/admin/users/u2/reset-2fa');
-      expect(req.request.body).toEqual({ reason: 'Lost phone, identity checked by phone call', password: 'wrong password' });
-      const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 3 });
-      req.flush(wrong.body, wrong.opts);
-      await fixture.whenStable();
-      still();
-      expect(alerts(el)).toEqual(['Incorrect password. 3 attempts remaining.']);
-      expect(passwordInput()!.value).toBe('');
-
-      typeInto(passwordInput(), 'another guess');
-      buttonByText(el, 'Reset two-factor authentication').click();
-      const locked = errorResponse(429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: 900 });
-      http.expectOne('/auth/admin/users/u2/reset-2fa').flush(locked.body, locked.opts);
-      await fixture.whenStable();
-      expect(alerts(el)).toEqual(['Too many attempts. Please wait 15 minutes before trying again.']);
-
-      typeInto(passwordInput(), 'correct horse');
-      buttonByText(el, 'Reset two-factor authentication').click();
-      req = http.expectOne('/auth/admin/users/u2/reset-2fa');
-      expect(req.request.body.password).toBe('correct horse');
-      req.flush({ message: 'ok' });
-      await fixture.whenStable();
-      expect(el.querySelector('[data-testid="reset-2fa-form"]')).toBeNull();
-      expect(rows()[0].querySelector('[data-testid="admin-user-twofa"]')?.textContent?.trim()).toBe('Off (setup required)');
-      expect(alerts(el)).toEqual([]);
-    });
-
-    it('unlock: opens a card asking for the password, unlocks with it; the next action (sign-in renewed) sends none', async () => {
-      http.expectOne('/auth/admin/users').flush({
-        users: [aRow({ locked: true, lockedUntil: '2026-11-25T12:15:00.000Z' }), aRow({ id: 'u3', email: 'carol@example.com', locked: true, lockedUntil: '2026-11-25T12:15:00.000Z' })],
-        nextCursor: null,
-      });
-      await fixture.whenStable();
-      buttonByText(el, 'Unlock').click();
-      const first = http.expectOne('/auth/admin/users/u2/unlock');
-      expect(first.request.body).toEqual({});
-      const stale = errorResponse(401, 'REAUTH_REQUIRED');
-      first.flush(stale.body, stale.opts);
-      await fixture.whenStable();
-      still();
-      const card = el.querySelector<HTMLElement>('[data-testid="unlock-form"]')!;
-      expect(card.textContent).toContain('Unlock bob@example.com');
-      expect(document.activeElement).toBe(inputByLabel(card, 'Confirm your password'));
-
-      typeInto(passwordInput(), 'wrong');
-      buttonByText(el, 'Confirm and unlock').click();
-      const wrong = errorResponse(401, 'INVALID_PASSWORD', { attemptsRemaining: 1 });
-      http.expectOne('/auth/admin/users/u2/unlock').flush(wrong.body, wrong.opts);
-      await fixture.whenStable();
-      expect(alerts(el)).toEqual(['Incorrect password. 1 attempt remaining.']);
-
-      typeInto(passwordInput(), 'correct horse');
-      buttonByText(el, 'Confirm and unlock').click();
-      const req = http.expectOne('/auth/admin/users/u2/unlock');
-      expect(req.request.body).toEqual({ password: 'correct horse' });
-      req.flush({ message: 'ok' });
-      await fixture.whenStable();
-      expect(el.querySelector('[data-testid="unlock-form"]')).toBeNull();
-      expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
-
-      buttonByText(el, 'Unlock').click();
-      const next = http.expectOne('/auth/admin/users/u3/unlock');
-      expect(next.request.body).toEqual({});
-      next.flush({ message: 'ok' });
-      await fixture.whenStable();
-      expect(passwordInput()).toBeNull();
-    });
+  it('unlock with a backup code sends {password, backupCode}; the row shows unlocked', async () => {
+    http.expectOne('/auth/admin/users').flush({ users: [aRow({ locked: true, lockedUntil: '2026-11-25T12:15:00.000Z' })], nextCursor: null });
+    await fixture.whenStable();
+    buttonByText(el, 'Unlock').click();
+    await fixture.whenStable();
+    buttonByText(dialog('unlock'), 'Use a backup code instead').click();
+    await fixture.whenStable();
+    typeInto(inputByLabel(dialog('unlock'), 'Password'), 'admin pw');
+    typeInto(inputByLabel(dialog('unlock'), 'Backup code'), 'abcd efgh');
+    await fixture.whenStable();
+    buttonByText(dialog('unlock'), 'Confirm and unlock').click();
+    const req = http.expectOne('/auth/admin/users/u2/unlock');
+    expect(req.request.body).toEqual({ password: 'admin pw', backupCode: 'abcd-efgh' });
+    req.flush({ message: 'ok' });
+    await fixture.whenStable();
+    expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
+    expect(el.querySelector('[data-testid="admin-notice"]')?.textContent).toContain('bob@example.com was unlocked');
   });
 });
 

@@ -4,7 +4,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { By } from '@angular/platform-browser';
 import { Router } from '@angular/router';
 import { QRCodeComponent } from 'angularx-qrcode';
-import { TrustedDevice } from '../../core/auth/api.types';
+import { TrustedDevice, User } from '../../core/auth/api.types';
 import { AUTH_MESSAGES, SessionStore } from '../../core/auth/session.store';
 import { aSession, aTrustedDevice } from '../../../testing/fixtures';
 import {
@@ -87,6 +87,17 @@ describe('ProfilePage', () => {
   const statusText = () => el.querySelector('[data-testid="twofa-status"]')?.textContent?.trim();
   const flushEvents = () => http.expectOne('/auth/security-events').flush({ events: [], nextCursor: null });
   /** After enable, disable and new backup codes: the activity, the sessions and the remembered devices. */
+  /** A user who may only set 2FA up: the API answers TWOFA_SETUP_REQUIRED to the other cards. */
+  async function createSetupRequired(user: User): Promise<void> {
+    signIn(user);
+    fixture = TestBed.createComponent(ProfilePage);
+    el = fixture.nativeElement;
+    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
+    http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
+    http.expectOne('/auth/2fa/passkeys').flush(required.body, required.opts);
+    await fixture.whenStable();
+  }
+
   async function flushLists(expected: { devices: boolean }): Promise<void> {
     await fixture.whenStable();
     flushEvents();
@@ -177,7 +188,7 @@ describe('ProfilePage', () => {
 
     // Disable, in a modal dialog, with the password and a code.
     await click('Disable');
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="disable-dialog"]')!;
     expect(dialogProto['showModal']).toHaveBeenCalledTimes(1);
     expect(dialog.hasAttribute('open')).toBe(true);
     typeInto(inputByLabel(dialog, 'Password'), 'correct horse battery');
@@ -248,23 +259,20 @@ describe('ProfilePage', () => {
     expect(buttonByText(el, 'Enable two-factor authentication')).toBeTruthy();
   });
 
-  it('regenerates backup codes with a current code (and the password if asked)', async () => {
+  it('regenerates backup codes with the password AND a current code, asked together (rule 7)', async () => {
     await create({ enabled: true, backupCodesRemaining: 2 });
     expect(statusText()).toBe('On');
     expect(el.querySelector('[data-testid="backup-codes-remaining"]')?.className).toContain('warn-text');
     await click('Regenerate backup codes');
-    typeInto(inputByLabel(el, 'Authentication code'), '111 222');
-    await click('Create new codes');
-    const first = http.expectOne('/auth/2fa/backup-codes');
-    expect(first.request.body).toEqual({ code: '111222' });
-    const reauth = errorResponse(401, 'REAUTH_REQUIRED');
-    first.flush(reauth.body, reauth.opts);
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="regenerate-dialog"]')!;
+    expect(dialog.hasAttribute('open')).toBe(true);
+    typeInto(inputByLabel(dialog, 'Password'), 'my password');
+    typeInto(inputByLabel(dialog, 'Authentication code'), '111 222');
     await fixture.whenStable();
-    typeInto(inputByLabel(el, 'Password'), 'my password');
-    await click('Create new codes');
-    const second = http.expectOne('/auth/2fa/backup-codes');
-    expect(second.request.body).toEqual({ code: '111222', password: 'my password' });
-    second.flush({ backupCodes: CODES });
+    buttonByText(dialog, 'Create new codes').click();
+    const req = http.expectOne('/auth/2fa/backup-codes');
+    expect(req.request.body).toEqual({ password: 'my password', code: '111222' });
+    req.flush({ backupCodes: CODES });
     await flushLists({ devices: true });
     expect(el.querySelectorAll('[data-testid="backup-codes"] li')).toHaveLength(10);
     expect(el.textContent).toContain('the old ones no longer work');
@@ -275,7 +283,7 @@ describe('ProfilePage', () => {
   it('disables with the password and a backup code, after a wrong password', async () => {
     await create({ enabled: true, backupCodesRemaining: 10 });
     await click('Disable');
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="disable-dialog"]')!;
     buttonByText(dialog, 'Use a backup code instead').click();
     await fixture.whenStable();
     expect(inputByLabel(dialog, 'Authentication code')).toBeNull();
@@ -320,7 +328,7 @@ describe('ProfilePage', () => {
   it('"Cancel" closes the dialog without calling the API', async () => {
     await create({ enabled: true, backupCodesRemaining: 10 });
     await click('Disable');
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="disable-dialog"]')!;
     buttonByText(dialog, 'Cancel').click();
     await fixture.whenStable();
     expect(dialog.hasAttribute('open')).toBe(false);
@@ -351,14 +359,21 @@ describe('ProfilePage', () => {
     expect(TestBed.inject(SessionStore).notice()).toBe(AUTH_MESSAGES.loggedOutEverywhere);
   });
 
-  it('an admin who must set up 2FA first sees only that: no failing cards, no error box, no "Try again"', async () => {
-    signIn(aUser({ role: 'ADMIN' }));
-    fixture = TestBed.createComponent(ProfilePage);
-    el = fixture.nativeElement;
-    const required = errorResponse(403, 'TWOFA_SETUP_REQUIRED');
-    http.expectOne('/auth/2fa/status').flush(required.body, required.opts);
-    http.expectOne('/auth/2fa/passkeys').flush(required.body, required.opts);
+  it('after an admin reset without the emailed link: says where the link is, offers to send it again, and opens no setup (rule 20)', async () => {
+    await createSetupRequired(aUser({ twoFactorRequirement: { reason: 'admin_reset', blocked: true, deadline: null } }));
+    expect(el.querySelector('[data-testid="enrolment-link-notice"]')?.textContent).toContain(
+      'We emailed you a link to set up two-factor authentication again. Open it on this browser.',
+    );
+    await click('Enable two-factor authentication');
+    http.expectNone('/auth/2fa/setup');
+    await click('Send the link again');
+    http.expectOne('/auth/2fa/enrolment-link').flush({ message: 'sent' }, { status: 202, statusText: 'Accepted' });
     await fixture.whenStable();
+    expect(el.textContent).toContain('A new link is on its way');
+  });
+
+  it('an admin who must set up 2FA first sees only that: no failing cards, no error box, no "Try again"', async () => {
+    await createSetupRequired(aUser({ role: 'ADMIN' }));
     http.expectNone('/auth/security-events');
     http.expectNone('/auth/sessions');
     http.expectNone('/auth/trusted-devices');

@@ -1,8 +1,10 @@
 import { ChangeDetectionStrategy, Component, inject, signal, viewChild } from '@angular/core';
 import { TrustedDevice } from '../../core/auth/api.types';
 import { SessionStore } from '../../core/auth/session.store';
+import { EnrolmentLink } from '../../core/two-factor/enrolment-link';
 import { ChangePasswordCard } from '../change-password/change-password-card';
 import { SecurityActivity } from './activity/security-activity';
+import { EnrolmentLinkNotice } from './enrolment-link-notice';
 import { PasskeysCard } from './passkeys/passkeys-card';
 import { SessionsCard } from './sessions/sessions-card';
 import { TotpSetupStore } from './totp-setup/totp-setup.store';
@@ -13,7 +15,7 @@ import { TwoFactorStatusStore } from './two-factor-status.store';
 /** /profile: the two-factor and passkeys cards, then the password, sessions, remembered devices and activity cards. */
 @Component({
   selector: 'app-profile-page',
-  imports: [TwoFactorOverview, PasskeysCard, ChangePasswordCard, SessionsCard, TrustedDevicesCard, SecurityActivity],
+  imports: [EnrolmentLinkNotice, TwoFactorOverview, PasskeysCard, ChangePasswordCard, SessionsCard, TrustedDevicesCard, SecurityActivity],
   providers: [TwoFactorStatusStore, TotpSetupStore],
   templateUrl: './profile.page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -21,6 +23,7 @@ import { TwoFactorStatusStore } from './two-factor-status.store';
 export class ProfilePage {
   protected readonly session = inject(SessionStore);
   protected readonly status = inject(TwoFactorStatusStore);
+  protected readonly enrolment = inject(EnrolmentLink);
 
   private readonly activity = viewChild(SecurityActivity);
   private readonly sessions = viewChild(SessionsCard);

@@ -3,6 +3,7 @@ import { readApiError } from '../../core/auth/api-error';
 import { TwoFactorStatus } from '../../core/auth/api.types';
 import { SessionStore } from '../../core/auth/session.store';
 import { TwoFactorApi } from '../../core/two-factor/two-factor.api';
+import { AccountFactors } from '../../shared/second-factor-proof';
 
 export type BackupCodesReason = 'enabled' | 'regenerated';
 
@@ -22,6 +23,8 @@ export class TwoFactorStatusStore {
   readonly totp = signal(false);
   readonly passkeys = signal(0);
   readonly backupCodesRemaining = signal<number | null>(null);
+  /** What the proof of a change may use (PasswordProofDialog.open). */
+  readonly factors = computed<AccountFactors>(() => ({ totp: this.totp(), passkeys: this.passkeys() }));
   /** A page-level message ("Two-factor authentication is off."). */
   readonly notice = signal<string | null>(null);
   /** New backup codes, shown once until the user says they saved them. */

@@ -11,6 +11,15 @@ import { CodeField } from '../../shared/code-field';
 import { showControlError } from '../../shared/form-state';
 import { backupCodeValidator, normalizeBackupCode, normalizeTotpCode, totpCodeValidator } from '../../shared/codes';
 
+/** The login's code step words no drift, even from a server that still sends it (rule 19). */
+function withoutDrift(err: ApiError): ApiError {
+  if (err.reason !== 'clock_drift') return err;
+  const rest = { ...err };
+  delete rest.reason;
+  delete rest.driftSeconds;
+  return rest;
+}
+
 /** What the form asks for: a code from the app, a backup code, or (no app on this account) only the passkey button. */
 type Mode = 'totp' | 'backup' | 'passkey';
 
@@ -156,8 +165,9 @@ export class TwoFactorPage {
     }
     const hint = err.attemptsRemaining === 0 ? ' Please go back and log in again.' : '';
     if (err.code === 'INVALID_CODE') {
-      // Says why when the server knows: a replayed code, a phone clock that is off, a spent backup code.
-      this.error.set(`${describeProofError(err, this.mode() === 'totp' ? 'code' : 'backupCode')}${hint}`);
+      // Says why when the server knows: a replayed code or a spent backup code. Never how far a code
+      // was off (DESIGN.md §6 rule 19): the drift is told after the login, by ClockDriftNotice.
+      this.error.set(`${describeProofError(withoutDrift(err), this.mode() === 'totp' ? 'code' : 'backupCode')}${hint}`);
     } else if (err.code === 'PASSKEY_FAILED') {
       // The authenticator answered without verifying the user: the same words as a browser refusal.
       const text = err.reason === 'user_verification' ? this.passkeyRefused() : err.message;

@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, computed, inject, output, signal, viewChild } from '@angular/core';
 import { map } from 'rxjs';
-import { FactorRemoved, Passkey } from '../../../core/auth/api.types';
+import { FactorRemoved, Passkey, PasswordAndProof } from '../../../core/auth/api.types';
 import { PasskeysApi } from '../../../core/passkeys/passkeys.api';
-import { PasswordAndProof, PasswordProofDialog } from '../../../shared/password-proof-dialog';
+import { PasswordProofDialog } from '../../../shared/password-proof-dialog';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
 
 /** A removed passkey and the API's answer (2FA is off when it was the last factor). */

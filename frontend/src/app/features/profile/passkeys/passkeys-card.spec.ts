@@ -146,7 +146,7 @@ describe('PasskeysCard', () => {
     await create([KEY], { totp: true });
     buttonByText(el, 'Remove').click();
     await fixture.whenStable();
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="passkey-remove-dialog"]')!;
     expect(dialog.hasAttribute('open')).toBe(true);
     typeInto(inputByLabel(dialog, 'Password'), 'pw');
     typeInto(inputByLabel(dialog, 'Authentication code'), '123 456');
@@ -173,7 +173,7 @@ describe('PasskeysCard', () => {
     await create([KEY]);
     buttonByText(el, 'Remove').click();
     await fixture.whenStable();
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="passkey-remove-dialog"]')!;
     expect(inputByLabel(dialog, 'Authentication code')).toBeNull(); // no authenticator app on this account
     expect(inputByLabel(dialog, 'Backup code')).not.toBeNull();
     buttonByText(dialog, 'Use a passkey').click();
@@ -199,7 +199,7 @@ describe('PasskeysCard', () => {
     await create([KEY], { totp: true });
     buttonByText(el, 'Remove').click();
     await fixture.whenStable();
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="passkey-remove-dialog"]')!;
     typeInto(inputByLabel(dialog, 'Password'), 'pw');
     typeInto(inputByLabel(dialog, 'Authentication code'), '123456');
     await fixture.whenStable();
@@ -227,7 +227,7 @@ describe('PasskeysCard', () => {
     await create([KEY], { totp: true });
     buttonByText(el, 'Remove').click();
     await fixture.whenStable();
-    const dialog = el.querySelector('dialog')!;
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="passkey-remove-dialog"]')!;
     typeInto(inputByLabel(dialog, 'Password'), 'pw');
     await fixture.whenStable();
     buttonByText(dialog, 'Use a passkey').click();

@@ -1,37 +1,27 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, Injector, afterNextRender, inject, output, signal, viewChild } from '@angular/core';
-import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
-import { describeProofError, readApiError } from '../../../core/auth/api-error';
-import { FactorRemoved, Passkey, PasskeyCreationOptions } from '../../../core/auth/api.types';
+import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
+import { readApiError } from '../../../core/auth/api-error';
+import { FactorRemoved, Passkey, PasskeyAdded } from '../../../core/auth/api.types';
 import { PasskeysApi } from '../../../core/passkeys/passkeys.api';
-import { WebAuthnClient, browserRefusalText } from '../../../core/passkeys/webauthn-client';
-import { showControlError } from '../../../shared/form-state';
-import { PasswordField } from '../../../shared/password-field';
 import { relativeTime } from '../../../shared/relative-time';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
+import { PASSKEY_NAME_MAX, PasskeyAdd, passkeyNameValidators } from './passkey-add';
 import { PasskeyRemoveDialog } from './passkey-remove-dialog';
 
-export const PASSKEY_NAME_MAX = 64;
-
-/** The API trims names and wants 1–64 characters: a name of spaces is no name. */
-function nameValidator(control: AbstractControl<string>): ValidationErrors | null {
-  return control.value.trim() === '' && control.value !== '' ? { required: true } : null;
-}
-
 /**
- * "Passkeys and security keys": add one (name → registration options, with the password on
- * REAUTH_REQUIRED → the browser's prompt → POST), list them, rename, remove (PasskeyRemoveDialog).
- * A first passkey turns 2FA on: its backup codes are shown once by the two-factor card.
+ * "Passkeys and security keys": add one (PasskeyAdd), list them, rename, remove
+ * (PasskeyRemoveDialog). A first passkey turns 2FA on: its backup codes are shown once by the
+ * two-factor card.
  */
 @Component({
   selector: 'app-passkeys-card',
-  imports: [DatePipe, ReactiveFormsModule, PasswordField, PasskeyRemoveDialog],
+  imports: [DatePipe, ReactiveFormsModule, PasskeyAdd, PasskeyRemoveDialog],
   templateUrl: './passkeys-card.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PasskeysCard {
   private readonly api = inject(PasskeysApi);
-  private readonly webauthn = inject(WebAuthnClient);
   private readonly status = inject(TwoFactorStatusStore);
   private readonly injector = inject(Injector);
   private readonly fb = inject(NonNullableFormBuilder);
@@ -45,19 +35,11 @@ export class PasskeysCard {
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly statusText = signal('');
-  protected readonly askPassword = signal(false);
-  protected readonly submitted = signal(false);
   protected readonly renamingId = signal<string | null>(null);
   protected readonly maxName = PASSKEY_NAME_MAX;
   protected readonly ago = (iso: string) => relativeTime(iso) || 'Unknown';
 
-  protected readonly form = this.fb.group({
-    name: ['', [Validators.required, Validators.maxLength(PASSKEY_NAME_MAX), nameValidator]],
-    password: [{ value: '', disabled: true }, [Validators.required]],
-  });
-  protected readonly renameForm = this.fb.group({
-    name: ['', [Validators.required, Validators.maxLength(PASSKEY_NAME_MAX), nameValidator]],
-  });
+  protected readonly renameForm = this.fb.group({ name: ['', passkeyNameValidators] });
 
   constructor() {
     this.reload();
@@ -76,76 +58,11 @@ export class PasskeysCard {
     });
   }
 
-  protected invalid(control: AbstractControl): boolean {
-    return showControlError(control, this.submitted());
-  }
-
-  protected nameError(control: AbstractControl): string {
-    return control.hasError('maxlength') ? `At most ${PASSKEY_NAME_MAX} characters.` : 'Give it a name, like “Work laptop”.';
-  }
-
-  protected add(): void {
-    this.submitted.set(true);
-    if (this.busy()) return;
-    const { name, password } = this.form.controls;
-    if (name.invalid || password.invalid) {
-      this.form.markAllAsTouched();
-      this.focus(name.invalid ? '#passkey-name' : '#passkey-password');
-      return;
-    }
-    const pw = password.enabled ? password.value : undefined;
-    this.busy.set(true);
-    this.error.set(null);
-    this.statusText.set('');
-    this.api.registrationOptions(pw).subscribe({
-      next: (options) => void this.create(name.value.trim(), options),
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.submitted.set(false);
-        const e = readApiError(err);
-        if (e.code === 'REAUTH_REQUIRED' || (e.code === 'INVALID_PASSWORD' && !pw)) {
-          this.askPassword.set(true);
-          password.enable();
-          password.reset();
-          this.focus('#passkey-password');
-          return;
-        }
-        this.error.set(describeProofError(e));
-        if (e.code === 'INVALID_PASSWORD') {
-          password.reset();
-          this.focus('#passkey-password');
-        }
-      },
-    });
-  }
-
-  /** The browser's prompt, then the API keeps the credential. */
-  private async create(name: string, options: PasskeyCreationOptions): Promise<void> {
-    let response;
-    try {
-      response = await this.webauthn.create(options);
-    } catch (err: unknown) {
-      this.busy.set(false);
-      this.error.set(browserRefusalText(err));
-      return;
-    }
-    this.api.add(name, response).subscribe({
-      next: ({ passkey, backupCodes }) => {
-        this.busy.set(false);
-        this.submitted.set(false);
-        this.passkeys.update((list) => [...(list ?? []), passkey]);
-        this.form.reset();
-        this.form.controls.password.disable();
-        this.askPassword.set(false);
-        this.statusText.set(`Added “${passkey.name}”.`);
-        this.status.factorAdded('passkey', backupCodes);
-        this.changed.emit();
-      },
-      error: (err: unknown) => {
-        this.busy.set(false);
-        this.error.set(readApiError(err).message);
-      },
-    });
+  protected onAdded({ passkey, backupCodes }: PasskeyAdded): void {
+    this.passkeys.update((list) => [...(list ?? []), passkey]);
+    this.statusText.set(`Added “${passkey.name}”.`);
+    this.status.factorAdded('passkey', backupCodes);
+    this.changed.emit();
   }
 
   protected startRename(passkey: Passkey): void {

@@ -1,6 +1,7 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { aUser, errorResponse, provideTestApp, signIn } from '../../../../testing/test-utils';
+import { EnrolmentLink } from '../../../core/two-factor/enrolment-link';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
 import { TotpSetupStore } from './totp-setup.store';
 
@@ -75,18 +76,71 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
     expect(store.error()).toBe('Your setup expired. Please start again.');
   });
 
-  it('resume: only for this user’s flag or the dashboard link, and not once TOTP is on', () => {
+  it('resumeWanted: only for this user’s flag or the dashboard link, and not once TOTP is on', () => {
     sessionStorage.setItem('twofa.setupInProgress', 'someone-else');
-    store.resume(false);
-    http.expectNone('/auth/2fa/setup');
-    store.resume(true);
-    http.expectOne('/auth/2fa/setup').flush(KEY);
-    expect(store.step()).toBe('key');
-    store.cancel();
+    expect(store.resumeWanted(false)).toBe(false);
+    expect(store.resumeWanted(true)).toBe(true);
     status.totp.set(true);
     sessionStorage.setItem('twofa.setupInProgress', 'u1');
-    store.resume(false);
-    http.expectNone('/auth/2fa/setup');
+    expect(store.resumeWanted(false)).toBe(false);
     expect(sessionStorage.getItem('twofa.setupInProgress')).toBeNull();
+    http.expectNone('/auth/2fa/setup');
+  });
+
+  it('showKey: a setup proven elsewhere shows its key and is remembered for a reload', () => {
+    store.showKey(KEY);
+    expect(store.step()).toBe('key');
+    expect(store.groupedKey()).toBe('JBSW Y3DP EHPK 3PXP');
+    expect(sessionStorage.getItem('twofa.setupInProgress')).toBe('u1');
+  });
+
+  describe('after an admin reset (rule 20)', () => {
+    const resetUser = () => aUser({ twoFactorRequirement: { reason: 'admin_reset', blocked: true, deadline: null } });
+
+    it('with the emailed link: asks the password first, then sends {enrolmentToken, password}; enabling uses the link up', () => {
+      signIn(resetUser());
+      TestBed.inject(EnrolmentLink).keep('t0k3n');
+      store.begin();
+      http.expectNone('/auth/2fa/setup');
+      expect(store.step()).toBe('password');
+      store.submitPassword('pw');
+      const req = http.expectOne('/auth/2fa/setup');
+      expect(req.request.body).toEqual({ enrolmentToken: 't0k3n', password: 'pw' });
+      req.flush(KEY);
+      expect(store.step()).toBe('key');
+      store.confirm('123456', null, () => undefined);
+      const enable = http.expectOne('/auth/2fa/enable');
+      expect(enable.request.body).toEqual({ token: '123456', password: 'pw' });
+      enable.flush({ message: '2FA enabled', backupCodes: ['aaaa-bbbb'] });
+      expect(TestBed.inject(EnrolmentLink).token()).toBeNull();
+    });
+
+    it('an expired link is forgotten and said; without a link nothing is sent', () => {
+      signIn(resetUser());
+      const enrolment = TestBed.inject(EnrolmentLink);
+      enrolment.keep('old');
+      store.begin();
+      store.submitPassword('pw');
+      const expired = errorResponse(400, 'ENROLMENT_LINK_EXPIRED');
+      http.expectOne('/auth/2fa/setup').flush(expired.body, expired.opts);
+      expect(enrolment.token()).toBeNull();
+      expect(store.step()).toBe('idle');
+      expect(store.error()).toBe('ENROLMENT_LINK_EXPIRED message.');
+
+      store.begin();
+      http.expectNone('/auth/2fa/setup');
+      expect(store.error()).toBe('We emailed you a link to set up two-factor authentication again. Open it on this browser.');
+    });
+
+    it('REAUTH_REQUIRED needing the link: forgotten, and the user told where it is', () => {
+      signIn(resetUser());
+      TestBed.inject(EnrolmentLink).keep('t0k3n');
+      store.begin();
+      store.submitPassword('pw');
+      const reauth = errorResponse(401, 'REAUTH_REQUIRED', { needs: ['enrolmentLink', 'password'] });
+      http.expectOne('/auth/2fa/setup').flush(reauth.body, reauth.opts);
+      expect(TestBed.inject(EnrolmentLink).token()).toBeNull();
+      expect(store.error()).toContain('We emailed you a link');
+    });
   });
 });

@@ -2,16 +2,20 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { ApiError, attemptsText, describeProofError, readApiError, tooManyAttemptsText } from '../../../core/auth/api-error';
 import { TwoFactorSetupResponse } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
+import { ENROLMENT_LINK_TEXT, EnrolmentLink } from '../../../core/two-factor/enrolment-link';
 import { SETUP_IN_PROGRESS_KEY } from '../../../core/two-factor/setup-flow';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { groupInFours } from '../../../shared/codes';
-import { REAUTH_PROMPT } from '../backup-codes/regenerate-backup-codes';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
+
+export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
 
 /**
  * The authenticator-app setup, a small step machine:
  * idle → (password, when the login is over 10 minutes old) → key (QR + manual key + confirm code) → idle,
- * with the backup codes shown once by the status store when TOTP was the first factor.
+ * with the backup codes shown once by the status store when TOTP was the first factor. On an account
+ * that already has 2FA (a passkey), the setup request carries the password AND a second factor,
+ * asked by the overview's PasswordProofDialog before anything is sent; its answer comes in by `showKey`.
  */
 export type TotpSetupStep = 'idle' | 'password' | 'key';
 
@@ -25,6 +29,7 @@ export class TotpSetupStore {
   private readonly api = inject(TwoFactorApi);
   private readonly session = inject(SessionStore);
   private readonly status = inject(TwoFactorStatusStore);
+  private readonly enrolment = inject(EnrolmentLink);
 
   readonly step = signal<TotpSetupStep>('idle');
   readonly setup = signal<TwoFactorSetupResponse | null>(null);
@@ -36,9 +41,18 @@ export class TotpSetupStore {
   /** The password given at the password step, reused for the enable call of the same flow only. */
   private flowPassword: string | null = null;
 
-  /** "Enable": a fresh flow; this tab remembers it is under way (a reload continues it). */
+  /**
+   * "Enable": a fresh flow; this tab remembers it is under way (a reload continues it). After an
+   * admin reset (rule 20) the password is asked first: it goes with the emailed link's token.
+   */
   begin(done?: (outcome: SetupOutcome) => void): void {
     this.reset();
+    if (this.enrolment.required()) {
+      if (this.enrolment.token()) this.step.set('password');
+      else this.error.set(ENROLMENT_LINK_TEXT);
+      done?.(this.enrolment.token() ? 'password' : 'failed');
+      return;
+    }
     this.markInProgress(true);
     this.request(undefined, done);
   }
@@ -47,17 +61,28 @@ export class TotpSetupStore {
     this.request(password, done);
   }
 
-  /** After the status is known: continue a setup this tab had started (the API returns the same key). */
-  resume(fromLink: boolean, done?: (outcome: SetupOutcome) => void): void {
+  /**
+   * After the status is known: whether to continue a setup this tab had started (the API returns the
+   * same key), or the dashboard's link asked for one. False (and forgotten) once the app is on.
+   */
+  resumeWanted(fromLink: boolean): boolean {
     const userId = this.session.user()?.id;
     // The flag names the user: another account logging in on this tab does not inherit it.
     const wanted = fromLink || (userId !== undefined && sessionStorage.getItem(SETUP_IN_PROGRESS_KEY) === userId);
-    if (!wanted) return;
+    if (!wanted) return false;
     if (this.status.totp()) {
       this.markInProgress(false);
-      return;
+      return false;
     }
-    this.begin(done);
+    return true;
+  }
+
+  /** The key of a setup whose request was proven elsewhere (the password AND a second factor). */
+  showKey(data: TwoFactorSetupResponse): void {
+    this.reset();
+    this.markInProgress(true);
+    this.setup.set(data);
+    this.step.set('key');
   }
 
   /** The code from the app (and the password when asked) turns TOTP on. */
@@ -70,6 +95,7 @@ export class TotpSetupStore {
       next: (res) => {
         this.busy.set(false);
         this.finish();
+        this.enrolment.forget();
         this.status.factorAdded('totp', res.backupCodes);
         done('enabled');
       },
@@ -123,7 +149,7 @@ export class TotpSetupStore {
     if (this.busy()) return;
     this.busy.set(true);
     this.error.set(null);
-    this.api.setup(password).subscribe({
+    this.api.setup(this.enrolment.setupProof(password)).subscribe({
       next: (data) => {
         this.busy.set(false);
         this.flowPassword = password ?? null;
@@ -135,6 +161,10 @@ export class TotpSetupStore {
       error: (err: unknown) => {
         this.busy.set(false);
         const e = readApiError(err);
+        if (this.enrolmentRefused(e)) {
+          done?.('failed');
+          return;
+        }
         if (e.code === 'REAUTH_REQUIRED' || e.code === 'INVALID_PASSWORD') {
           this.error.set(password ? 'Incorrect password.' : null);
           this.step.set('password');
@@ -151,6 +181,16 @@ export class TotpSetupStore {
         done?.('failed');
       },
     });
+  }
+
+  /** The link is refused, expired or missing (rule 20): forgotten, and the user told where a new one is. */
+  private enrolmentRefused(e: ApiError): boolean {
+    const refused = e.code === 'ENROLMENT_LINK_INVALID' || e.code === 'ENROLMENT_LINK_EXPIRED';
+    if (!refused && !(e.code === 'REAUTH_REQUIRED' && e.needs?.includes('enrolmentLink'))) return false;
+    this.enrolment.forget();
+    this.cancel();
+    this.error.set(refused ? `${e.message}.` : ENROLMENT_LINK_TEXT);
+    return true;
   }
 
   private finish(): void {

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, input, output, viewChild } from '@angular/core';
-import { MessageResponse } from '../../../core/auth/api.types';
+import { MessageResponse, PasswordAndProof } from '../../../core/auth/api.types';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
-import { PasswordAndProof, PasswordProofDialog } from '../../../shared/password-proof-dialog';
+import { PasswordProofDialog } from '../../../shared/password-proof-dialog';
 
 /**
  * "Disable" asks for both factors in a real modal <dialog>: the password AND a current code from

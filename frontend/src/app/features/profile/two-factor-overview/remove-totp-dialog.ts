@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, input, output, viewChild } from '@angular/core';
-import { TotpRemoved } from '../../../core/auth/api.types';
+import { PasswordAndProof, TotpRemoved } from '../../../core/auth/api.types';
 import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
-import { PasswordAndProof, PasswordProofDialog } from '../../../shared/password-proof-dialog';
+import { PasswordProofDialog } from '../../../shared/password-proof-dialog';
 
 /**
  * "Remove authenticator app" (POST /auth/2fa/totp/remove) for an account that also has passkeys:

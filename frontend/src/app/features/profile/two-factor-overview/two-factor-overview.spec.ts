@@ -2,6 +2,7 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { Component, input } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { QRCodeComponent } from 'angularx-qrcode';
+import { useDialogStubs } from '../../../../testing/proof-dialog';
 import { aUser, buttonByText, inputByLabel, provideTestApp, signIn, typeInto } from '../../../../testing/test-utils';
 import { TotpSetup } from '../totp-setup/totp-setup';
 import { TotpSetupStore } from '../totp-setup/totp-setup.store';
@@ -21,6 +22,7 @@ class FakeQrCode {
 }
 
 describe('TwoFactorOverview', () => {
+  useDialogStubs();
   let fixture: ComponentFixture<TwoFactorOverview>;
   let el: HTMLElement;
   let http: HttpTestingController;
@@ -53,15 +55,29 @@ describe('TwoFactorOverview', () => {
     const changed = vi.fn();
     fixture.componentInstance.changed.subscribe(changed);
 
+    // Adding the app to a passkey account: the password AND a second factor, before anything is sent (rule 7).
     buttonByText(el, 'Set up an authenticator app').click();
-    http.expectOne('/auth/2fa/setup').flush({ secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/x' });
     await fixture.whenStable();
+    http.expectNone('/auth/2fa/setup');
+    const dialog = el.querySelector<HTMLDialogElement>('[data-testid="add-totp-dialog"]')!;
+    expect(dialog.hasAttribute('open')).toBe(true);
+    typeInto(inputByLabel(dialog, 'Password'), 'pw');
+    typeInto(inputByLabel(dialog, 'Backup code'), 'abcd-efgh');
+    await fixture.whenStable();
+    buttonByText(dialog, 'Continue').click();
+    const setup = http.expectOne('/auth/2fa/setup');
+    expect(setup.request.body).toEqual({ password: 'pw', backupCode: 'abcd-efgh' });
+    setup.flush({ secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/x' });
+    await fixture.whenStable();
+    expect(dialog.hasAttribute('open')).toBe(false);
     expect(el.querySelector('[data-testid="manual-key"]')?.textContent?.trim()).toBe('JBSW Y3DP EHPK 3PXP');
     const code = inputByLabel(el, 'Authentication code')!;
     code.value = '123456';
     code.dispatchEvent(new Event('input'));
     buttonByText(el, 'Verify and enable').click();
-    http.expectOne('/auth/2fa/enable').flush({ message: '2FA enabled' });
+    const enable = http.expectOne('/auth/2fa/enable');
+    expect(enable.request.body).toEqual({ token: '123456' });
+    enable.flush({ message: '2FA enabled' });
     await fixture.whenStable();
     expect(el.querySelector('[data-testid="manual-key"]')).toBeNull();
     expect(el.querySelector('[data-testid="backup-codes"]')).toBeNull();

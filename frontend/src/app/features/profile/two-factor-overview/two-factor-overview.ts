@@ -1,9 +1,11 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, inject, input, output, viewChild } from '@angular/core';
 import { ActivatedRoute, Router } from '@angular/router';
-import { TotpRemoved, TrustedDevice } from '../../../core/auth/api.types';
+import { PasswordAndProof, TotpRemoved, TrustedDevice, TwoFactorSetupResponse } from '../../../core/auth/api.types';
 import { SessionStore } from '../../../core/auth/session.store';
 import { START_SETUP_PARAM } from '../../../core/two-factor/setup-flow';
+import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
+import { PasswordProofDialog } from '../../../shared/password-proof-dialog';
 import { BackupCodesPanel } from '../backup-codes/backup-codes-panel';
 import { RegenerateBackupCodes } from '../backup-codes/regenerate-backup-codes';
 import { TotpSetup } from '../totp-setup/totp-setup';
@@ -20,7 +22,7 @@ export type OverviewStep = 'loading' | 'load-error' | 'off' | 'setup' | 'codes' 
 
 @Component({
   selector: 'app-two-factor-overview',
-  imports: [DatePipe, BackupCodesPanel, DisableTwoFactorDialog, RegenerateBackupCodes, RemoveTotpDialog, TotpSetup],
+  imports: [DatePipe, BackupCodesPanel, DisableTwoFactorDialog, PasswordProofDialog, RegenerateBackupCodes, RemoveTotpDialog, TotpSetup],
   templateUrl: './two-factor-overview.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -33,6 +35,9 @@ export class TwoFactorOverview {
   private readonly injector = inject(Injector);
   private readonly disableDialog = viewChild.required(DisableTwoFactorDialog);
   private readonly removeTotpDialog = viewChild.required(RemoveTotpDialog);
+  private readonly regenerateDialog = viewChild.required(RegenerateBackupCodes);
+  private readonly addTotpDialog = viewChild.required<PasswordProofDialog<TwoFactorSetupResponse>>('addTotp');
+  private readonly api = inject(TwoFactorApi);
 
   /** This browser's remembered-device entry (it skips the code step), from the devices card. */
   readonly rememberedHere = input<TrustedDevice | null>(null);
@@ -40,8 +45,6 @@ export class TwoFactorOverview {
   readonly changed = output<void>();
   /** Setup issued a key: the activity has a new entry. */
   readonly setupStarted = output<void>();
-
-  protected readonly regenerateOpen = signal(false);
 
   protected readonly step = computed<OverviewStep>(() => {
     const state = this.status.state();
@@ -66,12 +69,29 @@ export class TwoFactorOverview {
   }
 
   protected load(): void {
-    this.status.load(() => this.setup.resume(this.takeStartLink(), this.afterSetupRequest));
+    this.status.load(() => {
+      if (this.setup.resumeWanted(this.takeStartLink())) this.startSetup();
+    });
   }
 
+  /**
+   * "Enable" / "Set up an authenticator app". With 2FA on already (a passkey), the setup request
+   * carries the password AND a second factor, asked before it is sent (rule 7).
+   */
   protected startSetup(): void {
-    this.regenerateOpen.set(false);
-    this.setup.begin(this.afterSetupRequest);
+    if (!this.status.enabled()) {
+      this.setup.begin(this.afterSetupRequest);
+      return;
+    }
+    this.setup.reset();
+    this.addTotpDialog().open(this.status.factors());
+  }
+
+  protected readonly setupWithProof = (body: PasswordAndProof) => this.api.setup(body);
+
+  protected onSetupProven(data: TwoFactorSetupResponse): void {
+    this.setup.showKey(data);
+    this.setupStarted.emit();
   }
 
   protected acknowledgeCodes(): void {
@@ -84,13 +104,11 @@ export class TwoFactorOverview {
     if (!this.status.shownCodes()) this.focus('#twofa-title');
   }
 
-  protected cancelRegenerate(): void {
-    this.regenerateOpen.set(false);
-    this.focus('#regenerate-open');
+  protected openRegenerate(): void {
+    this.regenerateDialog().open(this.status.factors());
   }
 
   protected onRegenerated(codes: string[]): void {
-    this.regenerateOpen.set(false);
     this.status.showCodes(codes, 'regenerated');
     this.changed.emit();
   }
@@ -102,7 +120,6 @@ export class TwoFactorOverview {
 
   protected openRemoveTotp(): void {
     this.setup.reset();
-    this.regenerateOpen.set(false);
     this.removeTotpDialog().open();
   }
 
@@ -121,7 +138,6 @@ export class TwoFactorOverview {
   protected onDisabled(): void {
     this.status.turnedOff();
     this.setup.reset();
-    this.regenerateOpen.set(false);
     this.status.notice.set('Two-factor authentication is off.');
     this.changed.emit();
     this.focus('#twofa-title');
