@@ -5,7 +5,8 @@
 //
 // The journey: add a passkey from the profile (first factor → backup codes), log in with it
 // alone at the code step, a failed user verification says so clearly, add the authenticator app
-// too and log in with either, then remove the passkey (password + a code).
+// too (password + the passkey: DESIGN §6 rule 7) and log in with either, then remove the passkey
+// (password + a code), and add one again: with 2FA on that asks for the password AND a code.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { after, before, describe } from "node:test";
@@ -121,8 +122,12 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await page.goto("/profile");
     const start = page.getByRole("button", { name: "Set up an authenticator app" });
     const key = page.getByTestId("manual-key");
-    await start.or(key).first().waitFor({ state: "visible", timeout: T.ui });
-    if (!(await key.isVisible())) await start.first().click();
+    await start.first().waitFor({ state: "visible", timeout: T.ui });
+    await start.first().click();
+    // 2FA is on (the passkey): adding the app asks for the password AND a second factor first
+    const proof = page.getByTestId("add-totp-dialog");
+    await proof.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await proof.getByRole("button", { name: "Use a passkey" }).click();
     await key.waitFor({ state: "visible", timeout: T.ui });
     authApp = new CodeSource((await key.textContent()).replace(/\s+/g, ""));
     await page.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
@@ -145,8 +150,9 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
   step("new backup codes with the passkey as the proof (no code typed)", async () => {
     await page.goto("/profile");
     await page.getByRole("button", { name: "Regenerate backup codes" }).click();
-    const form = page.locator("form", { has: page.getByRole("heading", { name: "New backup codes" }) });
-    await form.getByRole("button", { name: "Use a passkey" }).click();
+    const dialog = page.getByTestId("regenerate-dialog");
+    await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await dialog.getByRole("button", { name: "Use a passkey" }).click();
     const codes = page.getByTestId("backup-codes");
     await codes.waitFor({ state: "visible", timeout: T.ui });
     assert.equal(await codes.locator("li").count(), 10, "ten new backup codes");
@@ -167,6 +173,38 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     await logIn();
     await page.getByLabel("Authentication code", { exact: true }).waitFor({ state: "visible", timeout: T.ui });
     assert.equal(await passkeyButton().count(), 0, "no passkey button once the user has none");
+    await page.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
+    await page.getByRole("button", { name: "Verify", exact: true }).click();
+    await expectPath(page, "/dashboard");
+  });
+
+  step("with the authenticator app on, adding a passkey asks for the password and a code; without them it cannot be added", async () => {
+    await page.goto("/profile");
+    const card = page.getByTestId("passkeys-card");
+    const held = (await authenticator.credentials()).length;
+    await card.getByLabel("Name", { exact: true }).fill("Second laptop");
+    await card.getByRole("button", { name: "Add a passkey or security key" }).click();
+    const dialog = page.getByTestId("add-passkey-dialog");
+    await dialog.getByLabel("Password", { exact: true }).waitFor({ state: "visible", timeout: T.ui });
+    // without the proof: nothing is asked of the browser, nothing is added
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "hidden", timeout: T.ui });
+    assert.equal((await authenticator.credentials()).length, held, "no credential was created without the proof");
+
+    // the password and a wrong code: refused, still nothing
+    await card.getByRole("button", { name: "Add a passkey or security key" }).click();
+    await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await dialog.getByLabel("Authentication code", { exact: true }).fill(authApp.wrong());
+    await dialog.getByRole("button", { name: "Continue" }).click();
+    await dialog.getByRole("alert").filter({ hasText: /didn.t work/ }).waitFor({ state: "visible", timeout: T.ui });
+    assert.equal((await authenticator.credentials()).length, held, "a wrong code adds nothing");
+
+    // the password and the right code: the browser creates the key and the profile lists it
+    await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await dialog.getByLabel("Authentication code", { exact: true }).fill(await authApp.take());
+    await dialog.getByRole("button", { name: "Continue" }).click();
+    await card.getByTestId("passkey-name").filter({ hasText: "Second laptop" }).waitFor({ state: "visible", timeout: T.ui });
+    assert.equal((await authenticator.credentials()).length, held + 1);
     assert.deepEqual(pageProblems, []);
   });
 });

@@ -36,6 +36,8 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
   let user; // the user's browser
   let admin; // the admin's browser
   let userAuth; // the user's authenticator app
+  let adminAuth; // the admin's authenticator app
+  let enrolmentLink; // the link emailed after the admin reset
   const pageProblems = [];
 
   const journey = journeySteps(async () => {
@@ -58,15 +60,21 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
   }
 
   /** Profile → enable 2FA: returns the authenticator holding the manual key. */
-  async function enableTwoFactor(page) {
+  /** `password`: the setup asks for it first (after an admin reset, with the emailed link: rule 20). */
+  async function enableTwoFactor(page, password) {
     if (pathOf(page) !== "/profile") await page.goto("/profile");
     const start = page.getByRole("button", { name: "Enable two-factor authentication" });
     const key = page.getByTestId("manual-key");
+    const confirm = page.locator("#reauth-password");
     // the banner's link (/profile?setup=start) may already have started the setup
-    await start.or(key).first().waitFor({ state: "visible", timeout: T.ui });
+    await start.or(key).or(confirm).first().waitFor({ state: "visible", timeout: T.ui });
     // The button can be on screen but busy starting the setup the link asked for, then replaced by
     // the QR: a click that finds it gone is fine, the key shows up either way.
-    if (!(await key.isVisible())) await start.click({ timeout: 3000 }).catch(() => undefined);
+    if (!(await key.isVisible()) && !(await confirm.isVisible())) await start.click({ timeout: 3000 }).catch(() => undefined);
+    if (password) {
+      await confirm.fill(password, { timeout: T.ui });
+      await page.getByRole("button", { name: "Continue", exact: true }).click();
+    }
     await key.waitFor({ state: "visible", timeout: T.ui });
     const authenticator = new CodeSource((await key.textContent()).replace(/\s+/g, ""));
     await page.getByLabel("Authentication code", { exact: true }).fill(await authenticator.take());
@@ -184,7 +192,7 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
     await shot(page, "recovery-admin-grace-banner");
     await banner.getByRole("link", { name: "Set it up now" }).click();
     await expectPath(page, "/profile");
-    await enableTwoFactor(page);
+    adminAuth = await enableTwoFactor(page);
     assert.equal(await page.getByTestId("twofa-banner").count(), 0);
     await page.getByRole("link", { name: "Users", exact: true }).click();
     await expectPath(page, "/admin");
@@ -201,10 +209,18 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
     await page.getByLabel("Reason", { exact: true }).fill(REASON);
     await shot(page, "recovery-admin-reset-2fa");
     await page.getByRole("button", { name: "Reset two-factor authentication", exact: true }).click();
+    // the admin's own password AND code confirm it (DESIGN §6 rule 7)
+    const proof = page.getByTestId("admin-reset-dialog");
+    await proof.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await proof.getByLabel("Authentication code", { exact: true }).fill(await adminAuth.take());
+    await proof.getByRole("button", { name: "Confirm and reset" }).click();
     await page.getByTestId("admin-notice").waitFor({ timeout: T.ui });
     assert.equal((await row.getByTestId("admin-user-twofa").textContent()).trim(), "Off (setup required)");
     const mail = await waitForMail(MAIL_DIR, { to: USER, subject: "An administrator reset your two-factor authentication" });
     assert.ok(mail.text.includes(`Reason given: ${REASON}`), mail.text);
+    const link = /http:\/\/\S+\/enrol#token=\S+/.exec(mail.text);
+    assert.ok(link, mail.text);
+    enrolmentLink = new URL(link[0]);
   });
 
   step("the user was signed out; at the next sign-in only the 2FA setup is open, and they set it up again", async () => {
@@ -219,7 +235,12 @@ describe("browser: password reset by email, and an admin's 2FA reset", () => {
     await shot(page, "recovery-user-setup-required-banner");
     await banner.getByRole("link", { name: "Set it up now" }).click();
     await expectPath(page, "/profile");
-    userAuth = await enableTwoFactor(page);
+    // the password alone does not open the setup: the emailed link does (DESIGN §6 rule 20)
+    await page.getByTestId("enrolment-link-notice").waitFor({ timeout: T.ui });
+    await page.goto(`/enrol${enrolmentLink.hash}`);
+    await expectPath(page, "/profile");
+    assert.equal(new URL(page.url()).hash, "", "the token leaves the address bar");
+    userAuth = await enableTwoFactor(page, NEW_PASSWORD);
     assert.equal(await page.getByTestId("twofa-banner").count(), 0);
     assert.deepEqual(pageProblems, []);
   });
