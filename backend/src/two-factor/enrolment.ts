@@ -5,7 +5,7 @@
 //  - The link carries a 256-bit random token; only its SHA-256 is stored (nothing to guess, no slow
 //    hash needed); the outbox keeps the token encrypted until the mail is out (mail/outbox.ts).
 //  - A link works only while the account still needs the setup: the first factor added ends the
-//    requirement, and with it every link ("one-time"); a new reset or "send the link again"
+//    requirement and deletes every link ("one-time"); a new reset or "send the link again"
 //    replaces the earlier links.
 import crypto from "node:crypto";
 import { Prisma } from "@prisma/client";

@@ -80,6 +80,8 @@ export async function finishPasskeyRegistration(
     // this user's or anyone's: the same authenticator credential cannot be a factor twice (rolls back)
     if (!inserted[0]) throw new AppError("PASSKEY_ALREADY_REGISTERED");
     const passkeyId = inserted[0].id;
+    // the setup an admin reset required is done: its emailed links die with it (rule 20)
+    await tx.enrolmentLink.deleteMany({ where: { userId: user.id } });
     if (firstFactor) {
       await tx.backupCode.deleteMany({ where: { userId: user.id } });
       await tx.backupCode.createMany({ data: codes.map((code) => ({ userId: user.id, codeHash: hashBackupCode(ctx.config.backupCodeKey, code) })) });

@@ -133,6 +133,9 @@ export async function enableTotp(ctx: Context, actor: Actor, input: { token: str
         SELECT ${newCredentialId()}, "userId", ${ctx.secretBox.encrypt(pending)}, ${accepted.step}, ${sqlTime(now)}, ${sqlTime(now)} FROM d
         ON CONFLICT ("userId") DO NOTHING
         RETURNING "userId"
+      ), l AS (
+        -- the setup an admin reset required is done: its emailed links die with it (rule 20)
+        DELETE FROM "EnrolmentLink" WHERE "userId" = (SELECT "userId" FROM t)
       )
       SELECT (SELECT count(*)::int FROM t) AS n, (SELECT count(*)::int FROM u) AS locked`;
     if (promoted.n !== 1) {
