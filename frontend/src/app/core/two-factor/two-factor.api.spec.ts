@@ -51,7 +51,7 @@ describe('TwoFactorApi', () => {
     expect((await second).secret).toBe('JBSWY3DPEHPK3PXP');
   });
 
-  it('enable: {token} (and {token,password}) → backup codes; the user is now protected', async () => {
+  it('enable: {token} only → backup codes; the user is now protected; a wrong code is refused', async () => {
     const codes = Array.from({ length: 10 }, (_, i) => `aaaa-bbb${i}`);
     const result = firstValueFrom(api.enable('123456'));
     const req = expectCall('POST', '/auth/2fa/enable');
@@ -60,12 +60,12 @@ describe('TwoFactorApi', () => {
     expect((await result).backupCodes).toHaveLength(10);
     expect(auth.user()?.twoFactorEnabled).toBe(true);
 
-    const withPassword = firstValueFrom(api.enable('654321', 'pw'));
+    const wrongCode = firstValueFrom(api.enable('654321'));
     const req2 = http.expectOne('/auth/2fa/enable');
-    expect(req2.request.body).toEqual({ token: '654321', password: 'pw' });
+    expect(req2.request.body).toEqual({ token: '654321' });
     const invalid = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 4 });
     req2.flush(invalid.body, invalid.opts);
-    await expect(withPassword).rejects.toMatchObject({ status: 400, error: { attemptsRemaining: 4 } });
+    await expect(wrongCode).rejects.toMatchObject({ status: 400, error: { attemptsRemaining: 4 } });
   });
 
   it('disable: {password, code} or {password, backupCode}; a wrong password is not a session error', async () => {

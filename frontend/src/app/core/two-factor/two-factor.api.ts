@@ -35,11 +35,13 @@ export class TwoFactorApi {
     return this.http.post<TwoFactorSetupResponse>('/auth/2fa/setup', proof);
   }
 
-  /** `backupCodes` only when TOTP is the user's first factor (a passkey user keeps the codes they have). */
-  enable(token: string, password?: string): Observable<TwoFactorEnableResult> {
-    const body = password ? { token, password } : { token };
+  /**
+   * Confirms the key that the proven setup issued: `{token}` only (the proof was given at setup).
+   * `backupCodes` only when TOTP is the user's first factor (a passkey user keeps the codes they have).
+   */
+  enable(token: string): Observable<TwoFactorEnableResult> {
     return this.http
-      .post<TwoFactorEnableResult>('/auth/2fa/enable', body)
+      .post<TwoFactorEnableResult>('/auth/2fa/enable', { token })
       .pipe(tap(() => this.session.updateUser({ twoFactorEnabled: true })));
   }
 

@@ -23,7 +23,7 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
 
   afterEach(() => http.verify());
 
-  it('asks for the password, reuses it for enable, and hands the first factor’s codes to the status store', () => {
+  it('asks for the password at setup, enables with {token} only (the password is not sent again), and hands the first factor’s codes to the status store', () => {
     const outcomes: string[] = [];
     store.begin((o) => outcomes.push(o));
     expect(sessionStorage.getItem('twofa.setupInProgress')).toBe('u1');
@@ -38,9 +38,9 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
     expect(store.step()).toBe('key');
     expect(store.groupedKey()).toBe('JBSW Y3DP EHPK 3PXP');
 
-    store.confirm('123456', null, (o) => outcomes.push(o));
+    store.confirm('123456', (o) => outcomes.push(o));
     const enable = http.expectOne('/auth/2fa/enable');
-    expect(enable.request.body).toEqual({ token: '123456', password: 'pw pw pw' });
+    expect(enable.request.body).toEqual({ token: '123456' });
     enable.flush({ message: '2FA enabled', backupCodes: ['aaaa-bbbb'] });
     expect(outcomes).toEqual(['password', 'key', 'enabled']);
     expect(store.step()).toBe('idle');
@@ -53,7 +53,7 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
   it('a passkey user adding TOTP gets no new codes (the API sends none)', () => {
     store.begin();
     http.expectOne('/auth/2fa/setup').flush(KEY);
-    store.confirm('123456', null, () => undefined);
+    store.confirm('123456', () => undefined);
     http.expectOne('/auth/2fa/enable').flush({ message: '2FA enabled' });
     expect(status.totp()).toBe(true);
     expect(status.shownCodes()).toBeNull();
@@ -63,12 +63,12 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
     const outcomes: string[] = [];
     store.begin();
     http.expectOne('/auth/2fa/setup').flush(KEY);
-    store.confirm('000000', null, (o) => outcomes.push(o));
+    store.confirm('000000', (o) => outcomes.push(o));
     const wrong = errorResponse(400, 'INVALID_CODE', { attemptsRemaining: 2 });
     http.expectOne('/auth/2fa/enable').flush(wrong.body, wrong.opts);
     expect(store.step()).toBe('key');
     expect(store.error()).toContain('2 attempts remaining.');
-    store.confirm('111111', null, (o) => outcomes.push(o));
+    store.confirm('111111', (o) => outcomes.push(o));
     const gone = errorResponse(400, 'NO_PENDING_SETUP');
     http.expectOne('/auth/2fa/enable').flush(gone.body, gone.opts);
     expect(outcomes).toEqual(['code', 'expired']);
@@ -97,7 +97,7 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
   describe('after an admin reset (rule 20)', () => {
     const resetUser = () => aUser({ twoFactorRequirement: { reason: 'admin_reset', blocked: true, deadline: null } });
 
-    it('with the emailed link: asks the password first, then sends {enrolmentToken, password}; enabling uses the link up', () => {
+    it('with the emailed link: asks the password first, then sends {enrolmentToken, password}; enabling sends {token} only and uses the link up', () => {
       signIn(resetUser());
       TestBed.inject(EnrolmentLink).keep('t0k3n');
       store.begin();
@@ -108,9 +108,9 @@ describe('TotpSetupStore (idle → password? → key → idle with the codes)', 
       expect(req.request.body).toEqual({ enrolmentToken: 't0k3n', password: 'pw' });
       req.flush(KEY);
       expect(store.step()).toBe('key');
-      store.confirm('123456', null, () => undefined);
+      store.confirm('123456', () => undefined);
       const enable = http.expectOne('/auth/2fa/enable');
-      expect(enable.request.body).toEqual({ token: '123456', password: 'pw' });
+      expect(enable.request.body).toEqual({ token: '123456' });
       enable.flush({ message: '2FA enabled', backupCodes: ['aaaa-bbbb'] });
       expect(TestBed.inject(EnrolmentLink).token()).toBeNull();
     });

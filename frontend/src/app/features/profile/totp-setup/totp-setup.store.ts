@@ -8,19 +8,18 @@ import { TwoFactorApi } from '../../../core/two-factor/two-factor.api';
 import { groupInFours } from '../../../shared/codes';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
 
-export const REAUTH_PROMPT = 'For your security, confirm your password to continue.';
-
 /**
  * The authenticator-app setup, a small step machine:
  * idle → (password, when the login is over 10 minutes old) → key (QR + manual key + confirm code) → idle,
  * with the backup codes shown once by the status store when TOTP was the first factor. On an account
  * that already has 2FA (a passkey), the setup request carries the password AND a second factor,
  * asked by the overview's PasswordProofDialog before anything is sent; its answer comes in by `showKey`.
+ * The proof is given once, at setup (DESIGN §6 rule 7): enable only confirms the key with `{token}`.
  */
 export type TotpSetupStep = 'idle' | 'password' | 'key';
 
-/** What the confirm form should do next: the setup is done, or which field to ask again. */
-export type ConfirmOutcome = 'enabled' | 'password' | 'code' | 'expired';
+/** What the confirm form should do next: the setup is done, the code is asked again, or it starts over. */
+export type ConfirmOutcome = 'enabled' | 'code' | 'expired';
 /** After a setup request: the key is shown, the password is asked, or nothing changed. */
 export type SetupOutcome = 'key' | 'password' | 'failed';
 
@@ -36,10 +35,6 @@ export class TotpSetupStore {
   readonly groupedKey = computed(() => groupInFours(this.setup()?.secret ?? ''));
   readonly busy = signal(false);
   readonly error = signal<string | null>(null);
-  /** The confirm form asks for the password (the API wanted it at enable and none was given yet). */
-  readonly askPassword = signal(false);
-  /** The password given at the password step, reused for the enable call of the same flow only. */
-  private flowPassword: string | null = null;
 
   /**
    * "Enable": a fresh flow; this tab remembers it is under way (a reload continues it). After an
@@ -85,13 +80,12 @@ export class TotpSetupStore {
     this.step.set('key');
   }
 
-  /** The code from the app (and the password when asked) turns TOTP on. */
-  confirm(token: string, password: string | null, done: (outcome: ConfirmOutcome) => void): void {
+  /** The code from the app turns TOTP on (the setup that issued the key was the proven step). */
+  confirm(token: string, done: (outcome: ConfirmOutcome) => void): void {
     if (this.busy()) return;
-    const pw = this.askPassword() && password ? password : this.flowPassword;
     this.busy.set(true);
     this.error.set(null);
-    this.api.enable(token, pw ?? undefined).subscribe({
+    this.api.enable(token).subscribe({
       next: (res) => {
         this.busy.set(false);
         this.finish();
@@ -101,19 +95,13 @@ export class TotpSetupStore {
       },
       error: (err: unknown) => {
         this.busy.set(false);
-        done(this.enableRefused(readApiError(err), pw));
+        done(this.enableRefused(readApiError(err)));
       },
     });
   }
 
-  private enableRefused(e: ApiError, pw: string | null): ConfirmOutcome {
+  private enableRefused(e: ApiError): ConfirmOutcome {
     switch (e.code) {
-      case 'REAUTH_REQUIRED':
-      case 'INVALID_PASSWORD':
-        this.flowPassword = null;
-        this.askPassword.set(true);
-        this.error.set(pw ? 'Incorrect password.' : REAUTH_PROMPT);
-        return 'password';
       case 'NO_PENDING_SETUP':
         this.cancel();
         this.error.set('Your setup expired. Please start again.');
@@ -138,8 +126,6 @@ export class TotpSetupStore {
   }
 
   reset(): void {
-    this.flowPassword = null;
-    this.askPassword.set(false);
     this.setup.set(null);
     this.error.set(null);
     this.step.set('idle');
@@ -152,8 +138,6 @@ export class TotpSetupStore {
     this.api.setup(this.enrolment.setupProof(password)).subscribe({
       next: (data) => {
         this.busy.set(false);
-        this.flowPassword = password ?? null;
-        this.askPassword.set(false);
         this.setup.set(data);
         this.step.set('key');
         done?.('key');

@@ -31,7 +31,6 @@ export class TotpSetup {
   protected readonly passwordForm = this.fb.group({ password: ['', [Validators.required]] });
   protected readonly confirmForm = this.fb.group({
     token: ['', [Validators.required, totpCodeValidator]],
-    password: ['', [Validators.required]],
   });
 
   constructor() {
@@ -69,20 +68,16 @@ export class TotpSetup {
   protected confirm(): void {
     this.submitted.set(true);
     if (this.store.busy()) return;
-    const { token, password } = this.confirmForm.controls;
-    const askPassword = this.store.askPassword();
-    if (token.invalid || (askPassword && password.invalid)) {
-      this.confirmForm.markAllAsTouched();
-      this.focus(token.invalid ? '#confirm-code' : '#confirm-password');
+    const { token } = this.confirmForm.controls;
+    if (token.invalid) {
+      token.markAsTouched();
+      this.focus('#confirm-code');
       return;
     }
-    this.store.confirm(normalizeTotpCode(token.value), askPassword ? password.value : null, (outcome) => {
+    this.store.confirm(normalizeTotpCode(token.value), (outcome) => {
       this.submitted.set(false);
       if (outcome === 'enabled') {
         this.enabled.emit();
-      } else if (outcome === 'password') {
-        password.reset();
-        this.focus('#confirm-password');
       } else if (outcome === 'code') {
         token.reset();
         this.focus('#confirm-code');
