@@ -129,6 +129,8 @@ export interface Config {
   jwt: { accessSecret: string; refreshSecret: string; twoFactorSecret: string; issuer: string; audience: string };
   csrfSecret: string;
   backupCodeKey: string;
+  /** HMAC key of the device cookies (security/device-cookie.ts), derived from JWT_REFRESH_SECRET */
+  deviceCookieKey: Buffer;
   /** first one encrypts; every one decrypts (rotation) */
   encryptionKeys: EncryptionKey[];
   totp: { window: number; issuer: string };
@@ -288,6 +290,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     },
     csrfSecret: env.CSRF_SECRET,
     backupCodeKey: env.BACKUP_CODE_KEY,
+    // Its own key (HKDF, so it says nothing about the refresh secret), without one more variable
+    // for every deployment to set. Tied to the refresh secret on purpose: rotating that one signs
+    // every browser out, and forgets which browsers were known, together.
+    deviceCookieKey: Buffer.from(crypto.hkdfSync("sha256", env.JWT_REFRESH_SECRET, "", "twofa device cookie v1", 32)),
     encryptionKeys,
     totp: { window: env.TOTP_WINDOW, issuer: env.TOTP_ISSUER },
     webauthn: parseWebAuthn(env),

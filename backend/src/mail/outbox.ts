@@ -81,3 +81,12 @@ export function sqlUnseenDevice(userId: string, userAgent: string | null, except
   return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} AND "userAgent" IS NOT DISTINCT FROM ${userAgent} ${others})
     AND EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} ${others})`;
 }
+
+/**
+ * "A remembered device used from an address it never signed in from": no other session that came
+ * from (or remembered) this trusted device had this IP. Give the new session's id, inserted by an
+ * earlier statement.
+ */
+export function sqlUnseenDeviceAddress(trustedDeviceId: string, ip: string | null, exceptSessionId: string): Prisma.Sql {
+  return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "trustedDeviceId" = ${trustedDeviceId} AND "ip" IS NOT DISTINCT FROM ${ip} AND "id" <> ${exceptSessionId})`;
+}

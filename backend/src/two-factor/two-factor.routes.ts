@@ -36,8 +36,8 @@ export function twoFactorRoutes(ctx: Context): Router {
     try {
       const loginProof: LoginProof = proof.passkey !== undefined ? { passkey: proof.passkey } : secondOf(proof);
       const { user, session, deviceCookie } = await completeTwoFactorLogin(ctx, token, loginProof, proof.rememberDevice === true, requestMeta(req));
-      startSessionResponse(ctx, req, res, user, session);
-      if (deviceCookie) ctx.cookies.setDevice(res, deviceCookie.value, deviceCookie.ttlSeconds);
+      await startSessionResponse(ctx, req, res, user, session);
+      if (deviceCookie) ctx.cookies.setTrustedDevice(res, deviceCookie.value, deviceCookie.ttlSeconds);
       res.json({ message: "2FA verified", user: publicUser(user) });
     } catch (err) {
       if (err instanceof AppError && err.code === "SESSION_EXPIRED") ctx.cookies.clearTwoFactor(res);
