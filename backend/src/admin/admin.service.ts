@@ -121,7 +121,7 @@ const NOTHING_TO_RESET = Symbol("nothing-to-reset");
 export async function unlockUser(ctx: Context, actor: AdminActor, userId: string) {
   await targetOf(ctx, actor, userId);
   const now = ctx.clock.now();
-  const lifted = Prisma.sql`EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM l WHERE l."locked")`;
+  const lifted = Prisma.sql`(EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM l WHERE l."locked"))`;
   const which = Prisma.sql`jsonb_build_object('codeEntry', EXISTS (SELECT 1 FROM u), 'passwordLogin', EXISTS (SELECT 1 FROM l WHERE l."locked"))`;
   const rows = await ctx.db.$queryRaw<{ codeEntry: boolean; passwordLogin: boolean }[]>`
     WITH t AS (SELECT "id", "email" FROM "User" WHERE "id" = ${userId}),

@@ -62,7 +62,7 @@ export function sqlEnqueueMail<T extends MailTemplate>(
   const json = opts.extra ? Prisma.sql`(${JSON.stringify(data)}::jsonb || ${opts.extra})` : Prisma.sql`${JSON.stringify(data)}::jsonb`;
   return Prisma.sql`INSERT INTO "MailOutbox" ("id", "userId", "to", "template", "data", "createdAt", "nextAttemptAt")
     SELECT ${crypto.randomUUID()}, mu."id", mu."email", ${template}, ${json}, ${at}, ${at}
-    FROM "User" mu WHERE mu."id" = ${userIdExpr} AND ${opts.when ?? Prisma.sql`TRUE`}`;
+    FROM "User" mu WHERE mu."id" = ${userIdExpr} AND (${opts.when ?? Prisma.sql`TRUE`})`;
 }
 
 /** A timestamp column as the ISO text the templates expect (for `extra`). */

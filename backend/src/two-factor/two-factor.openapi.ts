@@ -32,7 +32,7 @@ export const twoFactorDocs: RouteDoc[] = [
       200: {
         description: "signed in",
         schema: named("VerifyLoginResponse", z.object({ message: z.string(), user: PublicUser })),
-        setsCookies: [...SESSION_COOKIES, "trusted_device (rememberDevice)"],
+        setsCookies: [...SESSION_COOKIES, "device", "trusted_device (rememberDevice)"],
       },
     },
     errors: ["INVALID_CODE", "PASSKEY_FAILED", "SESSION_EXPIRED", "TOO_MANY_ATTEMPTS", "TOO_MANY_REQUESTS"],
