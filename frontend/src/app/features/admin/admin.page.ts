@@ -10,8 +10,9 @@ export const REASON_MIN_LENGTH = 10;
 export const ADMIN_REAUTH_HINT = 'Your sign-in is over 10 minutes old: enter your own password to confirm this action.';
 
 /**
- * Admin recovery: find a user by email, see their 2FA state and whether they are locked, reset
- * their 2FA with a written reason (the user is emailed and must set it up again), or unlock them.
+ * Admin recovery: find a user by email, see their 2FA state and whether code entry or password
+ * sign-in is locked, reset their 2FA with a written reason (the user is emailed and must set it up
+ * again), or unlock them.
  *
  * Both actions need the admin's recent sign-in (DESIGN §6.7). When the API answers 401
  * REAUTH_REQUIRED, the action's card asks "Confirm your password" and sends the action again with
@@ -31,6 +32,7 @@ export const ADMIN_REAUTH_HINT = 'Your sign-in is over 10 minutes old: enter you
     td.actions { white-space: nowrap; display: flex; gap: 0.4rem; }
     td:first-child { overflow-wrap: anywhere; min-width: 12rem; }
     textarea { width: 100%; font: inherit; }
+    .lock { display: block; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -177,7 +179,7 @@ export class AdminPage implements OnInit {
         this.unlocking.set(null);
         this.passed();
         this.notice.set(`${user.email} was unlocked and emailed.`);
-        this.replace({ ...user, locked: false, lockedUntil: null });
+        this.replace({ ...user, locked: false, lockedUntil: null, loginLocked: false, loginLockedUntil: null });
       },
       error: (err: unknown) => {
         this.busy.set(false);
