@@ -64,7 +64,8 @@ const envSchema = z.object({
   REAUTH_MAX_AGE_SECONDS: intFrom(600),
   PENDING_SETUP_TTL_SECONDS: intFrom(900).pipe(z.number().min(1)),
   RATE_LIMIT_IP_MAX: intFrom(100),
-  RATE_LIMIT_EMAIL_FAILURES: intFrom(10),
+  /** wrong passwords per email per 15 minutes (security/login-budget.ts); at least 1, or nobody could sign in */
+  RATE_LIMIT_EMAIL_FAILURES: intFrom(10).pipe(z.number().min(1)),
   /** registrations per IP per hour (DESIGN §6.13) */
   RATE_LIMIT_REGISTER_IP_MAX: intFrom(20),
   /** password-reset requests (and reset attempts) per IP per hour */

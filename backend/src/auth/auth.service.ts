@@ -39,6 +39,10 @@ export interface LoginCookies {
   device?: unknown;
 }
 
+/**
+ * The password step: a session (no 2FA, or a live remembered device of this user), or a login
+ * challenge for the code step. Wrong passwords are budgeted (checkPassword).
+ */
 export async function loginWithPassword(ctx: Context, input: { email: string; password: string }, meta: RequestMeta, cookies: LoginCookies = {}): Promise<LoginOutcome> {
   const user = await checkPassword(ctx, input, meta, cookies.device);
   const factors = { totp: user.totp, passkeys: user.passkeys };
@@ -94,7 +98,7 @@ async function checkPassword(ctx: Context, input: { email: string; password: str
     }
   } catch (err) {
     // nothing was judged (e.g. 503, the hashing queue is full): not a guess
-    await giveBackLoginAttempt(ctx, attempt).catch(() => undefined);
+    await giveBackLoginAttempt(ctx, attempt).catch((e: Error) => ctx.logger.warn({ err: { message: e.message } }, "login attempt not given back"));
     throw err;
   }
   if (!user || !right) {
