@@ -29,7 +29,8 @@ export type SecurityEventType =
   | "PASSKEY_ADDED"
   | "PASSKEY_RENAMED"
   | "PASSKEY_REMOVED"
-  | "PASSKEY_COUNTER_ROLLBACK";
+  | "PASSKEY_COUNTER_ROLLBACK"
+  | "LOGIN_LOCKED";
 
 export interface SecurityEventDefinition {
   /** the activity line */

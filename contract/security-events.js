@@ -39,7 +39,14 @@ const SECURITY_EVENTS = {
   PASSWORD_RESET_REQUESTED: { text: "A password reset link was sent to your email" },
   PASSWORD_RESET: { text: "Password reset with an emailed link (every session was signed out)" },
   ADMIN_TWOFA_RESET: { text: "An administrator reset your two-factor authentication", warning: true },
-  ACCOUNT_UNLOCKED: { text: "An administrator unlocked code entry for your account" },
+  ACCOUNT_UNLOCKED: {
+    text: "An administrator unlocked code entry for your account",
+    // detail says which lock was lifted (code entry, password sign-in, or both)
+    variants: [
+      { when: { codeEntry: true, passwordLogin: true }, text: "An administrator unlocked code entry and password sign-in for your account" },
+      { when: { codeEntry: false, passwordLogin: true }, text: "An administrator unlocked password sign-in for your account" },
+    ],
+  },
   ENROLMENT_LINK_SENT: { text: "A new link to set up two-factor authentication was emailed to you" },
   TOTP_REMOVED: { text: "Authenticator app removed", warning: true },
   PASSKEY_ADDED: {
@@ -51,6 +58,10 @@ const SECURITY_EVENTS = {
   PASSKEY_REMOVED: { text: "Passkey or security key removed", warning: true },
   PASSKEY_COUNTER_ROLLBACK: {
     text: "A passkey or security key answered with an old signature counter and was refused — it may have been cloned",
+    warning: true,
+  },
+  LOGIN_LOCKED: {
+    text: "Password sign-in paused for 15 minutes after too many wrong passwords (browsers you signed in on before are not affected)",
     warning: true,
   },
 };

@@ -8,7 +8,7 @@ import pino, { type Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { authRoutes } from "./auth/auth.routes";
 import { systemClock, type Clock } from "./auth/clock";
-import { COOKIE, createCookieWriter } from "./auth/cookies";
+import { createCookieWriter } from "./auth/cookies";
 import { configurePasswordHashing } from "./auth/password";
 import { createTokenService } from "./auth/tokens";
 import type { Config } from "./config";
@@ -26,7 +26,6 @@ import { createPasswordResetLimiters, passwordRoutes } from "./account/password.
 import { adminRoutes } from "./admin/admin.routes";
 import { API_DOCS_PATH, apiDocsHeaders, mountApiDocs } from "./api-docs";
 import { sessionRoutes } from "./sessions/sessions.routes";
-import { isTrustedDeviceOf } from "./sessions/trusted-devices";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
 import { passkeyRoutes } from "./two-factor/passkey/passkey.routes";
 
@@ -86,14 +85,7 @@ export function createApp(deps: AppDeps) {
     csrf,
     hotSql: hotSql(db),
   };
-  // DESIGN §6.15: the owner's remembered device is never locked out by someone else's wrong passwords.
-  const limits = createRateLimiters(config, deps.redis, {
-    exemptFromEmailLimit: (req) => {
-      const email = (req.body as { email?: unknown } | undefined)?.email;
-      return typeof email === "string" ? isTrustedDeviceOf(db, email.trim().toLowerCase(), req.cookies?.[COOKIE.device], clock.now()) : Promise.resolve(false);
-    },
-    logger,
-  });
+  const limits = createRateLimiters(config, deps.redis, { logger });
 
   const app = express();
   app.disable("x-powered-by");

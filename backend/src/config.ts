@@ -64,7 +64,8 @@ const envSchema = z.object({
   REAUTH_MAX_AGE_SECONDS: intFrom(600),
   PENDING_SETUP_TTL_SECONDS: intFrom(900).pipe(z.number().min(1)),
   RATE_LIMIT_IP_MAX: intFrom(100),
-  RATE_LIMIT_EMAIL_FAILURES: intFrom(10),
+  /** wrong passwords per email per 15 minutes (security/login-budget.ts); at least 1, or nobody could sign in */
+  RATE_LIMIT_EMAIL_FAILURES: intFrom(10).pipe(z.number().min(1)),
   /** registrations per IP per hour (DESIGN §6.13) */
   RATE_LIMIT_REGISTER_IP_MAX: intFrom(20),
   /** password-reset requests (and reset attempts) per IP per hour */
@@ -129,6 +130,8 @@ export interface Config {
   jwt: { accessSecret: string; refreshSecret: string; twoFactorSecret: string; issuer: string; audience: string };
   csrfSecret: string;
   backupCodeKey: string;
+  /** HMAC key of the device cookies (security/device-cookie.ts), derived from JWT_REFRESH_SECRET */
+  deviceCookieKey: Buffer;
   /** first one encrypts; every one decrypts (rotation) */
   encryptionKeys: EncryptionKey[];
   totp: { window: number; issuer: string };
@@ -288,6 +291,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     },
     csrfSecret: env.CSRF_SECRET,
     backupCodeKey: env.BACKUP_CODE_KEY,
+    // Its own key (HKDF, so it says nothing about the refresh secret), without one more variable
+    // for every deployment to set. Tied to the refresh secret on purpose: rotating that one signs
+    // every browser out, and forgets which browsers were known, together.
+    deviceCookieKey: Buffer.from(crypto.hkdfSync("sha256", env.JWT_REFRESH_SECRET, "", "twofa device cookie v1", 32)),
     encryptionKeys,
     totp: { window: env.TOTP_WINDOW, issuer: env.TOTP_ISSUER },
     webauthn: parseWebAuthn(env),

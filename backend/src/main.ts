@@ -17,6 +17,8 @@ import { createSecretBox } from "./security/encryption";
 import { connectRedis, type RedisLike } from "./security/redis";
 import { pruneLoginChallenges } from "./two-factor/prune";
 import { prunePasswordResetTokens } from "./account/password-reset";
+import { pruneDeviceCookies } from "./security/device-cookie";
+import { pruneLoginBudgets } from "./security/login-budget";
 
 async function main() {
   let config: Config;
@@ -101,10 +103,12 @@ async function runServer(config: Config, logger: Logger) {
   mailWorker.start();
   if (!cluster.isWorker) logger.info(`mail: ${mailer.description}`);
 
-  // Expired login challenges pile up otherwise (idempotent: harmless when several workers run it).
+  // Expired login challenges, reset links, ended login-budget windows and device cookies pile up otherwise (idempotent: harmless when several workers run it).
   const pruner = setInterval(() => {
     pruneLoginChallenges(db, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning login challenges failed"));
     prunePasswordResetTokens({ db }, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning password reset links failed"));
+    pruneLoginBudgets(db, Date.now(), config.rateLimit.windowMs).catch((err) => logger.warn({ err: { message: err.message } }, "pruning login budgets failed"));
+    pruneDeviceCookies(db, Date.now()).catch((err) => logger.warn({ err: { message: err.message } }, "pruning device cookies failed"));
   }, 10 * 60 * 1000).unref();
 
   let stopping = false;

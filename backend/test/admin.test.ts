@@ -4,18 +4,11 @@
 import { createUser } from "../src/auth/users";
 import { generateTotp } from "../src/two-factor/totp/totp";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, stepUp, uniqueEmail, twoFactorState, type TestEnv } from "./harness";
-import { startMailCapture } from "./smtp";
+import { useAppWithMail, type MailCapture } from "./smtp";
 
 let env: TestEnv;
-let mail: Awaited<ReturnType<typeof startMailCapture>>;
-beforeAll(async () => {
-  env = await startTestApp();
-  mail = await startMailCapture(env);
-});
-afterAll(async () => {
-  await mail.close();
-  await env.close();
-});
+let mail: MailCapture;
+useAppWithMail((e, m) => ((env = e), (mail = m)));
 const inbox = (email: string) => mail.inbox(email);
 
 /** An ADMIN created like `npm run user:create -- --admin`, signed in, with or without 2FA. */

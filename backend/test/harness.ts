@@ -101,7 +101,7 @@ export class Client {
 export function copyBrowser(client: Client, app: Express = client.app, ip?: string): Client {
   const copy = new Client(app, ip);
   copy.xsrf = client.xsrf;
-  for (const name of ["twofa_token", "access_token", "refresh_token", "trusted_device", "XSRF-TOKEN"]) {
+  for (const name of ["twofa_token", "access_token", "refresh_token", "trusted_device", "device", "XSRF-TOKEN"]) {
     const value = client.cookie(name);
     if (value) copy.agent.jar.setCookie(`${name}=${value}; Path=${cookiePath(name)}`, "127.0.0.1", "/");
   }
@@ -109,7 +109,8 @@ export function copyBrowser(client: Client, app: Express = client.app, ip?: stri
 }
 
 /** The Path each cookie is set with (DESIGN §4), as a browser's jar needs it. */
-export const cookiePath = (name: string) => (name === "twofa_token" ? "/auth/2fa" : name === "refresh_token" ? "/auth" : name === "trusted_device" ? "/auth/login" : "/");
+export const cookiePath = (name: string) =>
+  name === "twofa_token" ? "/auth/2fa" : name === "refresh_token" || name === "device" ? "/auth" : name === "trusted_device" ? "/auth/login" : "/";
 
 export function readCookie(setCookie: string[] | string | undefined, name: string): string | undefined {
   const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];

@@ -80,7 +80,7 @@ describe("with REDIS_URL the per-IP flood limits are shared by both instances", 
     await redisB.quit();
   });
 
-  // A fresh email too: the per-email failure limit lives in the same shared Redis.
+  // A fresh email too, so its wrong-password budget (PostgreSQL) never speaks before the per-IP limit.
   const nobody = `nobody-${crypto.randomBytes(4).toString("hex")}@example.com`;
 
   test("4 requests spread over both instances use up the IP's budget on both", async () => {

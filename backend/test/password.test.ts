@@ -6,21 +6,14 @@ import { ERROR_CODES } from "../src/http/errors";
 import { FORGOT_PASSWORD_ANSWER } from "../src/account/password.routes";
 import { RESET_LINK_TTL_MS } from "../src/account/password-reset";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
-import { startMailCapture } from "./smtp";
+import { useAppWithMail, type MailCapture } from "./smtp";
 
 const NEW_PASSWORD = "violet tractor sings at midnight";
 const WEAK = "password1234";
 
 let env: TestEnv;
-let mail: Awaited<ReturnType<typeof startMailCapture>>;
-beforeAll(async () => {
-  env = await startTestApp();
-  mail = await startMailCapture(env);
-});
-afterAll(async () => {
-  await mail.close();
-  await env.close();
-});
+let mail: MailCapture;
+useAppWithMail((e, m) => ((env = e), (mail = m)));
 const inbox = (email: string): Promise<ParsedMail[]> => mail.inbox(email);
 
 async function login(email: string, password: string) {

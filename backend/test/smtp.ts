@@ -7,7 +7,7 @@ import { SMTPServer } from "smtp-server";
 import { smtpMailer, type Mailer } from "../src/mail/mailer";
 import { createMailWorker } from "../src/mail/worker";
 import { createSecretBox } from "../src/security/encryption";
-import type { TestEnv } from "./harness";
+import { startTestApp, type TestEnv } from "./harness";
 
 /** The app's mail worker on a test app's database and clock; `mailer`: an SMTP URL or a Mailer. */
 export function testMailWorker(env: TestEnv, mailer: string | Mailer, from = "TwoFA <security@twofa.test>") {
@@ -89,6 +89,26 @@ export async function startMailCapture(env: TestEnv) {
       await smtp.close();
     },
   };
+}
+
+export type MailCapture = Awaited<ReturnType<typeof startMailCapture>>;
+
+/**
+ * The setup of every file that reads the mails: beforeAll starts a fresh test app and the capture
+ * of its mails and hands them to `ready`; afterAll closes both.
+ */
+export function useAppWithMail(ready: (env: TestEnv, mail: MailCapture) => void) {
+  let close = async () => undefined;
+  beforeAll(async () => {
+    const env = await startTestApp();
+    const mail = await startMailCapture(env);
+    close = async () => {
+      await mail.close();
+      await env.close();
+    };
+    ready(env, mail);
+  });
+  afterAll(() => close());
 }
 
 /** A port nothing listens on (for "SMTP is down" from the start). */

@@ -6,8 +6,9 @@
 //    user exists.
 //  - The reset consumes the token with a guarded UPDATE (of two requests with one link, one
 //    wins) in the transaction that changes the password, bumps tokenVersion, ends every session,
-//    forgets every remembered device, voids the other links and open login challenges, audits
-//    and emails. 2FA is untouched: the next login still asks for the second factor.
+//    forgets every remembered device, voids the other links and open login challenges, lifts the
+//    password-login lock, audits and emails. 2FA is untouched: the next login still asks for the
+//    second factor.
 import crypto from "node:crypto";
 import { Prisma } from "@prisma/client";
 import type { Context } from "../context";
@@ -18,6 +19,7 @@ import { enqueueMail, eventData, sqlEnqueueMail } from "../mail/outbox";
 import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
 import { revokeOtherSessions } from "../sessions/sessions";
 import { forgetTrustedDevices } from "../sessions/trusted-devices";
+import { sqlLiftLoginLock } from "../security/login-budget";
 import { assertAllowedPassword } from "./password-rule";
 
 export const RESET_LINK_TTL_MS = 30 * 60 * 1000;
@@ -89,6 +91,8 @@ export async function resetPassword(ctx: Context, token: string, newPassword: st
       await tx.passwordResetToken.deleteMany({ where: { userId, usedAt: null } });
       // a login half-way (password given, code pending) was started with the old password
       await tx.loginChallenge.deleteMany({ where: { userId, consumedAt: null } });
+      // wrong guesses at the old password no longer lock the new one out (DESIGN §6 rule 18)
+      await tx.$executeRaw`${sqlLiftLoginLock(ctx, Prisma.sql`${email}`)}`;
       await recordAuditEvent(tx, { userId, type: "PASSWORD_RESET", meta, detail: { sessionsRevoked: revoked.count, devicesForgotten: devices.count } });
       await enqueueMail(tx, { userId, to: email, template: "password_reset", data: eventData(meta, now), nowMs: now });
       return true;

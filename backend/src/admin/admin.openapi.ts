@@ -15,8 +15,10 @@ export const AdminUser = named(
     backupCodesRemaining: z.number().int(),
     rememberedDevices: z.number().int(),
     lastSignInAt: isoTime().nullable(),
-    lockedUntil: isoTime().nullable(),
-    locked: z.boolean(),
+    lockedUntil: isoTime("code entry locked by wrong codes until then").nullable(),
+    locked: z.boolean().meta({ description: "code entry is locked" }),
+    loginLockedUntil: isoTime("password sign-in from browsers without a device cookie locked by wrong passwords until then").nullable(),
+    loginLocked: z.boolean().meta({ description: "password sign-in is locked (DESIGN §6 rule 18)" }),
   }),
 );
 
@@ -53,8 +55,10 @@ export const adminDocs: RouteDoc[] = [
     method: "post",
     path: "/auth/admin/users/:id/unlock",
     tag: "admin",
-    summary: "Lift a user's code-entry lock",
-    description: "Needs the admin's own `password` AND second factor in the request (DESIGN §6 rule 7).",
+    summary: "Lift a user's locks: code entry and password sign-in",
+    description:
+      "Lifts whichever is locked (and clears its count); the user is emailed. 409 NOT_LOCKED when neither is. " +
+      "Needs the admin's own `password` AND second factor in the request (DESIGN §6 rule 7).",
     auth: "admin",
     params: { id: "a user id" },
     body: unlockSchema,

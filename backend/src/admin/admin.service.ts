@@ -8,6 +8,7 @@ import { sqlTime } from "../db/sql";
 import { AppError } from "../http/errors";
 import { enqueueMail, eventData, sqlEnqueueMail } from "../mail/outbox";
 import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
+import { sqlLiftLoginLock, sqlLoginLockedUntil } from "../security/login-budget";
 import { revokeOtherSessions } from "../sessions/sessions";
 import { forgetTrustedDevices } from "../sessions/trusted-devices";
 import { newEnrolmentLink, storeEnrolmentLink } from "../two-factor/enrolment";
@@ -32,6 +33,8 @@ export interface AdminUserRow {
   lastSignInAt: Date | null;
   /** code entry locked by wrong codes until then (null: not locked) */
   lockedUntil: Date | null;
+  /** password sign-in from browsers without a device cookie paused by wrong passwords until then (null: not locked) */
+  loginLockedUntil: Date | null;
 }
 
 /** LIKE pattern for "contains", with the user's %, _ and \ taken literally. */
@@ -44,18 +47,19 @@ const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\
 export async function listUsers(ctx: Context, page: { query?: string; limit: number; after?: string }) {
   const now = ctx.clock.now();
   const query = page.query?.trim().toLowerCase() ?? "";
-  const rows = await ctx.db.$queryRaw<(Omit<AdminUserRow, "role" | "lockedUntil"> & { role: string; lockedUntil: Date | null })[]>`
+  const rows = await ctx.db.$queryRaw<(Omit<AdminUserRow, "role"> & { role: string })[]>`
     SELECT u."id", u."email", u."role"::text AS "role", u."createdAt", ${sqlTwoFactorOn(Prisma.sql`u."id"`)} AS "twoFactorEnabled", u."twoFactorSetupRequired",
       (SELECT count(*)::int FROM "BackupCode" b WHERE b."userId" = u."id" AND b."usedAt" IS NULL) AS "backupCodesRemaining",
       (SELECT count(*)::int FROM "TrustedDevice" d WHERE d."userId" = u."id" AND d."expiresAt" > ${sqlTime(now)}) AS "rememberedDevices",
       (SELECT max(s."createdAt") FROM "Session" s WHERE s."userId" = u."id") AS "lastSignInAt",
-      CASE WHEN u."twoFactorLockedUntil" > ${sqlTime(now)} THEN u."twoFactorLockedUntil" END AS "lockedUntil"
+      CASE WHEN u."twoFactorLockedUntil" > ${sqlTime(now)} THEN u."twoFactorLockedUntil" END AS "lockedUntil",
+      ${sqlLoginLockedUntil(ctx, Prisma.sql`u."email"`)} AS "loginLockedUntil"
     FROM "User" u
     WHERE (${query} = '' OR u."email" LIKE ${containsPattern(query)})
       AND (${page.after ?? null}::text IS NULL OR u."email" > ${page.after ?? null})
     ORDER BY u."email"
     LIMIT ${page.limit + 1}`;
-  const users = rows.slice(0, page.limit).map((r) => ({ ...r, role: r.role as Role, locked: r.lockedUntil !== null }));
+  const users = rows.slice(0, page.limit).map((r) => ({ ...r, role: r.role as Role, locked: r.lockedUntil !== null, loginLocked: r.loginLockedUntil !== null }));
   return { users, nextCursor: rows.length > page.limit ? users[users.length - 1].email : null };
 }
 
@@ -114,19 +118,26 @@ export async function resetUserTwoFactor(ctx: Context, actor: AdminActor, userId
 
 const NOTHING_TO_RESET = Symbol("nothing-to-reset");
 
-/** Lifts a lock set by wrong codes (and clears the failure window); audited and emailed, in one statement. */
+/**
+ * Lifts the locks on the account: code entry (wrong codes) and password sign-in (wrong passwords,
+ * security/login-budget.ts), clearing their counts; audited (saying which) and emailed, in one
+ * statement. 409 NOT_LOCKED when neither was locked.
+ */
 export async function unlockUser(ctx: Context, actor: AdminActor, userId: string) {
   await targetOf(ctx, actor, userId);
   const now = ctx.clock.now();
-  const idOfU = Prisma.sql`(SELECT "id" FROM u)`;
-  const rows = await ctx.db.$queryRaw<{ id: string }[]>`
-    WITH u AS (
+  const lifted = Prisma.sql`(EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM l WHERE l."locked"))`;
+  const which = Prisma.sql`jsonb_build_object('codeEntry', EXISTS (SELECT 1 FROM u), 'passwordLogin', EXISTS (SELECT 1 FROM l WHERE l."locked"))`;
+  const rows = await ctx.db.$queryRaw<{ codeEntry: boolean; passwordLogin: boolean }[]>`
+    WITH t AS (SELECT "id", "email" FROM "User" WHERE "id" = ${userId}),
+    u AS (
       UPDATE "User" SET "twoFactorLockedUntil" = NULL, "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "updatedAt" = now()
       WHERE "id" = ${userId} AND "twoFactorLockedUntil" > ${sqlTime(now)}
       RETURNING "id"
     ),
-    a AS (${sqlAuditInsert(idOfU, "ACCOUNT_UNLOCKED", actor.meta, adminDetail(actor))} WHERE EXISTS (SELECT 1 FROM u)),
-    m AS (${sqlEnqueueMail(idOfU, "account_unlocked", eventData(actor.meta, now), now)})
-    SELECT "id" FROM u`;
-  if (rows.length !== 1) throw new AppError("NOT_LOCKED");
+    l AS (${sqlLiftLoginLock(ctx, Prisma.sql`(SELECT "email" FROM t)`)}),
+    a AS (${sqlAuditInsert(Prisma.sql`(SELECT "id" FROM t)`, "ACCOUNT_UNLOCKED", actor.meta, adminDetail(actor), which)} WHERE ${lifted}),
+    m AS (${sqlEnqueueMail(Prisma.sql`(SELECT "id" FROM t)`, "account_unlocked", eventData(actor.meta, now), now, { when: lifted, extra: which })})
+    SELECT EXISTS (SELECT 1 FROM u) AS "codeEntry", EXISTS (SELECT 1 FROM l WHERE l."locked") AS "passwordLogin"`;
+  if (!rows[0]?.codeEntry && !rows[0]?.passwordLogin) throw new AppError("NOT_LOCKED");
 }

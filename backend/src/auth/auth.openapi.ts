@@ -43,7 +43,7 @@ export const authDocs: RouteDoc[] = [
     description: "The password rule is @twofa/password-policy (≥ 12 characters, not guessable, not the email). Rate limited per IP.",
     auth: "none",
     body: registerSchema,
-    responses: { 201: { description: "the account, signed in", schema: UserResponse, setsCookies: SESSION_COOKIES } },
+    responses: { 201: { description: "the account, signed in", schema: UserResponse, setsCookies: [...SESSION_COOKIES, "device"] } },
     errors: ["EMAIL_TAKEN", "TOO_MANY_REQUESTS"],
   },
   {
@@ -53,10 +53,14 @@ export const authDocs: RouteDoc[] = [
     summary: "Password step of the login",
     description:
       "Without 2FA (or on a remembered device): a session. With 2FA: `{requires2FA: true, methods}` and the twofa_token cookie for POST /auth/2fa/verify-login. " +
-      "An unknown email and a wrong password answer alike (same timing).",
+      "An unknown email and a wrong password answer alike (same timing). " +
+      "Wrong passwords are limited per email (RATE_LIMIT_EMAIL_FAILURES per 15 min, counted in the database; then 429 TOO_MANY_REQUESTS with Retry-After, " +
+      "even for the right password, alike for unknown emails, no header telling what is left) — except for a browser holding a device cookie " +
+      "(`device`, left by every sign-in) of this account: it spends the cookie's own budget of 5 wrong passwords instead, then the cookie no longer counts. " +
+      "A remembered device (`trusted_device`) skips the code step but lifts no limit.",
     auth: "none",
     body: loginSchema,
-    responses: { 200: { description: "signed in, or the second step", schema: LoginResponse, setsCookies: [...SESSION_COOKIES, "twofa_token", "trusted_device"] } },
+    responses: { 200: { description: "signed in, or the second step", schema: LoginResponse, setsCookies: [...SESSION_COOKIES, "device", "twofa_token", "trusted_device"] } },
     errors: ["INVALID_CREDENTIALS", "TOO_MANY_REQUESTS"],
   },
   {

@@ -19,13 +19,16 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
   router.post("/register", async (req, res) => {
     const input = parseBody(registerSchema, req);
     const { user, session } = await registerUser(ctx, input, requestMeta(req));
-    startSessionResponse(ctx, req, res, user, session);
+    await startSessionResponse(ctx, req, res, user, session);
     res.status(201).json({ user: publicUser(user) });
   });
 
-  router.post("/login", limits.loginPerIp, limits.loginFailuresPerEmail, async (req, res) => {
+  // The per-email failure limit is not here: it is counted in PostgreSQL by the login itself
+  // (security/login-budget.ts), where the device cookie decides which budget applies.
+  router.post("/login", limits.loginPerIp, async (req, res) => {
     const input = parseBody(loginSchema, req);
-    const outcome = await loginWithPassword(ctx, input, requestMeta(req), req.cookies?.[COOKIE.device]);
+    const cookies = { trustedDevice: req.cookies?.[COOKIE.trustedDevice], device: req.cookies?.[COOKIE.signInDevice] };
+    const outcome = await loginWithPassword(ctx, input, requestMeta(req), cookies);
     if (outcome.kind === "twoFactor") {
       // No session until the code step: drop any old one's cookies, unbind the CSRF token.
       ctx.cookies.clearSession(res);
@@ -35,8 +38,8 @@ export function authRoutes(ctx: Context, limits: RateLimiters): Router {
       // which second factors this account can use, so the code page offers the right ones
       return void res.json({ requires2FA: true, methods: outcome.methods });
     }
-    startSessionResponse(ctx, req, res, outcome.user, outcome.session);
-    if (outcome.deviceCookie) ctx.cookies.setDevice(res, outcome.deviceCookie.value, outcome.deviceCookie.ttlSeconds);
+    await startSessionResponse(ctx, req, res, outcome.user, outcome.session);
+    if (outcome.deviceCookie) ctx.cookies.setTrustedDevice(res, outcome.deviceCookie.value, outcome.deviceCookie.ttlSeconds);
     res.json({ user: publicUser(outcome.user) });
   });
 

@@ -3,7 +3,8 @@ import { Prisma, type Role } from "@prisma/client";
 import type { Context } from "../context";
 import { AppError } from "../http/errors";
 import { recordAuditEvent, sqlAuditInsert, type RequestMeta } from "../security/audit";
-import { eventData, sqlEnqueueMail, sqlUnseenDevice } from "../mail/outbox";
+import { eventData, sqlEnqueueMail, sqlUnseenDevice, sqlUnseenDeviceAddress } from "../mail/outbox";
+import { beginLoginAttempt, giveBackLoginAttempt, recordLoginFailure } from "../security/login-budget";
 import { burnPasswordVerification, hashPassword, verifyPassword } from "./password";
 import { createSession, type SessionState } from "../sessions/sessions";
 import { useTrustedDevice, type DeviceCookie } from "../sessions/trusted-devices";
@@ -30,26 +31,20 @@ export type LoginOutcome =
   | { kind: "session"; user: SessionUser; session: SessionState; deviceCookie?: DeviceCookie }
   | { kind: "twoFactor"; userId: string; challengeId: string; methods: LoginMethod[] };
 
+/** What the browser brings to a login. */
+export interface LoginCookies {
+  /** the remembered device (trusted_device): a live one of THIS user replaces the code step (and is rotated) */
+  trustedDevice?: unknown;
+  /** the device cookie (security/device-cookie.ts): decides which failure budget the password check spends */
+  device?: unknown;
+}
+
 /**
- * @param deviceCookie the trusted_device cookie, if any: a live remembered device of THIS user
- *   replaces the code step (and is rotated); anything else is ignored and the code is asked.
+ * The password step: a session (no 2FA, or a live remembered device of this user), or a login
+ * challenge for the code step. Wrong passwords are budgeted (checkPassword).
  */
-export async function loginWithPassword(
-  ctx: Context,
-  input: { email: string; password: string },
-  meta: RequestMeta,
-  deviceCookie?: unknown,
-): Promise<LoginOutcome> {
-  const user = await findLoginUser(ctx, input.email);
-  if (!user) {
-    await burnPasswordVerification(input.password);
-    await recordAuditEvent(ctx.db, { userId: null, type: "LOGIN_FAILURE", meta, detail: { reason: "unknown_email" } });
-    throw new AppError("INVALID_CREDENTIALS");
-  }
-  if (!(await verifyPassword(user.passwordHash, input.password))) {
-    await recordAuditEvent(ctx.db, { userId: user.id, type: "LOGIN_FAILURE", meta, detail: { reason: "wrong_password" } });
-    throw new AppError("INVALID_CREDENTIALS");
-  }
+export async function loginWithPassword(ctx: Context, input: { email: string; password: string }, meta: RequestMeta, cookies: LoginCookies = {}): Promise<LoginOutcome> {
+  const user = await checkPassword(ctx, input, meta, cookies.device);
   const factors = { totp: user.totp, passkeys: user.passkeys };
   const sessionUser: SessionUser = { id: user.id, email: user.email, role: user.role, tokenVersion: user.tokenVersion, twoFactorEnabled: anyFactor(factors) };
   const now = ctx.clock.now();
@@ -60,14 +55,17 @@ export async function loginWithPassword(
       ${sqlEnqueueMail(Prisma.sql`${user.id}`, "new_device_sign_in", { ...eventData(meta, now), method: "password" }, now, { when: sqlUnseenDevice(user.id, meta.userAgent, session.id) })}`;
     return { kind: "session", user: sessionUser, session };
   }
-  if (deviceCookie !== undefined) {
+  if (cookies.trustedDevice !== undefined) {
     // One transaction (every statement on tx): the device's secret is rotated only together with
     // the session that the new cookie value is sent with.
     const remembered = await ctx.db.$transaction(async (tx) => {
-      const rotated = await useTrustedDevice(tx, user.id, deviceCookie, now, meta);
+      const rotated = await useTrustedDevice(tx, user.id, cookies.trustedDevice, now, meta);
       if (!rotated) return null;
       const session = await createSession(tx, user.id, { authMethod: "trusted_device", nowMs: now, meta, trustedDeviceId: rotated.id });
-      await recordAuditEvent(tx, { userId: user.id, type: "LOGIN_SUCCESS", meta, detail: { method: "trusted_device" } });
+      // The code step was skipped on the strength of a cookie: from an address this device never
+      // signed in from, the owner is told (a copied cookie is used from elsewhere).
+      await tx.$executeRaw`WITH a AS (${sqlAuditInsert(Prisma.sql`${user.id}`, "LOGIN_SUCCESS", meta, { method: "trusted_device" })})
+        ${sqlEnqueueMail(Prisma.sql`${user.id}`, "new_device_sign_in", { ...eventData(meta, now), method: "trusted_device" }, now, { when: sqlUnseenDeviceAddress(rotated.id, meta.ip, session.id) })}`;
       return { session, deviceCookie: rotated };
     });
     if (remembered) return { kind: "session", user: sessionUser, ...remembered };
@@ -79,6 +77,37 @@ export async function loginWithPassword(
     data: { id: challengeId, userId: user.id, expiresAt: new Date(ctx.clock.now() + ctx.config.loginChallengeTtlSeconds * 1000) },
   });
   return { kind: "twoFactor", userId: user.id, challengeId, methods: loginMethods(factors) };
+}
+
+/**
+ * The password step under the failure budgets (security/login-budget.ts): an attempt is taken
+ * first (429 when none is left, whatever the password), a wrong password keeps it spent, a right
+ * one gives it back. An unknown email costs and answers exactly like a wrong password.
+ */
+async function checkPassword(ctx: Context, input: { email: string; password: string }, meta: RequestMeta, deviceCookie: unknown) {
+  const attempt = await beginLoginAttempt(ctx, input.email, deviceCookie);
+  let user: Awaited<ReturnType<typeof findLoginUser>>;
+  let right: boolean;
+  try {
+    user = await findLoginUser(ctx, input.email);
+    if (user) {
+      right = await verifyPassword(user.passwordHash, input.password);
+    } else {
+      await burnPasswordVerification(input.password);
+      right = false;
+    }
+  } catch (err) {
+    // nothing was judged (e.g. 503, the hashing queue is full): not a guess
+    await giveBackLoginAttempt(ctx, attempt).catch((e: Error) => ctx.logger.warn({ err: { message: e.message } }, "login attempt not given back"));
+    throw err;
+  }
+  if (!user || !right) {
+    const detail = { reason: user ? "wrong_password" : "unknown_email" };
+    await recordLoginFailure(ctx, attempt, { userId: user?.id ?? null, meta, detail });
+    throw new AppError("INVALID_CREDENTIALS");
+  }
+  await giveBackLoginAttempt(ctx, attempt);
+  return user;
 }
 
 /**

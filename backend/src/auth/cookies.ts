@@ -2,12 +2,14 @@ import type { CookieOptions, Response } from "express";
 import type { Config } from "../config";
 import { TOKEN_TTL_SECONDS } from "./tokens";
 
-export const COOKIE = { access: "access_token", refresh: "refresh_token", twoFactor: "twofa_token", device: "trusted_device" } as const;
+export const COOKIE = { access: "access_token", refresh: "refresh_token", twoFactor: "twofa_token", trustedDevice: "trusted_device", signInDevice: "device" } as const;
 export const AUTH_COOKIE_NAMES = Object.values(COOKIE);
 
 // Paths narrow where each cookie is sent: the refresh token only reaches /auth (refresh,
-// logout), the 2FA token only the /auth/2fa endpoints, the trusted-device token only login.
-const PATHS = { access: "/", refresh: "/auth", twoFactor: "/auth/2fa", device: "/auth/login" } as const;
+// logout), the 2FA token only the /auth/2fa endpoints, the trusted-device token only login. The
+// device cookie (security/device-cookie.ts) reaches /auth: read at login, replaced wherever a
+// sign-in completes (register, login, the code step).
+const PATHS = { access: "/", refresh: "/auth", twoFactor: "/auth/2fa", trustedDevice: "/auth/login", signInDevice: "/auth" } as const;
 
 export interface CookieWriter {
   /** refreshTtlSeconds: the refresh token's own lifetime (never past the Session's expiry) */
@@ -15,8 +17,11 @@ export interface CookieWriter {
   clearSession(res: Response): void;
   setTwoFactor(res: Response, token: string, ttlSeconds: number): void;
   clearTwoFactor(res: Response): void;
-  setDevice(res: Response, value: string, ttlSeconds: number): void;
-  clearDevice(res: Response): void;
+  /** "remember this device" (trusted_device) */
+  setTrustedDevice(res: Response, value: string, ttlSeconds: number): void;
+  clearTrustedDevice(res: Response): void;
+  /** the device cookie of a completed sign-in (device) */
+  setSignInDevice(res: Response, cookie: { value: string; ttlSeconds: number }): void;
 }
 
 export function createCookieWriter(config: Config): CookieWriter {
@@ -36,11 +41,14 @@ export function createCookieWriter(config: Config): CookieWriter {
     clearTwoFactor(res) {
       res.clearCookie(COOKIE.twoFactor, base(PATHS.twoFactor));
     },
-    setDevice(res, value, ttlSeconds) {
-      res.cookie(COOKIE.device, value, { ...base(PATHS.device), maxAge: ttlSeconds * 1000 });
+    setTrustedDevice(res, value, ttlSeconds) {
+      res.cookie(COOKIE.trustedDevice, value, { ...base(PATHS.trustedDevice), maxAge: ttlSeconds * 1000 });
     },
-    clearDevice(res) {
-      res.clearCookie(COOKIE.device, base(PATHS.device));
+    clearTrustedDevice(res) {
+      res.clearCookie(COOKIE.trustedDevice, base(PATHS.trustedDevice));
+    },
+    setSignInDevice(res, cookie) {
+      res.cookie(COOKIE.signInDevice, cookie.value, { ...base(PATHS.signInDevice), maxAge: cookie.ttlSeconds * 1000 });
     },
   };
 }

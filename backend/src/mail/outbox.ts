@@ -62,7 +62,7 @@ export function sqlEnqueueMail<T extends MailTemplate>(
   const json = opts.extra ? Prisma.sql`(${JSON.stringify(data)}::jsonb || ${opts.extra})` : Prisma.sql`${JSON.stringify(data)}::jsonb`;
   return Prisma.sql`INSERT INTO "MailOutbox" ("id", "userId", "to", "template", "data", "createdAt", "nextAttemptAt")
     SELECT ${crypto.randomUUID()}, mu."id", mu."email", ${template}, ${json}, ${at}, ${at}
-    FROM "User" mu WHERE mu."id" = ${userIdExpr} AND ${opts.when ?? Prisma.sql`TRUE`}`;
+    FROM "User" mu WHERE mu."id" = ${userIdExpr} AND (${opts.when ?? Prisma.sql`TRUE`})`;
 }
 
 /** A timestamp column as the ISO text the templates expect (for `extra`). */
@@ -80,4 +80,13 @@ export function sqlUnseenDevice(userId: string, userAgent: string | null, except
   // device to compare with: nothing unusual to report, so no mail.
   return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} AND "userAgent" IS NOT DISTINCT FROM ${userAgent} ${others})
     AND EXISTS (SELECT 1 FROM "Session" WHERE "userId" = ${userId} ${others})`;
+}
+
+/**
+ * "A remembered device used from an address it never signed in from": no other session that came
+ * from (or remembered) this trusted device had this IP. Give the new session's id, inserted by an
+ * earlier statement.
+ */
+export function sqlUnseenDeviceAddress(trustedDeviceId: string, ip: string | null, exceptSessionId: string): Prisma.Sql {
+  return Prisma.sql`NOT EXISTS (SELECT 1 FROM "Session" WHERE "trustedDeviceId" = ${trustedDeviceId} AND "ip" IS NOT DISTINCT FROM ${ip} AND "id" <> ${exceptSessionId})`;
 }

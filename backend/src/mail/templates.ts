@@ -24,6 +24,8 @@ export interface TemplateData {
   trusted_device_added: EventData;
   new_device_sign_in: EventData & { method: string };
   account_locked: EventData & { until: string };
+  /** the per-email password lock engaged (security/login-budget.ts) */
+  login_locked: EventData & { until: string };
   refresh_token_reuse: EventData;
   password_changed: EventData;
   /** `token` is filled in by the worker from the encrypted copy; never stored in clear */
@@ -33,7 +35,8 @@ export interface TemplateData {
   admin_twofa_reset: EventData & { reason: string; linkExpiresAt?: string; token?: string };
   /** "send the link again" after an admin reset; `token` as above */
   twofa_enrolment_link: EventData & { expiresAt: string; token?: string };
-  account_unlocked: EventData;
+  /** which locks were lifted; absent in older rows = code entry */
+  account_unlocked: EventData & { codeEntry?: boolean; passwordLogin?: boolean };
   /** firstFactor: this key turned two-factor authentication on */
   passkey_added: EventData & { name: string; firstFactor: boolean };
   /** lastFactor: it was the last second factor, so two-factor authentication is now off */
@@ -141,6 +144,15 @@ const DESCRIBE: Describers = {
     ],
     notYou: "If this wasn't you, change your password as soon as you can sign in again.",
   }),
+  login_locked: (d) => ({
+    subject: "Too many wrong passwords: password sign-in is paused",
+    heading: "Password sign-in paused",
+    paragraphs: [
+      `Too many wrong passwords were entered for your account, so signing in with the password from a new browser is paused until ${formatTime(d.until)}.`,
+      "Browsers where you signed in before are not affected: sign in there as usual. Resetting your password with \"Forgot your password?\" also lifts the pause.",
+    ],
+    notYou: "If this wasn't you, someone is guessing your password: choose a strong password you use nowhere else, and turn on two-factor authentication.",
+  }),
   refresh_token_reuse: () => ({
     subject: "A session of your account was ended for your security",
     heading: "A stolen session token may have been used",
@@ -209,10 +221,16 @@ const DESCRIBE: Describers = {
     ],
     notYou: "If this wasn't you, reset your password now and set up two-factor authentication again.",
   }),
-  account_unlocked: () => ({
+  account_unlocked: (d) => ({
     subject: "Your account was unlocked",
-    heading: "Code entry unlocked",
-    paragraphs: ["An administrator lifted the lock on code entry for your account, so you can sign in with a code again."],
+    heading: d.passwordLogin ? (d.codeEntry ? "Account unlocked" : "Password sign-in unlocked") : "Code entry unlocked",
+    paragraphs: [
+      d.passwordLogin
+        ? d.codeEntry
+          ? "An administrator lifted the locks on code entry and on password sign-in for your account, so you can sign in again."
+          : "An administrator lifted the pause on password sign-in for your account, so you can sign in with your password again."
+        : "An administrator lifted the lock on code entry for your account, so you can sign in with a code again.",
+    ],
     notYou: false,
   }),
 };

@@ -47,10 +47,14 @@ export function newAuditId(nowMs = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** An INSERT of one audit row, to be used as a data-modifying CTE: `a AS (${sqlAuditInsert(...)})`. */
-export function sqlAuditInsert(userIdExpr: Prisma.Sql, type: AuditEventType, meta: RequestMeta, detail?: Record<string, unknown>) {
+/**
+ * An INSERT of one audit row, to be used as a data-modifying CTE: `a AS (${sqlAuditInsert(...)})`.
+ * `extraDetail` is a jsonb expression merged into the detail (values only SQL knows).
+ */
+export function sqlAuditInsert(userIdExpr: Prisma.Sql, type: AuditEventType, meta: RequestMeta, detail?: Record<string, unknown>, extraDetail?: Prisma.Sql) {
+  const json = Prisma.sql`${detail ? JSON.stringify(detail) : null}::jsonb`;
   return Prisma.sql`INSERT INTO "AuditEvent" ("id", "userId", "type", "ip", "userAgent", "detail")
-    SELECT ${newAuditId()}, ${userIdExpr}, ${type}::"AuditEventType", ${meta.ip}, ${meta.userAgent}, ${detail ? JSON.stringify(detail) : null}::jsonb`;
+    SELECT ${newAuditId()}, ${userIdExpr}, ${type}::"AuditEventType", ${meta.ip}, ${meta.userAgent}, ${extraDetail ? Prisma.sql`(coalesce(${json}, '{}'::jsonb) || ${extraDetail})` : json}`;
 }
 
 export async function recordAuditEvent(

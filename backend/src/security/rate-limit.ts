@@ -1,6 +1,7 @@
-// Flood limits (DESIGN §6.4) with express-rate-limit. These are the coarse outer wall; the
-// guessing budget that really protects codes is counted in PostgreSQL (two-factor/budget.ts),
-// so it holds across instances even when Redis is absent or down.
+// Flood limits (DESIGN §6.4) with express-rate-limit, per IP. These are the coarse outer wall
+// and fail open while Redis is down; the budgets that really protect passwords and codes are
+// counted in PostgreSQL (security/login-budget.ts, security/budget.ts), so they hold across
+// instances even when Redis is absent or down (DESIGN §6 rule 17).
 import type { Request, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { rateLimit, type RateLimitInfo, type Store } from "express-rate-limit";
@@ -10,20 +11,12 @@ import { createRedisStore, type RedisLike } from "./redis";
 
 export interface RateLimiters {
   loginPerIp: RequestHandler;
-  loginFailuresPerEmail: RequestHandler;
   twoFactorPerIp: RequestHandler;
   /** RATE_LIMIT_REGISTER_IP_MAX registrations per IP per hour (DESIGN §6.13) */
   registerPerIp: RequestHandler;
 }
 
 export interface RateLimitOptions {
-  /**
-   * DESIGN §6.15: true when the request may not be refused by the per-email failed-login limit
-   * (a valid trusted-device cookie for this account), so an attacker who spends an account's
-   * failure budget cannot lock its owner out of the device they use. Such a request is neither
-   * refused nor counted. An error in it counts as false (the limit applies).
-   */
-  exemptFromEmailLimit?: (req: Request) => Promise<boolean>;
   /** where express-rate-limit's complaints go (rateLimitLogger); default: its own console output */
   logger?: Logger;
 }
@@ -54,11 +47,6 @@ export function storeFor(redis: RedisLike | undefined, prefix: string): Store | 
   return createRedisStore(redis, prefix);
 }
 
-const emailOf = (req: Request) => {
-  const email = (req.body as { email?: unknown } | undefined)?.email;
-  return typeof email === "string" ? email.trim().toLowerCase() : undefined;
-};
-
 /** 429 TOO_MANY_REQUESTS with Retry-After (seconds until the window resets). */
 export const tooManyRequests = (windowMs: number): RequestHandler => (req, res) => {
   const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
@@ -73,38 +61,14 @@ export function createRateLimiters(config: Config, redis?: RedisLike, options: R
     standardHeaders: "draft-7" as const,
     legacyHeaders: false,
     // Fail-safe when Redis is down: let the request through (logged) rather than locking every
-    // user out; the per-account code budget in PostgreSQL still applies.
+    // user out; the per-account password and code budgets in PostgreSQL still apply.
     passOnStoreError: true,
     handler: tooManyRequests(config.rateLimit.windowMs),
     ...(options.logger ? { logger: rateLimitLogger(options.logger) } : {}),
   };
-  const exempt = async (req: Request) => {
-    if (!options.exemptFromEmailLimit) return false;
-    try {
-      return (await options.exemptFromEmailLimit(req)) === true;
-    } catch (err) {
-      req.log?.warn({ err: { message: (err as Error)?.message } }, "exemptFromEmailLimit failed: the per-email limit applies");
-      return false;
-    }
-  };
   return {
     loginPerIp: rateLimit({ ...common, limit: config.rateLimit.ipMax, store: storeFor(redis, "login-ip") }),
     twoFactorPerIp: rateLimit({ ...common, limit: config.rateLimit.ipMax, store: storeFor(redis, "2fa-ip") }),
-    // Counts only failed logins (status >= 400) per email, whatever the IP. No RateLimit headers
-    // (DESIGN §6.15): they would tell anyone how many more failures lock this account's owner
-    // out; a blocked request still gets Retry-After with its 429.
-    loginFailuresPerEmail: rateLimit({
-      ...common,
-      standardHeaders: false,
-      limit: config.rateLimit.emailFailures,
-      skipSuccessfulRequests: true,
-      // A 5xx (e.g. 503 while the password-hashing queue is full) is not a wrong guess: counting
-      // it would let a flood that overloads the server lock the account's owner out.
-      requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode >= 500,
-      skip: async (req) => emailOf(req) === undefined || (await exempt(req)),
-      keyGenerator: (req) => emailOf(req)!,
-      store: storeFor(redis, "login-email"),
-    }),
     // Every registration attempt counts (a 409 or a 400 too): accounts are cheap to ask for and
     // each one costs an argon2 hash.
     registerPerIp: rateLimit({

@@ -37,7 +37,7 @@ export function sessionRoutes(ctx: Context): Router {
   router.post("/logout-all", requireAuth, async (req, res) => {
     await endAllSessions(ctx, req.auth!.user.id, requestMeta(req));
     endSessionResponse(ctx, req, res);
-    ctx.cookies.clearDevice(res);
+    ctx.cookies.clearTrustedDevice(res);
     res.json({ message: "Logged out everywhere" });
   });
 

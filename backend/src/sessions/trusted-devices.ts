@@ -76,16 +76,6 @@ export async function useTrustedDevice(db: Sql, userId: string, cookie: unknown,
   return rows[0] ? cookieFor(parsed.id, secret, rows[0].expiresAt, nowMs) : null;
 }
 
-/** Read-only check (no rotation) that the cookie is a live remembered device of the account with this email. */
-export async function isTrustedDeviceOf(db: Sql, email: string, cookie: unknown, nowMs: number): Promise<boolean> {
-  const parsed = parseDeviceCookie(cookie);
-  if (!parsed) return false;
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT d."id" FROM "TrustedDevice" d JOIN "User" u ON u."id" = d."userId"
-    WHERE d."id" = ${parsed.id} AND u."email" = ${email} AND d."secretHash" = ${hashSecret(parsed.secret)} AND d."expiresAt" > ${sqlTime(nowMs)}`;
-  return rows.length === 1;
-}
-
 export async function listTrustedDevices(db: Pick<Db, "trustedDevice">, userId: string, currentDeviceId: string | null, nowMs: number) {
   const rows = await db.trustedDevice.findMany({
     where: { userId, expiresAt: { gt: new Date(nowMs) } },

@@ -43,7 +43,7 @@ export const twoFactorDocs: RouteDoc[] = [
               .meta({ description: "the refused codes of this login were codes of another time step (DESIGN §6 rule 19)" }),
           }),
         ),
-        setsCookies: [...SESSION_COOKIES, "trusted_device (rememberDevice)"],
+        setsCookies: [...SESSION_COOKIES, "device", "trusted_device (rememberDevice)"],
       },
     },
     errors: ["INVALID_CODE", "PASSKEY_FAILED", "SESSION_EXPIRED", "TOO_MANY_ATTEMPTS", "TOO_MANY_REQUESTS"],

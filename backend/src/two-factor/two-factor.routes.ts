@@ -33,8 +33,8 @@ export function twoFactorRoutes(ctx: Context): Router {
     }
     try {
       const { user, session, deviceCookie, clockDrift } = await completeTwoFactorLogin(ctx, token, secondFactorOf(proof)!, proof.rememberDevice === true, requestMeta(req));
-      startSessionResponse(ctx, req, res, user, session);
-      if (deviceCookie) ctx.cookies.setDevice(res, deviceCookie.value, deviceCookie.ttlSeconds);
+      await startSessionResponse(ctx, req, res, user, session);
+      if (deviceCookie) ctx.cookies.setTrustedDevice(res, deviceCookie.value, deviceCookie.ttlSeconds);
       res.json({ message: "2FA verified", user: publicUser(user), ...(clockDrift ? { clockDrift } : {}) });
     } catch (err) {
       if (err instanceof AppError && err.code === "SESSION_EXPIRED") ctx.cookies.clearTwoFactor(res);

@@ -17,8 +17,12 @@ export interface AdminUser {
   backupCodesRemaining: number;
   rememberedDevices: number;
   lastSignInAt: string | null;
+  /** code entry locked by wrong codes */
   locked: boolean;
   lockedUntil: string | null;
+  /** password sign-in locked by wrong passwords (browsers without a device cookie of the user) */
+  loginLocked: boolean;
+  loginLockedUntil: string | null;
 }
 
 export interface AdminUsersResponse {

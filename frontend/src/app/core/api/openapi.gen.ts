@@ -342,8 +342,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Lift a user's code-entry lock
-         * @description Needs the admin's own `password` AND second factor in the request (DESIGN §6 rule 7).
+         * Lift a user's locks: code entry and password sign-in
+         * @description Lifts whichever is locked (and clears its count); the user is emailed. 409 NOT_LOCKED when neither is. Needs the admin's own `password` AND second factor in the request (DESIGN §6 rule 7).
          */
         post: operations["postAuthAdminUsersByIdUnlock"];
         delete?: never;
@@ -383,7 +383,7 @@ export interface paths {
         put?: never;
         /**
          * Password step of the login
-         * @description Without 2FA (or on a remembered device): a session. With 2FA: `{requires2FA: true, methods}` and the twofa_token cookie for POST /auth/2fa/verify-login. An unknown email and a wrong password answer alike (same timing).
+         * @description Without 2FA (or on a remembered device): a session. With 2FA: `{requires2FA: true, methods}` and the twofa_token cookie for POST /auth/2fa/verify-login. An unknown email and a wrong password answer alike (same timing). Wrong passwords are limited per email (RATE_LIMIT_EMAIL_FAILURES per 15 min, counted in the database; then 429 TOO_MANY_REQUESTS with Retry-After, even for the right password, alike for unknown emails, no header telling what is left) — except for a browser holding a device cookie (`device`, left by every sign-in) of this account: it spends the cookie's own budget of 5 wrong passwords instead, then the cookie no longer counts. A remembered device (`trusted_device`) skips the code step but lifts no limit.
          */
         post: operations["postAuthLogin"];
         delete?: never;
@@ -749,8 +749,12 @@ export interface components {
             email: string;
             id: string;
             lastSignInAt: string | null;
+            /** @description code entry is locked */
             locked: boolean;
             lockedUntil: string | null;
+            /** @description password sign-in is locked (DESIGN §6 rule 18) */
+            loginLocked: boolean;
+            loginLockedUntil: string | null;
             rememberedDevices: number;
             /** @enum {string} */
             role: "USER" | "ADMIN";
@@ -978,7 +982,7 @@ export interface components {
          * @description the words for each are SECURITY_EVENTS in @twofa/contract
          * @enum {string}
          */
-        SecurityEventType: "REGISTERED" | "LOGIN_SUCCESS" | "LOGIN_FAILURE" | "LOGOUT" | "TWOFA_SETUP_STARTED" | "TWOFA_ENABLED" | "TWOFA_DISABLED" | "TWOFA_VERIFY_SUCCESS" | "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY" | "BACKUP_CODE_USED" | "BACKUP_CODES_REGENERATED" | "TWOFA_LOCKED" | "PASSWORD_PROOF_FAILURE" | "SESSIONS_REVOKED" | "SESSION_REVOKED" | "REFRESH_TOKEN_REUSE" | "TRUSTED_DEVICE_ADDED" | "TRUSTED_DEVICE_REMOVED" | "PASSWORD_CHANGED" | "PASSWORD_RESET_REQUESTED" | "PASSWORD_RESET" | "ADMIN_TWOFA_RESET" | "ACCOUNT_UNLOCKED" | "ENROLMENT_LINK_SENT" | "TOTP_REMOVED" | "PASSKEY_ADDED" | "PASSKEY_RENAMED" | "PASSKEY_REMOVED" | "PASSKEY_COUNTER_ROLLBACK";
+        SecurityEventType: "REGISTERED" | "LOGIN_SUCCESS" | "LOGIN_FAILURE" | "LOGOUT" | "TWOFA_SETUP_STARTED" | "TWOFA_ENABLED" | "TWOFA_DISABLED" | "TWOFA_VERIFY_SUCCESS" | "TWOFA_VERIFY_FAILURE" | "TOTP_REPLAY" | "BACKUP_CODE_USED" | "BACKUP_CODES_REGENERATED" | "TWOFA_LOCKED" | "PASSWORD_PROOF_FAILURE" | "SESSIONS_REVOKED" | "SESSION_REVOKED" | "REFRESH_TOKEN_REUSE" | "TRUSTED_DEVICE_ADDED" | "TRUSTED_DEVICE_REMOVED" | "PASSWORD_CHANGED" | "PASSWORD_RESET_REQUESTED" | "PASSWORD_RESET" | "ADMIN_TWOFA_RESET" | "ACCOUNT_UNLOCKED" | "ENROLMENT_LINK_SENT" | "TOTP_REMOVED" | "PASSKEY_ADDED" | "PASSKEY_RENAMED" | "PASSKEY_REMOVED" | "PASSKEY_COUNTER_ROLLBACK" | "LOGIN_LOCKED";
         SessionResponse: {
             user: {
                 email: string;
@@ -2633,7 +2637,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description signed in (cookies: access_token, refresh_token, XSRF-TOKEN, trusted_device (rememberDevice)) */
+            /** @description signed in (cookies: access_token, refresh_token, XSRF-TOKEN, device, trusted_device (rememberDevice)) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3123,7 +3127,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description signed in, or the second step (cookies: access_token, refresh_token, XSRF-TOKEN, twofa_token, trusted_device) */
+            /** @description signed in, or the second step (cookies: access_token, refresh_token, XSRF-TOKEN, device, twofa_token, trusted_device) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,7 +3875,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the account, signed in (cookies: access_token, refresh_token, XSRF-TOKEN) */
+            /** @description the account, signed in (cookies: access_token, refresh_token, XSRF-TOKEN, device) */
             201: {
                 headers: {
                     [name: string]: unknown;

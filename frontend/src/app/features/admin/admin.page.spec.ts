@@ -20,6 +20,8 @@ function aRow(overrides: Partial<AdminUser> = {}): AdminUser {
     lastSignInAt: '2026-11-24T09:00:00.000Z',
     locked: false,
     lockedUntil: null,
+    loginLocked: false,
+    loginLockedUntil: null,
     ...overrides,
   };
 }
@@ -150,6 +152,28 @@ describe('AdminPage', () => {
     await fixture.whenStable();
     expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
     expect(el.querySelector('[data-testid="admin-notice"]')?.textContent).toContain('bob@example.com was unlocked');
+  });
+
+  it('shows a password sign-in lock beside the code-entry lock, and unlocks it with the admin’s proof', async () => {
+    const until = '2026-11-25T12:15:00.000Z';
+    http.expectOne('/auth/admin/users').flush({
+      users: [aRow({ loginLocked: true, loginLockedUntil: until }), aRow({ id: 'u3', email: 'carol@example.com', locked: true, lockedUntil: until, loginLocked: true, loginLockedUntil: until })],
+      nextCursor: null,
+    });
+    await fixture.whenStable();
+    const [bob, carol] = rows();
+    expect(bob.querySelector('[data-testid="admin-user-login-lock"]')?.textContent).toContain('Password sign-in until');
+    expect(bob.querySelector('[data-testid="admin-user-code-lock"]')).toBeNull();
+    expect(carol.querySelector('[data-testid="admin-user-code-lock"]')?.textContent).toContain('Codes until');
+    expect(carol.querySelector('[data-testid="admin-user-login-lock"]')).not.toBeNull();
+
+    bob.querySelector<HTMLButtonElement>('button[aria-label="Unlock bob@example.com"]')!.click();
+    await fixture.whenStable();
+    await prove('unlock', 'admin pw', '123456', 'Confirm and unlock');
+    http.expectOne('/auth/admin/users/u2/unlock').flush({ message: 'ok' });
+    await fixture.whenStable();
+    expect(rows()[0].querySelector('[data-testid="admin-user-locked"]')?.textContent?.trim()).toBe('No');
+    expect(rows()[0].querySelector('button[aria-label="Unlock bob@example.com"]')).toBeNull();
   });
 });
 

@@ -12,8 +12,9 @@ import { AccountFactors } from '../../shared/second-factor-proof';
 export const REASON_MIN_LENGTH = 10;
 
 /**
- * Admin recovery: find a user by email, see their 2FA state and whether they are locked, reset
- * their 2FA with a written reason (the user is emailed a link to set it up again), or unlock them.
+ * Admin recovery: find a user by email, see their 2FA state and whether code entry or password
+ * sign-in is locked, reset their 2FA with a written reason (the user is emailed a link to set it
+ * up again), or unlock them.
  *
  * Both actions carry the admin's own password AND second factor (DESIGN.md §6 rule 7), asked in the
  * shared PasswordProofDialog before anything is sent; its refusals (wrong password or code, the
@@ -32,6 +33,7 @@ export const REASON_MIN_LENGTH = 10;
     td.actions { white-space: nowrap; display: flex; gap: 0.4rem; }
     td:first-child { overflow-wrap: anywhere; min-width: 12rem; }
     textarea { width: 100%; font: inherit; }
+    .lock { display: block; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -149,7 +151,7 @@ export class AdminPage implements OnInit {
     if (!user) return;
     this.unlocking.set(null);
     this.notice.set(`${user.email} was unlocked and emailed.`);
-    this.replace({ ...user, locked: false, lockedUntil: null });
+    this.replace({ ...user, locked: false, lockedUntil: null, loginLocked: false, loginLockedUntil: null });
   }
 
   private replace(user: AdminUser): void {
