@@ -771,7 +771,7 @@ export interface components {
             /** @description wrong codes or passwords left before 429 TOO_MANY_ATTEMPTS */
             attemptsRemaining?: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "MALFORMED_BODY" | "UNSUPPORTED_CONTENT_ENCODING" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             /** @description INVALID_CODE reason clock_drift: signed offset of the authenticator's clock */
             driftSeconds?: number;
             /** @description VALIDATION_FAILED: what was wrong */
@@ -1107,7 +1107,7 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodesResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1115,7 +1115,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1155,7 +1155,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1163,7 +1163,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1232,7 +1232,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1240,7 +1240,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1280,7 +1280,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1288,7 +1288,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1346,7 +1346,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorEnableResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; NO_PENDING_SETUP: Start two-factor setup first */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; NO_PENDING_SETUP: Start two-factor setup first */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1354,7 +1354,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "NO_PENDING_SETUP";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "NO_PENDING_SETUP";
                     };
                 };
             };
@@ -1394,7 +1394,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1402,7 +1402,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1597,7 +1597,7 @@ export interface operations {
                     "application/json": components["schemas"]["AddPasskeyResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1605,7 +1605,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1657,7 +1657,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +1665,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1724,7 +1724,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1732,7 +1732,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -1784,7 +1784,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1792,7 +1792,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1850,7 +1850,7 @@ export interface operations {
                     "application/json": components["schemas"]["RemovePasskeyResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1858,7 +1858,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1910,7 +1910,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1918,7 +1918,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2068,7 +2068,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2076,7 +2076,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -2116,7 +2116,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2124,7 +2124,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2192,7 +2192,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorSetupResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2200,7 +2200,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -2252,7 +2252,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2260,7 +2260,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2399,7 +2399,7 @@ export interface operations {
                     "application/json": components["schemas"]["FactorRemovedResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2407,7 +2407,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2447,7 +2447,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2455,7 +2455,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2524,7 +2524,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerifyLoginResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2532,7 +2532,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2572,7 +2572,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2580,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2712,7 +2712,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,7 +2720,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "TWOFA_NOT_ENABLED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "TWOFA_NOT_ENABLED";
                     };
                 };
             };
@@ -2772,7 +2772,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2780,7 +2780,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2839,7 +2839,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2847,7 +2847,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -2911,7 +2911,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2919,7 +2919,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3006,7 +3006,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3014,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -3054,7 +3054,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3062,7 +3062,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3284,7 +3284,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChangedResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,7 +3292,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -3332,7 +3332,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3340,7 +3340,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3396,7 +3396,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,7 +3404,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -3432,7 +3432,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3440,7 +3440,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3497,7 +3497,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3505,7 +3505,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
                     };
                 };
             };
@@ -3533,7 +3533,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +3541,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3597,7 +3597,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResetLinkResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3605,7 +3605,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
                     };
                 };
             };
@@ -3633,7 +3633,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3641,7 +3641,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3754,7 +3754,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3762,7 +3762,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -3802,7 +3802,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3810,7 +3810,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
