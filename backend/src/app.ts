@@ -203,14 +203,15 @@ export function createApp(deps: AppDeps) {
   app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));
   app.use("/auth/admin", adminRoutes(ctx));
-  // GET /openapi.json and the API reference at /api-docs (every route above is documented there)
-  mountApiDocs(app);
+  // GET /openapi.json and the API reference at /api-docs (every route above is documented there);
+  // off in production unless API_DOCS=true: a map of the API is for the people who build on it
+  if (config.apiDocs) mountApiDocs(app);
 
   // The built SPA on the same origin as the API; client-side routes fall back to index.html.
   const indexHtml = path.join(config.frontendDist, "index.html");
   if (fs.existsSync(indexHtml)) {
     app.use(express.static(config.frontendDist, { index: false, maxAge: "1h" }));
-    app.get(/^(?!\/auth\/|\/healthz).*/, (req, res, next) => {
+    app.get(/^(?!\/auth\/|\/healthz|\/openapi\.json|\/api-docs).*/, (req, res, next) => {
       if (!req.accepts("html")) return next();
       res.setHeader("Cache-Control", "no-cache");
       res.sendFile(indexHtml);

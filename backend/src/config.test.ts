@@ -11,6 +11,9 @@ const good = {
   CSRF_SECRET: "d".repeat(32),
   BACKUP_CODE_KEY: "e".repeat(32),
   TWOFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+  APP_URL: "https://auth.example.com",
+  DATABASE_URL: "postgresql://twofa@db.example.com:5432/twofa",
+  SMTP_URL: "smtp://mailer:secret@smtp.example.com:587",
 };
 
 describe("config (rule 11: parsed once with zod; production refuses weak secrets)", () => {

@@ -98,8 +98,10 @@ const envSchema = z.object({
   MAIL_DIR: z.string().optional(),
   /** how often the mail worker looks for due messages */
   MAIL_POLL_INTERVAL_MS: intFrom(2000).pipe(z.number().min(50)),
-  /** the SPA's public address, for links in emails */
-  APP_URL: z.string().url().default("http://localhost:3000"),
+  /** the SPA's public address, for links in emails; required in production, else http://localhost:<PORT> */
+  APP_URL: z.string().url().optional(),
+  /** serve GET /openapi.json and the /api-docs page; default on except in production */
+  API_DOCS: z.enum(["true", "false"]).optional(),
   /** roles that must use 2FA: comma-separated USER / ADMIN, or "none" */
   TWOFA_REQUIRED_ROLES: z
     .string()
@@ -156,6 +158,8 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string; pollIntervalMs: number };
   /** the SPA's public address (no trailing slash), for links in emails */
   appUrl: string;
+  /** whether /openapi.json and /api-docs are served */
+  apiDocs: boolean;
   /** who must use 2FA, and how long they may work without it (two-factor/enforcement.ts) */
   twoFactorEnforcement: { requiredRoles: ("USER" | "ADMIN")[]; graceMs: number };
 }
@@ -224,7 +228,7 @@ function parseKey(raw: string, name: string): Buffer {
   return key;
 }
 
-function parseEncryptionKeys(env: z.infer<typeof envSchema>): EncryptionKey[] {
+function parseEncryptionKeys(env: Record<string, string | undefined>): EncryptionKey[] {
   if (env.TWOFA_ENCRYPTION_KEYS) {
     return env.TWOFA_ENCRYPTION_KEYS.split(",").map((entry) => {
       const [id, raw] = entry.trim().split(":");
@@ -236,6 +240,34 @@ function parseEncryptionKeys(env: z.infer<typeof envSchema>): EncryptionKey[] {
   }
   if (env.TWOFA_ENCRYPTION_KEY) return [{ id: "k1", key: parseKey(env.TWOFA_ENCRYPTION_KEY, "TWOFA_ENCRYPTION_KEY") }];
   throw new ConfigError("TWOFA_ENCRYPTION_KEY (or TWOFA_ENCRYPTION_KEYS) is required");
+}
+
+/** fn's result, or undefined with its ConfigError's message added to `problems`. */
+function collect<T>(problems: string[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+    return undefined;
+  }
+}
+
+const LOOPBACK_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/i;
+
+/**
+ * What production refuses, on the raw variables (so that it is reported beside the schema's own
+ * problems, in the same message). Each entry names the variable and what to do.
+ */
+export function productionProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const appUrl = env.APP_URL ? URL.parse(env.APP_URL) : null;
+  if (!env.APP_URL) {
+    problems.push("APP_URL is required in production: the public https address of the app (the links in emails point there)");
+  } else if (appUrl && (appUrl.protocol !== "https:" || LOOPBACK_HOST.test(appUrl.hostname))) {
+    problems.push(`APP_URL must be the public https address of the app, not ${env.APP_URL} (the links in emails point there)`);
+  }
+  return problems;
 }
 
 /**
@@ -260,16 +292,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
   }
   for (const key of Object.keys(input)) if (input[key] === "") delete input[key];
 
+  // Every problem is collected and reported in one message: an operator fixes them all in one go
+  // instead of discovering them one boot at a time.
+  const problems: string[] = [];
   const parsed = envSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n");
-    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const encryptionKeys = collect(problems, () => parseEncryptionKeys(input));
+  if (input.COOKIE_SAMESITE === "none" && input.COOKIE_SECURE === "false") {
+    problems.push("COOKIE_SAMESITE=none requires secure cookies (COOKIE_SECURE must not be false)");
+  }
+  if (input.NODE_ENV === "production") problems.push(...productionProblems(input));
+  const webauthn = parsed.success ? collect(problems, () => parseWebAuthn(parsed.data)) : undefined;
+  if (problems.length > 0 || !parsed.success || !encryptionKeys || !webauthn) {
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   const env = parsed.data;
-  const encryptionKeys = parseEncryptionKeys(env);
-  if (env.COOKIE_SAMESITE === "none" && env.COOKIE_SECURE === "false") {
-    throw new ConfigError("COOKIE_SAMESITE=none requires secure cookies (COOKIE_SECURE must not be false)");
-  }
 
   return {
     env: env.NODE_ENV,
@@ -290,7 +327,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     backupCodeKey: env.BACKUP_CODE_KEY,
     encryptionKeys,
     totp: { window: env.TOTP_WINDOW, issuer: env.TOTP_ISSUER },
-    webauthn: parseWebAuthn(env),
+    webauthn,
     loginChallengeTtlSeconds: env.LOGIN_CHALLENGE_TTL_SECONDS,
     reauthMaxAgeSeconds: env.REAUTH_MAX_AGE_SECONDS,
     pendingSetupTtlSeconds: env.PENDING_SETUP_TTL_SECONDS,
@@ -322,7 +359,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
       dir: path.resolve(REPO_ROOT, env.MAIL_DIR ?? ".data/mail"),
       pollIntervalMs: env.MAIL_POLL_INTERVAL_MS,
     },
-    appUrl: env.APP_URL.replace(/\/+$/, ""),
+    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    apiDocs: env.API_DOCS ? env.API_DOCS === "true" : env.NODE_ENV !== "production",
     twoFactorEnforcement: { requiredRoles: [...new Set(env.TWOFA_REQUIRED_ROLES)], graceMs: Math.round(env.TWOFA_GRACE_HOURS * 3600 * 1000) },
   };
 }
