@@ -93,6 +93,8 @@ const envSchema = z.object({
   WEB_CONCURRENCY: intFrom(1).pipe(z.number().min(1).max(64)),
   /** smtp://user:pass@host:587 or smtps://...; unset: each message is written to MAIL_DIR as an .eml file */
   SMTP_URL: z.string().url().optional(),
+  /** smtp (needs SMTP_URL) or file (.eml files in MAIL_DIR); default: smtp when SMTP_URL is set */
+  MAIL_TRANSPORT: z.enum(["smtp", "file"]).optional(),
   MAIL_FROM: z.string().min(3).max(200).default("TwoFA <no-reply@localhost>"),
   /** where the development mailer writes messages (relative to the repository root); default .data/mail */
   MAIL_DIR: z.string().optional(),
@@ -178,11 +180,13 @@ export interface WebAuthnConfig {
  * value is a clear message rather than passkeys that silently never work.
  */
 function parseWebAuthn(env: z.infer<typeof envSchema>): WebAuthnConfig {
-  const rpId = (env.WEBAUTHN_RP_ID ?? "localhost").trim().toLowerCase();
+  // in production the defaults are the site APP_URL names (the passkeys are made for it)
+  const site = env.NODE_ENV === "production" && env.APP_URL ? URL.parse(env.APP_URL) : null;
+  const rpId = (env.WEBAUTHN_RP_ID ?? site?.hostname ?? "localhost").trim().toLowerCase();
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) || /^[0-9.]+$/.test(rpId)) {
     throw new ConfigError(`WEBAUTHN_RP_ID must be a domain name such as example.com or localhost (not an IP address or a URL): ${rpId}`);
   }
-  const list = env.WEBAUTHN_ORIGINS ?? `http://localhost:${env.PORT},http://localhost:4200`;
+  const list = env.WEBAUTHN_ORIGINS ?? site?.origin ?? `http://localhost:${env.PORT},http://localhost:4200`;
   const origins = list.split(",").map((o) => o.trim()).filter(Boolean).map((raw) => {
     let url: URL;
     try {
@@ -261,11 +265,53 @@ const LOOPBACK_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\
  */
 export function productionProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
+  problems.push(...weakSecrets(env));
+  if (!env.DATABASE_URL) {
+    problems.push("DATABASE_URL is required in production (the embedded PostgreSQL is for development): postgresql://user:password@host:5432/twofa");
+  }
+  if (!env.SMTP_URL && env.MAIL_TRANSPORT !== "file") {
+    problems.push("SMTP_URL is required in production (reset links and security emails must reach people): smtp://user:pass@host:587; MAIL_TRANSPORT=file writes them to MAIL_DIR instead, on purpose");
+  }
   const appUrl = env.APP_URL ? URL.parse(env.APP_URL) : null;
   if (!env.APP_URL) {
     problems.push("APP_URL is required in production: the public https address of the app (the links in emails point there)");
   } else if (appUrl && (appUrl.protocol !== "https:" || LOOPBACK_HOST.test(appUrl.hostname))) {
     problems.push(`APP_URL must be the public https address of the app, not ${env.APP_URL} (the links in emails point there)`);
+  }
+  if (appUrl && env.WEBAUTHN_RP_ID) {
+    const rpId = env.WEBAUTHN_RP_ID.trim().toLowerCase();
+    if (appUrl.hostname !== rpId && !appUrl.hostname.endsWith(`.${rpId}`)) {
+      problems.push(`WEBAUTHN_RP_ID ${rpId} does not match APP_URL: it must be ${appUrl.hostname} or a parent domain of it, or be left unset (browsers refuse passkeys for another site)`);
+    }
+  }
+  if (appUrl && env.WEBAUTHN_ORIGINS) {
+    const origins = env.WEBAUTHN_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
+    if (!origins.includes(appUrl.origin)) {
+      problems.push(`WEBAUTHN_ORIGINS must include APP_URL's origin ${appUrl.origin}, or be left unset (passkeys would fail on the app's own page)`);
+    }
+    const plain = origins.filter((o) => !o.startsWith("https://"));
+    if (plain.length) problems.push(`WEBAUTHN_ORIGINS must be https origins in production, not ${plain.join(", ")}`);
+  }
+  if (env.COOKIE_SECURE === "false") {
+    problems.push("COOKIE_SECURE=false sends session cookies over plain http: remove it (behind a TLS proxy, set TRUST_PROXY instead)");
+  }
+  return problems;
+}
+
+/**
+ * Secrets that are long enough but guessable: a repeated or near-constant string (few distinct
+ * characters), or one value used for two purposes (one leak would then open both).
+ */
+function weakSecrets(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const name of SECRET_NAMES) {
+    const value = env[name];
+    if (!value || value.length < MIN_SECRET_LENGTH) continue; // the schema already says so
+    if (new Set(value).size < 12) problems.push(`${name} is weak (too few distinct characters): use a random value (npm run secrets)`);
+    const twin = seen.get(value);
+    if (twin) problems.push(`${name} is the same value as ${twin}: each secret must be its own random value (npm run secrets)`);
+    seen.set(value, name);
   }
   return problems;
 }
@@ -296,15 +342,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
   // instead of discovering them one boot at a time.
   const problems: string[] = [];
   const parsed = envSchema.safeParse(input);
-  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  if (!parsed.success) {
+    // "JWT_ACCESS_SECRET is required" already names the variable: no "JWT_ACCESS_SECRET: " before it
+    problems.push(...parsed.error.issues.map((i) => (i.message.startsWith(String(i.path[0])) ? i.message : `${i.path.join(".")}: ${i.message}`)));
+  }
+  if (input.MAIL_TRANSPORT === "smtp" && !input.SMTP_URL) problems.push("MAIL_TRANSPORT=smtp needs SMTP_URL (smtp://user:pass@host:587)");
   const encryptionKeys = collect(problems, () => parseEncryptionKeys(input));
   if (input.COOKIE_SAMESITE === "none" && input.COOKIE_SECURE === "false") {
     problems.push("COOKIE_SAMESITE=none requires secure cookies (COOKIE_SECURE must not be false)");
   }
   if (input.NODE_ENV === "production") problems.push(...productionProblems(input));
-  const webauthn = parsed.success ? collect(problems, () => parseWebAuthn(parsed.data)) : undefined;
+  // a WebAuthn value production already refused would only be reported a second time here
+  const webauthnRefused = problems.some((p) => p.startsWith("WEBAUTHN_"));
+  const webauthn = parsed.success && !webauthnRefused ? collect(problems, () => parseWebAuthn(parsed.data)) : undefined;
   if (problems.length > 0 || !parsed.success || !encryptionKeys || !webauthn) {
-    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const where = input.NODE_ENV === "production" ? "production " : "";
+    throw new ConfigError(`Invalid ${where}configuration (${problems.length} to fix):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   const env = parsed.data;
 
@@ -354,7 +407,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     embeddedPgDir: env.EMBEDDED_PG_DIR ? path.resolve(REPO_ROOT, env.EMBEDDED_PG_DIR) : undefined,
     webConcurrency: env.WEB_CONCURRENCY,
     mail: {
-      smtpUrl: env.SMTP_URL,
+      smtpUrl: env.MAIL_TRANSPORT === "file" ? undefined : env.SMTP_URL,
       from: env.MAIL_FROM,
       dir: path.resolve(REPO_ROOT, env.MAIL_DIR ?? ".data/mail"),
       pollIntervalMs: env.MAIL_POLL_INTERVAL_MS,

@@ -33,6 +33,7 @@ export const TEST_ENV = {
 /** A production configuration that passes the boot check (config.ts productionProblems). */
 export const PRODUCTION_ENV: Record<string, string> = {
   ...TEST_ENV,
+  TWOFA_ENCRYPTION_KEY: "2yQ4Xb0bH4Qe6m8T1m0h2nYp9Kx1wq3ZlJrV7cS5u0A=",
   NODE_ENV: "production",
   APP_URL: "https://auth.example.com",
   DATABASE_URL: "postgresql://twofa@db.example.com:5432/twofa",
