@@ -316,15 +316,21 @@ function weakSecrets(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
+/** Fresh random values for every secret the config needs (256 bits each). */
+export function generateSecrets(): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const name of SECRET_NAMES) secrets[name] = crypto.randomBytes(32).toString("base64url");
+  secrets.TWOFA_ENCRYPTION_KEY = crypto.randomBytes(32).toString("base64");
+  return secrets;
+}
+
 /**
  * Development convenience: secrets generated once and kept in .data/dev-secrets.json so that
  * `npm start` needs no setup and sessions survive restarts. Never used in production.
  */
 function loadDevSecrets(file: string): Record<string, string> {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8"));
-  const secrets: Record<string, string> = {};
-  for (const name of SECRET_NAMES) secrets[name] = crypto.randomBytes(32).toString("base64url");
-  secrets.TWOFA_ENCRYPTION_KEY = crypto.randomBytes(32).toString("base64");
+  const secrets = generateSecrets();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
