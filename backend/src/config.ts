@@ -104,6 +104,8 @@ const envSchema = z.object({
   APP_URL: z.string().url().optional(),
   /** serve GET /openapi.json and the /api-docs page; default on except in production */
   API_DOCS: z.enum(["true", "false"]).optional(),
+  /** serves GET /metrics (Prometheus) to requests bearing it; unset: no metrics at all */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
   /** roles that must use 2FA: comma-separated USER / ADMIN, or "none" */
   TWOFA_REQUIRED_ROLES: z
     .string()
@@ -162,6 +164,8 @@ export interface Config {
   appUrl: string;
   /** whether /openapi.json and /api-docs are served */
   apiDocs: boolean;
+  /** the bearer token of GET /metrics; undefined: metrics off */
+  metricsToken?: string;
   /** who must use 2FA, and how long they may work without it (two-factor/enforcement.ts) */
   twoFactorEnforcement: { requiredRoles: ("USER" | "ADMIN")[]; graceMs: number };
 }
@@ -420,6 +424,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     },
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     apiDocs: env.API_DOCS ? env.API_DOCS === "true" : env.NODE_ENV !== "production",
+    metricsToken: env.METRICS_TOKEN,
     twoFactorEnforcement: { requiredRoles: [...new Set(env.TWOFA_REQUIRED_ROLES)], graceMs: Math.round(env.TWOFA_GRACE_HOURS * 3600 * 1000) },
   };
 }

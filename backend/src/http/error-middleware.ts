@@ -57,6 +57,9 @@ export const notFound: RequestHandler = (_req, res) => {
 
 export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof AppError) {
+    // for the metrics (metrics/metrics.ts): what the answer was, without parsing it again
+    res.locals.errorCode = err.code;
+    if (typeof err.extra.reason === "string") res.locals.errorReason = err.extra.reason;
     // 429 (limits) and 503 (e.g. the password-hashing queue is full) say when to come back.
     if ((err.status === 429 || err.status === 503) && typeof err.extra.retryAfterSeconds === "number") {
       res.setHeader("Retry-After", String(err.extra.retryAfterSeconds));
