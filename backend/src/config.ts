@@ -116,7 +116,7 @@ const envSchema = z.object({
   TWOFA_GRACE_HOURS: z.coerce.number().nonnegative().max(24 * 365).default(48),
 });
 
-/** Every environment variable the config reads (the README's configuration table lists them all). */
+/** Every environment variable the config reads (docs/CONFIGURATION.md's table lists them all). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 export interface EncryptionKey {

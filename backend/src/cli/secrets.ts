@@ -20,7 +20,7 @@ export function productionEnvFile(secrets = generateSecrets()): string {
     ...FILL_IN.flatMap(([name, example, why]) => [`# ${why}, e.g. ${example}`, `${name}=`]),
     "",
     "# Fresh random secrets. TWOFA_ENCRYPTION_KEY encrypts the stored TOTP secrets: losing it",
-    "# disables every authenticator app; to rotate it use TWOFA_ENCRYPTION_KEYS (see the README).",
+    "# disables every authenticator app; to rotate it use TWOFA_ENCRYPTION_KEYS (README, Deploy).",
     ...Object.entries(secrets).map(([name, value]) => `${name}=${value}`),
     "",
     "# Optional:",
