@@ -223,7 +223,9 @@ export function createApp(deps: AppDeps) {
     app.get(/^(?!\/auth\/|\/healthz|\/readyz|\/metrics|\/openapi\.json|\/api-docs).*/, (req, res, next) => {
       if (!req.accepts("html")) return next();
       res.setHeader("Cache-Control", "no-cache");
-      res.sendFile(indexHtml);
+      // relative to `root`: send refuses a path with a dot-folder in it (an install under
+      // ~/.local or .data/image), and only the part below root is checked that way
+      res.sendFile("index.html", { root: config.frontendDist });
     });
   }
 

@@ -1,6 +1,8 @@
 // Production settings (issue 18 finding 8): APP_URL must be the public https address, the API
 // document and page are served only on request, and no install-time telemetry phones home.
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { ConfigError, loadConfig, REPO_ROOT } from "../src/config";
@@ -75,4 +77,14 @@ describe("install-time telemetry (@scarf/scarf, a dependency of swagger-ui-dist)
     // root package.json: "scarfSettings": {"enabled": false}
     expect(run.stdout.trim()).toBe("STOPPED: Scarf has been disabled via a package.json in the dependency chain.");
   }, 90_000);
+});
+
+test("the SPA is served from an install folder below a dot-folder (the CI image in .data/image, ~/.local/...)", async () => {
+  const dist = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "twofa-")), ".data", "image", "frontend", "dist", "browser");
+  fs.mkdirSync(dist, { recursive: true });
+  fs.writeFileSync(path.join(dist, "index.html"), "<!doctype html><title>TwoFA</title>");
+  const env = await startTestApp({ env: { FRONTEND_DIST: dist } });
+  const res = await request(env.app).get("/login").set("Accept", "text/html");
+  expect([res.status, res.text]).toEqual([200, "<!doctype html><title>TwoFA</title>"]);
+  await env.close();
 });
