@@ -36,6 +36,14 @@ describe("README and docs/", () => {
     for (const doc of DOCS.filter((d) => d !== "README.md")) expect([doc, readme.includes(`](${doc})`)]).toEqual([doc, true]);
   });
 
+  test("docs/SECURITY.md numbers the security rules 1, 2, 3, … without a gap", () => {
+    const security = read("docs/SECURITY.md");
+    const rules = security.slice(security.indexOf("## How it is secure"), security.indexOf("\n## ", security.indexOf("## How it is secure") + 5));
+    const numbers = [...rules.matchAll(/^(\d+)\. \*\*/gm)].map((m) => Number(m[1]));
+    expect(numbers.length).toBeGreaterThanOrEqual(15);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+  });
+
   test.each(DOCS)("%s links only to files of the repository and to headings that exist", (file) => {
     const text = read(file);
     const broken: string[] = [];
