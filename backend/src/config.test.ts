@@ -47,8 +47,10 @@ describe("config (rule 11: parsed once with zod; production refuses weak secrets
 
   test("rotation keys: first encrypts, all decrypt", () => {
     const k = (b: number) => Buffer.alloc(32, b).toString("base64");
-    const config = load({ ...good, TWOFA_ENCRYPTION_KEY: undefined, TWOFA_ENCRYPTION_KEYS: `k2:${k(2)},k1:${k(1)}` });
+    const k2 = "Zm9vYmFyLXR3b2ZhLWtleS0yLWlzLXJhbmRvbS1iaXQ=";
+    const config = load({ ...good, TWOFA_ENCRYPTION_KEY: undefined, TWOFA_ENCRYPTION_KEYS: `k2:${k2},k1:${good.TWOFA_ENCRYPTION_KEY}` });
     expect(config.encryptionKeys.map((e) => e.id)).toEqual(["k2", "k1"]);
+    expect(() => load({ ...good, TWOFA_ENCRYPTION_KEY: undefined, TWOFA_ENCRYPTION_KEYS: `k2:${k(2)},k1:${k(1)}` })).toThrow(/encryption key k2 is weak[\s\S]*encryption key k1 is weak/);
   });
 
   test("development generates secrets once and reuses them", () => {
@@ -74,6 +76,7 @@ const UNSAFE: Array<[string, Record<string, string | undefined>, RegExp]> = [
   ["a short secret", { CSRF_SECRET: "too-short" }, /^CSRF_SECRET must be at least 32 characters$/],
   ["a guessable secret", { JWT_ACCESS_SECRET: "a".repeat(40) }, /^JWT_ACCESS_SECRET is weak/],
   ["one secret used twice", { BACKUP_CODE_KEY: good.JWT_2FA_SECRET }, /^BACKUP_CODE_KEY is the same value as JWT_2FA_SECRET/],
+  ["a guessable encryption key", { TWOFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") }, /^the encryption key k1 is weak/],
   ["no encryption key", { TWOFA_ENCRYPTION_KEY: undefined }, /^TWOFA_ENCRYPTION_KEY \(or TWOFA_ENCRYPTION_KEYS\) is required$/],
   ["no DATABASE_URL", { DATABASE_URL: undefined }, /^DATABASE_URL is required in production/],
   ["no SMTP_URL", { SMTP_URL: undefined }, /^SMTP_URL is required in production/],

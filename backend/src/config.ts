@@ -317,6 +317,11 @@ function weakSecrets(env: Record<string, string | undefined>): string[] {
     if (twin) problems.push(`${name} is the same value as ${twin}: each secret must be its own random value (npm run secrets)`);
     seen.set(value, name);
   }
+  // a key of repeated bytes (Buffer.alloc(32, 7), a copied example) encrypts nothing worth the name
+  const keys = env.TWOFA_ENCRYPTION_KEYS || env.TWOFA_ENCRYPTION_KEY ? collect([], () => parseEncryptionKeys(env)) : undefined;
+  for (const { id, key } of keys ?? []) {
+    if (new Set(key).size < 16) problems.push(`the encryption key ${id} is weak (too few distinct bytes): use a random one (npm run secrets)`);
+  }
   return problems;
 }
 
