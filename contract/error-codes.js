@@ -16,6 +16,8 @@ const ERROR_CODES = {
   MALFORMED_JSON: { status: 400, message: "The request body is not valid JSON" },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send JSON (Content-Type: application/json)" },
+  MALFORMED_BODY: { status: 400, message: "The request body could not be read: it is truncated or not encoded as its headers say" },
+  UNSUPPORTED_CONTENT_ENCODING: { status: 415, message: "This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br" },
   EMAIL_TAKEN: { status: 409, message: "An account with this email already exists" },
   INVALID_CREDENTIALS: { status: 401, message: "Invalid email or password" },
   UNAUTHENTICATED: { status: 401, message: "You are not logged in", refreshSession: true },

@@ -33,6 +33,27 @@ const systemDocs: RouteDoc[] = [
   },
   {
     method: "get",
+    path: "/readyz",
+    tag: "system",
+    summary: "Readiness: the database answers and every migration of this build is applied",
+    auth: "none",
+    responses: {
+      200: { description: "ready", schema: named("Readiness", z.object({ status: z.literal("ready"), db: z.literal("ok"), migrations: z.literal("ok") })) },
+    },
+    errors: ["SERVICE_UNAVAILABLE"],
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    tag: "system",
+    summary: "Prometheus metrics (only with METRICS_TOKEN set, sent as `Authorization: Bearer <token>`; else 404)",
+    auth: "none",
+    produces: "text/plain",
+    responses: { 200: { description: "the Prometheus text format", schema: z.string() } },
+    errors: ["UNAUTHENTICATED", "NOT_FOUND", "SERVICE_UNAVAILABLE"],
+  },
+  {
+    method: "get",
     path: OPENAPI_PATH,
     tag: "system",
     summary: "This document (OpenAPI 3.1)",

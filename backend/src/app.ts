@@ -24,7 +24,10 @@ import type { RedisLike } from "./security/redis";
 import { securityEventRoutes } from "./security/security-events.routes";
 import { createPasswordResetLimiters, passwordRoutes } from "./account/password.routes";
 import { adminRoutes } from "./admin/admin.routes";
-import { API_DOCS_PATH, apiDocsHeaders, mountApiDocs } from "./api-docs";
+import { API_DOCS_PATH, apiDocsHeaders, mountApiDocs, ROUTE_DOCS } from "./api-docs";
+import { migrationNames } from "./db/migrate";
+import { readiness } from "./http/readiness";
+import { createMetrics } from "./metrics/metrics";
 import { sessionRoutes } from "./sessions/sessions.routes";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
 import { passkeyRoutes } from "./two-factor/passkey/passkey.routes";
@@ -123,7 +126,7 @@ export function createApp(deps: AppDeps) {
     xXssProtection: false,
     strictTransportSecurity: production,
   });
-  const isApi = (path: string) => path.startsWith("/auth/") || path === "/healthz" || path === "/openapi.json";
+  const isApi = (path: string) => path.startsWith("/auth/") || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/openapi.json";
   // the API reference page (Swagger UI from node_modules) gets its own CSP: api-docs.ts
   const docsHeaders = apiDocsHeaders(production);
   const isDocs = (path: string) => path === API_DOCS_PATH || path.startsWith(`${API_DOCS_PATH}/`);
@@ -134,7 +137,8 @@ export function createApp(deps: AppDeps) {
       pinoHttp({
         logger,
         quietReqLogger: true,
-        autoLogging: { ignore: (req) => req.url === "/healthz" },
+        // probes and scrapes come every few seconds: a line each would drown the requests
+        autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
         // One short line per request: id, method, path (no query string), status, time. Not the
         // headers: serialising and redacting them cost ~0.25 ms per request, 13 % of GET /auth/me
         // (bench/RESULTS.md, profile), and they carry cookies anyway.
@@ -168,11 +172,16 @@ export function createApp(deps: AppDeps) {
       next();
     });
   }
+  // Metrics cost one timer per request, so only when someone reads them (METRICS_TOKEN).
+  const metrics = config.metricsToken ? createMetrics({ db, clock, token: config.metricsToken, routes: ROUTE_DOCS }) : undefined;
+  if (metrics) app.use(metrics.observe);
   app.use(express.json({ limit: "10kb" }));
   app.use(cookieParser());
   app.use(csrf.issueToken);
   app.use(csrf.requireToken);
 
+  app.get("/readyz", readiness(db, migrationNames()));
+  app.get("/metrics", metrics ? metrics.endpoint : notFound);
   app.get("/healthz", async (_req, res) => {
     try {
       await db.$queryRaw`SELECT 1`;
@@ -195,17 +204,20 @@ export function createApp(deps: AppDeps) {
   app.use("/auth", sessionRoutes(ctx));
   app.use("/auth", securityEventRoutes(ctx));
   app.use("/auth/admin", adminRoutes(ctx));
-  // GET /openapi.json and the API reference at /api-docs (every route above is documented there)
-  mountApiDocs(app);
+  // GET /openapi.json and the API reference at /api-docs (every route above is documented there);
+  // off in production unless API_DOCS=true: a map of the API is for the people who build on it
+  if (config.apiDocs) mountApiDocs(app);
 
   // The built SPA on the same origin as the API; client-side routes fall back to index.html.
   const indexHtml = path.join(config.frontendDist, "index.html");
   if (fs.existsSync(indexHtml)) {
     app.use(express.static(config.frontendDist, { index: false, maxAge: "1h" }));
-    app.get(/^(?!\/auth\/|\/healthz).*/, (req, res, next) => {
+    app.get(/^(?!\/auth\/|\/healthz|\/readyz|\/metrics|\/openapi\.json|\/api-docs).*/, (req, res, next) => {
       if (!req.accepts("html")) return next();
       res.setHeader("Cache-Control", "no-cache");
-      res.sendFile(indexHtml);
+      // relative to `root`: send refuses a path with a dot-folder in it (an install under
+      // ~/.local or .data/image), and only the part below root is checked that way
+      res.sendFile("index.html", { root: config.frontendDist });
     });
   }
 

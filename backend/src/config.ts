@@ -94,13 +94,19 @@ const envSchema = z.object({
   WEB_CONCURRENCY: intFrom(1).pipe(z.number().min(1).max(64)),
   /** smtp://user:pass@host:587 or smtps://...; unset: each message is written to MAIL_DIR as an .eml file */
   SMTP_URL: z.string().url().optional(),
+  /** smtp (needs SMTP_URL) or file (.eml files in MAIL_DIR); default: smtp when SMTP_URL is set */
+  MAIL_TRANSPORT: z.enum(["smtp", "file"]).optional(),
   MAIL_FROM: z.string().min(3).max(200).default("TwoFA <no-reply@localhost>"),
   /** where the development mailer writes messages (relative to the repository root); default .data/mail */
   MAIL_DIR: z.string().optional(),
   /** how often the mail worker looks for due messages */
   MAIL_POLL_INTERVAL_MS: intFrom(2000).pipe(z.number().min(50)),
-  /** the SPA's public address, for links in emails */
-  APP_URL: z.string().url().default("http://localhost:3000"),
+  /** the SPA's public address, for links in emails; required in production, else http://localhost:<PORT> */
+  APP_URL: z.string().url().optional(),
+  /** serve GET /openapi.json and the /api-docs page; default on except in production */
+  API_DOCS: z.enum(["true", "false"]).optional(),
+  /** serves GET /metrics (Prometheus) to requests bearing it; unset: no metrics at all */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
   /** roles that must use 2FA: comma-separated USER / ADMIN, or "none" */
   TWOFA_REQUIRED_ROLES: z
     .string()
@@ -111,7 +117,7 @@ const envSchema = z.object({
   TWOFA_GRACE_HOURS: z.coerce.number().nonnegative().max(24 * 365).default(48),
 });
 
-/** Every environment variable the config reads (the README's configuration table lists them all). */
+/** Every environment variable the config reads (docs/CONFIGURATION.md's table lists them all). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 export interface EncryptionKey {
@@ -159,6 +165,10 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string; pollIntervalMs: number };
   /** the SPA's public address (no trailing slash), for links in emails */
   appUrl: string;
+  /** whether /openapi.json and /api-docs are served */
+  apiDocs: boolean;
+  /** the bearer token of GET /metrics; undefined: metrics off */
+  metricsToken?: string;
   /** who must use 2FA, and how long they may work without it (two-factor/enforcement.ts) */
   twoFactorEnforcement: { requiredRoles: ("USER" | "ADMIN")[]; graceMs: number };
 }
@@ -177,11 +187,13 @@ export interface WebAuthnConfig {
  * value is a clear message rather than passkeys that silently never work.
  */
 function parseWebAuthn(env: z.infer<typeof envSchema>): WebAuthnConfig {
-  const rpId = (env.WEBAUTHN_RP_ID ?? "localhost").trim().toLowerCase();
+  // in production the defaults are the site APP_URL names (the passkeys are made for it)
+  const site = env.NODE_ENV === "production" && env.APP_URL ? URL.parse(env.APP_URL) : null;
+  const rpId = (env.WEBAUTHN_RP_ID ?? site?.hostname ?? "localhost").trim().toLowerCase();
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) || /^[0-9.]+$/.test(rpId)) {
     throw new ConfigError(`WEBAUTHN_RP_ID must be a domain name such as example.com or localhost (not an IP address or a URL): ${rpId}`);
   }
-  const list = env.WEBAUTHN_ORIGINS ?? `http://localhost:${env.PORT},http://localhost:4200`;
+  const list = env.WEBAUTHN_ORIGINS ?? site?.origin ?? `http://localhost:${env.PORT},http://localhost:4200`;
   const origins = list.split(",").map((o) => o.trim()).filter(Boolean).map((raw) => {
     let url: URL;
     try {
@@ -227,7 +239,7 @@ function parseKey(raw: string, name: string): Buffer {
   return key;
 }
 
-function parseEncryptionKeys(env: z.infer<typeof envSchema>): EncryptionKey[] {
+function parseEncryptionKeys(env: Record<string, string | undefined>): EncryptionKey[] {
   if (env.TWOFA_ENCRYPTION_KEYS) {
     return env.TWOFA_ENCRYPTION_KEYS.split(",").map((entry) => {
       const [id, raw] = entry.trim().split(":");
@@ -241,15 +253,96 @@ function parseEncryptionKeys(env: z.infer<typeof envSchema>): EncryptionKey[] {
   throw new ConfigError("TWOFA_ENCRYPTION_KEY (or TWOFA_ENCRYPTION_KEYS) is required");
 }
 
+/** fn's result, or undefined with its ConfigError's message added to `problems`. */
+function collect<T>(problems: string[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+    return undefined;
+  }
+}
+
+const LOOPBACK_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/i;
+
+/**
+ * What production refuses, on the raw variables (so that it is reported beside the schema's own
+ * problems, in the same message). Each entry names the variable and what to do.
+ */
+export function productionProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  problems.push(...weakSecrets(env));
+  if (!env.DATABASE_URL) {
+    problems.push("DATABASE_URL is required in production (the embedded PostgreSQL is for development): postgresql://user:password@host:5432/twofa");
+  }
+  if (!env.SMTP_URL && env.MAIL_TRANSPORT !== "file") {
+    problems.push("SMTP_URL is required in production (reset links and security emails must reach people): smtp://user:pass@host:587; MAIL_TRANSPORT=file writes them to MAIL_DIR instead, on purpose");
+  }
+  const appUrl = env.APP_URL ? URL.parse(env.APP_URL) : null;
+  if (!env.APP_URL) {
+    problems.push("APP_URL is required in production: the public https address of the app (the links in emails point there)");
+  } else if (appUrl && (appUrl.protocol !== "https:" || LOOPBACK_HOST.test(appUrl.hostname))) {
+    problems.push(`APP_URL must be the public https address of the app, not ${env.APP_URL} (the links in emails point there)`);
+  }
+  if (appUrl && env.WEBAUTHN_RP_ID) {
+    const rpId = env.WEBAUTHN_RP_ID.trim().toLowerCase();
+    if (appUrl.hostname !== rpId && !appUrl.hostname.endsWith(`.${rpId}`)) {
+      problems.push(`WEBAUTHN_RP_ID ${rpId} does not match APP_URL: it must be ${appUrl.hostname} or a parent domain of it, or be left unset (browsers refuse passkeys for another site)`);
+    }
+  }
+  if (appUrl && env.WEBAUTHN_ORIGINS) {
+    const origins = env.WEBAUTHN_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
+    if (!origins.includes(appUrl.origin)) {
+      problems.push(`WEBAUTHN_ORIGINS must include APP_URL's origin ${appUrl.origin}, or be left unset (passkeys would fail on the app's own page)`);
+    }
+    const plain = origins.filter((o) => !o.startsWith("https://"));
+    if (plain.length) problems.push(`WEBAUTHN_ORIGINS must be https origins in production, not ${plain.join(", ")}`);
+  }
+  if (env.COOKIE_SECURE === "false") {
+    problems.push("COOKIE_SECURE=false sends session cookies over plain http: remove it (behind a TLS proxy, set TRUST_PROXY instead)");
+  }
+  return problems;
+}
+
+/**
+ * Secrets that are long enough but guessable: a repeated or near-constant string (few distinct
+ * characters), or one value used for two purposes (one leak would then open both).
+ */
+function weakSecrets(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const name of SECRET_NAMES) {
+    const value = env[name];
+    if (!value || value.length < MIN_SECRET_LENGTH) continue; // the schema already says so
+    if (new Set(value).size < 12) problems.push(`${name} is weak (too few distinct characters): use a random value (npm run secrets)`);
+    const twin = seen.get(value);
+    if (twin) problems.push(`${name} is the same value as ${twin}: each secret must be its own random value (npm run secrets)`);
+    seen.set(value, name);
+  }
+  // a key of repeated bytes (Buffer.alloc(32, 7), a copied example) encrypts nothing worth the name
+  const keys = env.TWOFA_ENCRYPTION_KEYS || env.TWOFA_ENCRYPTION_KEY ? collect([], () => parseEncryptionKeys(env)) : undefined;
+  for (const { id, key } of keys ?? []) {
+    if (new Set(key).size < 16) problems.push(`the encryption key ${id} is weak (too few distinct bytes): use a random one (npm run secrets)`);
+  }
+  return problems;
+}
+
+/** Fresh random values for every secret the config needs (256 bits each). */
+export function generateSecrets(): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const name of SECRET_NAMES) secrets[name] = crypto.randomBytes(32).toString("base64url");
+  secrets.TWOFA_ENCRYPTION_KEY = crypto.randomBytes(32).toString("base64");
+  return secrets;
+}
+
 /**
  * Development convenience: secrets generated once and kept in .data/dev-secrets.json so that
  * `npm start` needs no setup and sessions survive restarts. Never used in production.
  */
 function loadDevSecrets(file: string): Record<string, string> {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8"));
-  const secrets: Record<string, string> = {};
-  for (const name of SECRET_NAMES) secrets[name] = crypto.randomBytes(32).toString("base64url");
-  secrets.TWOFA_ENCRYPTION_KEY = crypto.randomBytes(32).toString("base64");
+  const secrets = generateSecrets();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -263,16 +356,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
   }
   for (const key of Object.keys(input)) if (input[key] === "") delete input[key];
 
+  // Every problem is collected and reported in one message: an operator fixes them all in one go
+  // instead of discovering them one boot at a time.
+  const problems: string[] = [];
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n");
-    throw new ConfigError(`Invalid configuration:\n${problems}`);
+    // "JWT_ACCESS_SECRET is required" already names the variable: no "JWT_ACCESS_SECRET: " before it
+    problems.push(...parsed.error.issues.map((i) => (i.message.startsWith(String(i.path[0])) ? i.message : `${i.path.join(".")}: ${i.message}`)));
+  }
+  if (input.MAIL_TRANSPORT === "smtp" && !input.SMTP_URL) problems.push("MAIL_TRANSPORT=smtp needs SMTP_URL (smtp://user:pass@host:587)");
+  const encryptionKeys = collect(problems, () => parseEncryptionKeys(input));
+  if (input.COOKIE_SAMESITE === "none" && input.COOKIE_SECURE === "false") {
+    problems.push("COOKIE_SAMESITE=none requires secure cookies (COOKIE_SECURE must not be false)");
+  }
+  if (input.NODE_ENV === "production") problems.push(...productionProblems(input));
+  // a WebAuthn value production already refused would only be reported a second time here
+  const webauthnRefused = problems.some((p) => p.startsWith("WEBAUTHN_"));
+  const webauthn = parsed.success && !webauthnRefused ? collect(problems, () => parseWebAuthn(parsed.data)) : undefined;
+  if (problems.length > 0 || !parsed.success || !encryptionKeys || !webauthn) {
+    const where = input.NODE_ENV === "production" ? "production " : "";
+    throw new ConfigError(`Invalid ${where}configuration (${problems.length} to fix):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   const env = parsed.data;
-  const encryptionKeys = parseEncryptionKeys(env);
-  if (env.COOKIE_SAMESITE === "none" && env.COOKIE_SECURE === "false") {
-    throw new ConfigError("COOKIE_SAMESITE=none requires secure cookies (COOKIE_SECURE must not be false)");
-  }
 
   return {
     env: env.NODE_ENV,
@@ -297,7 +402,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     deviceCookieKey: Buffer.from(crypto.hkdfSync("sha256", env.JWT_REFRESH_SECRET, "", "twofa device cookie v1", 32)),
     encryptionKeys,
     totp: { window: env.TOTP_WINDOW, issuer: env.TOTP_ISSUER },
-    webauthn: parseWebAuthn(env),
+    webauthn,
     loginChallengeTtlSeconds: env.LOGIN_CHALLENGE_TTL_SECONDS,
     reauthMaxAgeSeconds: env.REAUTH_MAX_AGE_SECONDS,
     pendingSetupTtlSeconds: env.PENDING_SETUP_TTL_SECONDS,
@@ -324,12 +429,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, devSecretsFi
     embeddedPgDir: env.EMBEDDED_PG_DIR ? path.resolve(REPO_ROOT, env.EMBEDDED_PG_DIR) : undefined,
     webConcurrency: env.WEB_CONCURRENCY,
     mail: {
-      smtpUrl: env.SMTP_URL,
+      smtpUrl: env.MAIL_TRANSPORT === "file" ? undefined : env.SMTP_URL,
       from: env.MAIL_FROM,
       dir: path.resolve(REPO_ROOT, env.MAIL_DIR ?? ".data/mail"),
       pollIntervalMs: env.MAIL_POLL_INTERVAL_MS,
     },
-    appUrl: env.APP_URL.replace(/\/+$/, ""),
+    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    apiDocs: env.API_DOCS ? env.API_DOCS === "true" : env.NODE_ENV !== "production",
+    metricsToken: env.METRICS_TOKEN,
     twoFactorEnforcement: { requiredRoles: [...new Set(env.TWOFA_REQUIRED_ROLES)], graceMs: Math.round(env.TWOFA_GRACE_HOURS * 3600 * 1000) },
   };
 }

@@ -1,7 +1,9 @@
 import { migrate } from "../src/db/migrate";
+import { REDIS_SKIP_REASON, TEST_REDIS_URL } from "./support/redis";
 import { dropTestDatabases, startTestServer, TEST_DB_PREFIX, withAdmin, withDatabase } from "./test-server";
 
 export default async function globalSetup() {
+  if (!TEST_REDIS_URL) console.log(`\nThe tests that need Redis are ${REDIS_SKIP_REASON}.`);
   const { adminUrl, embedded } = await startTestServer();
   const runId = String(process.pid);
   await dropTestDatabases(adminUrl);

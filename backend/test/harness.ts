@@ -30,6 +30,16 @@ export const TEST_ENV = {
   TWOFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
 } as const;
 
+/** A production configuration that passes the boot check (config.ts productionProblems). */
+export const PRODUCTION_ENV: Record<string, string> = {
+  ...TEST_ENV,
+  TWOFA_ENCRYPTION_KEY: "2yQ4Xb0bH4Qe6m8T1m0h2nYp9Kx1wq3ZlJrV7cS5u0A=",
+  NODE_ENV: "production",
+  APP_URL: "https://auth.example.com",
+  DATABASE_URL: "postgresql://twofa@db.example.com:5432/twofa",
+  SMTP_URL: "smtp://mailer:secret@smtp.example.com:587",
+};
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...TEST_ENV, ...overrides } as NodeJS.ProcessEnv, "/nonexistent");
 }

@@ -4,8 +4,8 @@ import crypto from "node:crypto";
 import pino from "pino";
 import { connectRedis, type RedisLike } from "../src/security/redis";
 import { Client, clientWith2FA, codeAt, copyBrowser, startLogin, startTestApp, type TestEnv } from "./harness";
+import { describeWithRedis, TEST_REDIS_URL } from "./support/redis";
 
-const REDIS_URL = process.env.TWOFA_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 let a: TestEnv;
 let b: TestEnv;
@@ -59,17 +59,17 @@ test("two instances: a session revoked on one is dead on the other at once", asy
   expect((await onB.get("/auth/me")).status).toBe(401);
 });
 
-describe("with REDIS_URL the per-IP flood limits are shared by both instances", () => {
+describeWithRedis("with REDIS_URL the per-IP flood limits are shared by both instances", () => {
   let redisA: RedisLike;
   let redisB: RedisLike;
   let ra: TestEnv;
   let rb: TestEnv;
   beforeAll(async () => {
     const logger = pino({ level: "silent" });
-    redisA = await connectRedis(REDIS_URL, logger).catch((err) => {
-      throw new Error(`Redis is needed for this test (${REDIS_URL}; start one, e.g. docker compose up -d redis): ${err.message}`);
+    redisA = await connectRedis(TEST_REDIS_URL!, logger).catch((err) => {
+      throw new Error(`REDIS_URL=${TEST_REDIS_URL} is set but Redis does not answer there: ${err.message}`);
     });
-    redisB = await connectRedis(REDIS_URL, logger);
+    redisB = await connectRedis(TEST_REDIS_URL!, logger);
     ra = await startTestApp({ share: a, env: { RATE_LIMIT_IP_MAX: "4" }, deps: { redis: redisA } });
     rb = await startTestApp({ share: a, env: { RATE_LIMIT_IP_MAX: "4" }, deps: { redis: redisB } });
   });

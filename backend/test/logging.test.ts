@@ -7,14 +7,14 @@ import { createApp, LOG_REDACT_PATHS } from "../src/app";
 import { loadConfig } from "../src/config";
 import { createPrisma } from "../src/db/prisma";
 import { formatLogMessage, prettyDestination } from "../src/http/pretty-log";
-import { TEST_ENV, testConfig } from "./harness";
+import { PRODUCTION_ENV, TEST_ENV, testConfig } from "./harness";
 
 describe("LOG_FORMAT", () => {
   test("pretty in development, JSON in production and tests, and either on demand", () => {
     const { NODE_ENV: _test, ...secrets } = TEST_ENV;
     expect(loadConfig({ ...secrets, NODE_ENV: "development" }, "/nonexistent").logFormat).toBe("pretty");
     expect(loadConfig({ ...secrets, NODE_ENV: "development", LOG_FORMAT: "json" }, "/nonexistent").logFormat).toBe("json");
-    expect(loadConfig({ ...secrets, NODE_ENV: "production" }, "/nonexistent").logFormat).toBe("json");
+    expect(loadConfig(PRODUCTION_ENV, "/nonexistent").logFormat).toBe("json");
     expect(testConfig().logFormat).toBe("json");
     expect(() => testConfig({ LOG_FORMAT: "xml" })).toThrow(/LOG_FORMAT/);
   });

@@ -4,7 +4,7 @@
 import type { ParsedMail } from "mailparser";
 import { ERROR_CODES } from "../src/http/errors";
 import { FORGOT_PASSWORD_ANSWER } from "../src/account/password.routes";
-import { RESET_LINK_TTL_MS } from "../src/account/password-reset";
+import { resetLinkTtlMs } from "../src/account/password-reset";
 import { Client, clientWith2FA, codeAt, copyBrowser, PASSWORD, registeredClient, startLogin, startTestApp, uniqueEmail, type TestEnv } from "./harness";
 import { useAppWithMail, type MailCapture } from "./smtp";
 
@@ -178,7 +178,7 @@ describe("password reset by email", () => {
   test("an expired link is 400 RESET_LINK_EXPIRED and changes nothing", async () => {
     const { email } = await registeredClient(env);
     const token = (await requestLink(email))!;
-    env.clock.advance(RESET_LINK_TTL_MS / 1000);
+    env.clock.advance(resetLinkTtlMs(env.config) / 1000);
     const browser = await new Client(env.app).init();
     const res = await browser.post("/auth/password/reset", { token, password: NEW_PASSWORD });
     expect(res.status).toBe(400);
@@ -246,5 +246,34 @@ describe("password reset by email", () => {
     for (let i = 0; i < 5; i++) await checks.post("/auth/password/reset/check", { token: "A".repeat(43) });
     expect((await checks.post("/auth/password/reset", { token: "A".repeat(43), password: NEW_PASSWORD })).status).toBe(429);
     await limited.close();
+  });
+
+  test("issue 18 finding 9: a stranger who spends the per-address cap never leaves the owner without a working link", async () => {
+    // its own app: a fresh per-address counter (the window runs on real time; the links on the clock)
+    const other = await startTestApp({ share: env });
+    const owner = await registeredClient(other);
+    const linksInMailbox = async () =>
+      (await inbox(owner.email)).filter((m) => m.subject === "Reset your password").map((m) => LINK.exec(m.text ?? "")![1]);
+    // the stranger's requests, 10 minutes apart, from three addresses: each answered as usual
+    for (let i = 0; i < other.config.rateLimit.resetEmailMax; i++) {
+      const stranger = await new Client(other.app).init();
+      expect((await stranger.post("/auth/password/forgot", { email: owner.email })).status).toBe(202);
+      if (i < other.config.rateLimit.resetEmailMax - 1) env.clock.advance(10 * 60);
+    }
+    const links = await linksInMailbox();
+    expect(links).toHaveLength(3);
+    // 45 minutes after the first one, the owner asks: the cap is spent, nothing is sent ...
+    env.clock.advance(25 * 60);
+    const ownRequest = await owner.client.post("/auth/password/forgot", { email: owner.email });
+    expect(ownRequest.body).toEqual({ message: FORGOT_PASSWORD_ANSWER });
+    expect(await linksInMailbox()).toHaveLength(3);
+    // ... but even the oldest link in the mailbox still works, to the last minute of the window
+    const browser = await new Client(other.app).init();
+    for (const token of links) expect((await browser.post("/auth/password/reset/check", { token })).body).toEqual({ email: owner.email });
+    env.clock.advance(14 * 60);
+    expect((await browser.post("/auth/password/reset/check", { token: links[0] })).status).toBe(200);
+    expect((await browser.post("/auth/password/reset", { token: links[0], password: NEW_PASSWORD })).status).toBe(200);
+    expect((await login(owner.email, NEW_PASSWORD)).res.status).toBe(200);
+    await other.close();
   });
 });

@@ -9,6 +9,7 @@ import { createPrisma } from "../src/db/prisma";
 import { connectRedis } from "../src/security/redis";
 import { storeFor } from "../src/security/rate-limit";
 import { Client, clientWith2FA, codeAt, PASSWORD, registeredClient, startLogin, startTestApp, testConfig, TestClock, uniqueEmail, twoFactorOn, type TestEnv } from "./harness";
+import { describeWithRedis, testRedisAddress } from "./support/redis";
 import { TcpProxy } from "./tcp-proxy";
 
 let env: TestEnv;
@@ -118,9 +119,9 @@ describe("faults: database down → fast 503, then it heals by itself", () => {
   });
 });
 
-describe("faults: Redis down → flood limits fail open, nothing crashes", () => {
+describeWithRedis("faults: Redis down → flood limits fail open, nothing crashes", () => {
   test("requests keep working while Redis is unreachable and limits count again once it is back", async () => {
-    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const proxy = await new TcpProxy(testRedisAddress().host, testRedisAddress().port).start();
     const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
     const limited = await startTestApp({ share: env, env: { RATE_LIMIT_IP_MAX: "2" }, deps: { redis } });
     const nobody = uniqueEmail("nobody");
@@ -147,7 +148,7 @@ describe("faults: Redis down → flood limits fail open, nothing crashes", () =>
   // unhandled rejection ("Socket closed unexpectedly" / "The client is offline"), which ends a
   // Node process and failed this file on Node 24 (see security/redis.ts).
   test("stores whose script loads are cut in flight, and an app built while Redis is down: no unhandled rejection, fail open, then limits count again", async () => {
-    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const proxy = await new TcpProxy(testRedisAddress().host, testRedisAddress().port).start();
     const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
     let limited: TestEnv | undefined;
     try {
@@ -171,7 +172,7 @@ describe("faults: Redis down → flood limits fail open, nothing crashes", () =>
   });
 
   test("while Redis is down the store errors are one warning in the app's log, not a stack trace per request on stderr", async () => {
-    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const proxy = await new TcpProxy(testRedisAddress().host, testRedisAddress().port).start();
     const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
     const lines: string[] = [];
     const sink = new Writable({
@@ -199,7 +200,7 @@ describe("faults: Redis down → flood limits fail open, nothing crashes", () =>
   });
 
   test("quit() while Redis is unreachable closes the client (it does not go on reconnecting)", async () => {
-    const proxy = await new TcpProxy("127.0.0.1", 6379).start();
+    const proxy = await new TcpProxy(testRedisAddress().host, testRedisAddress().port).start();
     const redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }));
     await proxy.cut();
     await redis.quit();

@@ -1,6 +1,6 @@
 // Password reset by email (issue 14). The link carries a 256-bit random token; only its SHA-256
 // is stored (a high-entropy secret needs no slow hash), the outbox keeps the token encrypted
-// until the mail is out (mail/outbox.ts `sealed`). A link works once, for 30 minutes.
+// until the mail is out (mail/outbox.ts `sealed`). A link works once, for an hour (resetLinkTtlMs).
 //  - The request answers the same whether or not the email has an account, and costs the same:
 //    ONE statement that inserts the token, the audit event and the outbox row only when the
 //    user exists.
@@ -22,7 +22,16 @@ import { forgetTrustedDevices } from "../sessions/trusted-devices";
 import { sqlLiftLoginLock } from "../security/login-budget";
 import { assertAllowedPassword } from "./password-rule";
 
-export const RESET_LINK_TTL_MS = 30 * 60 * 1000;
+/**
+ * A link lives as long as the window of the per-address cap on reset emails
+ * (RATE_LIMIT_RESET_EMAIL_MAX per rateLimit.resetWindowMs, password.routes.ts). Anyone can spend
+ * that cap with forgot-password requests, and then the owner's own request sends nothing; but the
+ * cap's window starts with the first of those requests, whose link is in the owner's mailbox and
+ * works until the window ends (a newer link does not void older ones). So the owner always holds
+ * a working link. With links shorter than the window (30 minutes before), three requests by a
+ * stranger left the owner without any for the rest of the hour.
+ */
+export const resetLinkTtlMs = (config: Context["config"]) => config.rateLimit.resetWindowMs;
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const hashToken = (token: string) => crypto.createHash("sha256").update(token).digest("hex");
@@ -34,7 +43,7 @@ const hashToken = (token: string) => crypto.createHash("sha256").update(token).d
 export async function requestPasswordReset(ctx: Context, email: string, meta: RequestMeta): Promise<boolean> {
   const token = crypto.randomBytes(32).toString("base64url");
   const now = ctx.clock.now();
-  const expiresAt = now + RESET_LINK_TTL_MS;
+  const expiresAt = now + resetLinkTtlMs(ctx.config);
   const data = { ...eventData(meta, now), expiresAt: new Date(expiresAt).toISOString(), sealed: { token: ctx.secretBox.encrypt(token) } };
   const userOf = Prisma.sql`(SELECT "userId" FROM t)`;
   const [row] = await ctx.db.$queryRaw<{ issued: number }[]>`

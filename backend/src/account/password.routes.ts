@@ -16,7 +16,7 @@ import { changePassword } from "./password-change";
 import { checkResetLink, requestPasswordReset, resetPassword } from "./password-reset";
 
 /** What /forgot answers, whether or not the address has an account. */
-export const FORGOT_PASSWORD_ANSWER = "If an account exists for this email, a link to reset its password is on its way. It works once, for 30 minutes.";
+export const FORGOT_PASSWORD_ANSWER = "If an account exists for this email, a link to reset its password is on its way. It works once, for an hour.";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

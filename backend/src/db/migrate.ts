@@ -36,6 +36,20 @@ function readMigrations(dir: string): MigrationFile[] {
     });
 }
 
+/** The names of the migrations in `dir`, in the order they apply. */
+export function migrationNames(dir = MIGRATIONS_DIR): string[] {
+  return readMigrations(dir).map((m) => m.name);
+}
+
+/** Those of `expected` that the database has not applied (all of them before the first run). */
+export async function pendingMigrations(db: { $queryRawUnsafe<T>(sql: string): Promise<T> }, expected: string[]): Promise<string[]> {
+  const [{ exists }] = await db.$queryRawUnsafe<{ exists: boolean }[]>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`);
+  if (!exists) return expected;
+  const rows = await db.$queryRawUnsafe<{ name: string }[]>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+  const done = new Set(rows.map((r) => r.name));
+  return expected.filter((name) => !done.has(name));
+}
+
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "id" VARCHAR(36) PRIMARY KEY NOT NULL,
   "checksum" VARCHAR(64) NOT NULL,

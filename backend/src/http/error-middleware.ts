@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, errorBody } from "./errors";
+import { AppError, ERROR_CODES, errorBody, type ErrorCode } from "./errors";
 
 const DRIVER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TlsConnectionError", "TooManyConnections"]);
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "EHOSTUNREACH", "P1001", "P1002", "P1017", "P2024"]);
@@ -25,6 +25,29 @@ export function isInfrastructureError(err: unknown, depth = 0): boolean {
   return [e.cause, e.meta?.driverAdapterError].some((inner) => inner !== err && isInfrastructureError(inner, depth + 1));
 }
 
+const BODY_ERRORS: Record<string, ErrorCode> = {
+  "entity.parse.failed": "MALFORMED_JSON",
+  "entity.too.large": "PAYLOAD_TOO_LARGE",
+  "charset.unsupported": "UNSUPPORTED_MEDIA_TYPE",
+  "encoding.unsupported": "UNSUPPORTED_CONTENT_ENCODING",
+  // the client sent fewer bytes than its Content-Length, or went away mid-body
+  "request.aborted": "MALFORMED_BODY",
+  "request.size.invalid": "MALFORMED_BODY",
+};
+
+/**
+ * The catalogue code for an error body-parser raised, or undefined. body-parser gives most of its
+ * errors a `type`; a decompression failure (Content-Encoding: gzip over a plain or truncated body)
+ * is zlib's own error (Z_DATA_ERROR, Z_BUF_ERROR; brotli's ERR__ERROR_FORMAT_*) re-thrown with
+ * status 400 and no type.
+ */
+function unreadableBody(err: unknown): ErrorCode | undefined {
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; code?: unknown };
+  if (typeof e.type === "string" && Object.hasOwn(BODY_ERRORS, e.type)) return BODY_ERRORS[e.type];
+  if (e.status === 400 && e.expose === true && typeof e.code === "string" && /^(Z_|ERR__)/.test(e.code)) return "MALFORMED_BODY";
+  return undefined;
+}
+
 /** A dependency that failed usually comes back (restart, failover) within seconds. */
 const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
@@ -34,6 +57,9 @@ export const notFound: RequestHandler = (_req, res) => {
 
 export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof AppError) {
+    // for the metrics (metrics/metrics.ts): what the answer was, without parsing it again
+    res.locals.errorCode = err.code;
+    if (typeof err.extra.reason === "string") res.locals.errorReason = err.extra.reason;
     // 429 (limits) and 503 (e.g. the password-hashing queue is full) say when to come back.
     if ((err.status === 429 || err.status === 503) && typeof err.extra.retryAfterSeconds === "number") {
       res.setHeader("Retry-After", String(err.extra.retryAfterSeconds));
@@ -41,13 +67,15 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(err.status).json(err.toJSON());
     return;
   }
-  // body-parser errors carry `type`; they are the client's mistake, never a 500.
-  const type = (err as { type?: string }).type;
-  if (type === "entity.parse.failed") return void res.status(400).json(errorBody("MALFORMED_JSON"));
-  if (type === "entity.too.large") return void res.status(413).json(errorBody("PAYLOAD_TOO_LARGE"));
-  if (type === "charset.unsupported" || type === "encoding.unsupported") return void res.status(415).json(errorBody("UNSUPPORTED_MEDIA_TYPE"));
   // The router could not percent-decode a route parameter (DELETE /auth/sessions/%): the client's URL.
   if (err instanceof URIError) return void res.status(400).json(errorBody("VALIDATION_FAILED", { fields: [{ field: "(params)", message: "is not valid percent-encoding" }] }));
+  // A body the parser could not read is the client's mistake, never a 500.
+  const unreadable = unreadableBody(err);
+  if (unreadable) {
+    // warn, without a stack: nothing here is ours to fix, but a flood of them is worth seeing
+    req.log?.warn({ body: { type: (err as { type?: string }).type, code: (err as { code?: string }).code, message: (err as Error).message } }, "unreadable request body");
+    return void res.status(ERROR_CODES[unreadable].status).json(errorBody(unreadable));
+  }
   if (isInfrastructureError(err)) {
     req.log?.warn({ err: { message: (err as Error).message } }, "dependency unavailable");
     res.setHeader("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));

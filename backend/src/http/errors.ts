@@ -21,6 +21,6 @@ export class AppError extends Error {
   }
 }
 
-export function errorBody(code: ErrorCode, extra: Record<string, unknown> = {}) {
-  return new AppError(code, extra).toJSON();
+export function errorBody(code: ErrorCode, extra: Record<string, unknown> = {}, message?: string) {
+  return new AppError(code, extra, message).toJSON();
 }

@@ -125,7 +125,7 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[] | undefined> = {
 export function errorCodesOf(route: RouteDoc): ErrorCode[] {
   const codes = new Set<ErrorCode>([...route.errors, ...AUTH_ERRORS[route.auth]]);
   if (route.method !== "get") codes.add("CSRF_FAILED");
-  if (route.body) ["VALIDATION_FAILED", "MALFORMED_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"].forEach((c) => codes.add(c as ErrorCode));
+  if (route.body) ["VALIDATION_FAILED", "MALFORMED_JSON", "MALFORMED_BODY", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "UNSUPPORTED_CONTENT_ENCODING"].forEach((c) => codes.add(c as ErrorCode));
   if (route.query || route.params) codes.add("VALIDATION_FAILED");
   codes.add("INTERNAL_ERROR");
   return ERROR_CODE_LIST.filter((c) => codes.has(c));

@@ -702,6 +702,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (only with METRICS_TOKEN set, sent as `Authorization: Bearer <token>`; else 404) */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -711,6 +728,23 @@ export interface paths {
         };
         /** This document (OpenAPI 3.1) */
         get: operations["getOpenapiJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database answers and every migration of this build is applied */
+        get: operations["getReadyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -798,7 +832,7 @@ export interface components {
             /** @description wrong codes or passwords left before 429 TOO_MANY_ATTEMPTS */
             attemptsRemaining?: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "MALFORMED_BODY" | "UNSUPPORTED_CONTENT_ENCODING" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "REAUTH_REQUIRED" | "INVALID_PASSWORD" | "INVALID_CODE" | "CODE_ALREADY_USED" | "NO_PENDING_SETUP" | "TWOFA_ALREADY_ENABLED" | "TWOFA_NOT_ENABLED" | "TWOFA_SETUP_REQUIRED" | "PASSKEY_FAILED" | "PASSKEY_NOT_REGISTERED" | "PASSKEY_ALREADY_REGISTERED" | "CSRF_FAILED" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED" | "FORBIDDEN" | "NOT_LOCKED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             /** @description INVALID_CODE reason clock_drift: signed offset of the authenticator's clock */
             driftSeconds?: number;
             /** @description VALIDATION_FAILED: what was wrong */
@@ -929,6 +963,14 @@ export interface components {
             userVerification: "required";
         } & {
             [key: string]: unknown;
+        };
+        Readiness: {
+            /** @constant */
+            db: "ok";
+            /** @constant */
+            migrations: "ok";
+            /** @constant */
+            status: "ready";
         };
         /** @description what @simplewebauthn/browser startRegistration() returns (navigator.credentials.create) */
         RegistrationResponseJSON: {
@@ -1140,7 +1182,7 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodesResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1148,7 +1190,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1188,7 +1230,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1196,7 +1238,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1265,7 +1307,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1273,7 +1315,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1313,7 +1355,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1321,7 +1363,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1378,7 +1420,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorEnableResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; NO_PENDING_SETUP: Start two-factor setup first */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; NO_PENDING_SETUP: Start two-factor setup first */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1386,7 +1428,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "NO_PENDING_SETUP";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "NO_PENDING_SETUP";
                     };
                 };
             };
@@ -1426,7 +1468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1434,7 +1476,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1711,7 +1753,7 @@ export interface operations {
                     "application/json": components["schemas"]["AddPasskeyResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1719,7 +1761,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -1771,7 +1813,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,7 +1821,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1838,7 +1880,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,7 +1888,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -1898,7 +1940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1906,7 +1948,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -1964,7 +2006,7 @@ export interface operations {
                     "application/json": components["schemas"]["RemovePasskeyResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1972,7 +2014,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2024,7 +2066,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2032,7 +2074,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2186,7 +2228,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2194,7 +2236,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -2234,7 +2276,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2242,7 +2284,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2314,7 +2356,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorSetupResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified; ENROLMENT_LINK_INVALID: This link to set up two-factor authentication is not valid. Use the newest link we emailed you, or ask for a new one; ENROLMENT_LINK_EXPIRED: This link to set up two-factor authentication has expired. Ask for a new one */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified; ENROLMENT_LINK_INVALID: This link to set up two-factor authentication is not valid. Use the newest link we emailed you, or ask for a new one; ENROLMENT_LINK_EXPIRED: This link to set up two-factor authentication has expired. Ask for a new one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2322,7 +2364,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED" | "ENROLMENT_LINK_INVALID" | "ENROLMENT_LINK_EXPIRED";
                     };
                 };
             };
@@ -2374,7 +2416,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2382,7 +2424,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2521,7 +2563,7 @@ export interface operations {
                     "application/json": components["schemas"]["FactorRemovedResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2529,7 +2571,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2569,7 +2611,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2577,7 +2619,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2646,7 +2688,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerifyLoginResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2654,7 +2696,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2694,7 +2736,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,7 +2744,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2838,7 +2880,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; TWOFA_NOT_ENABLED: Two-factor authentication is not enabled; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2846,7 +2888,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "TWOFA_NOT_ENABLED" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -2898,7 +2940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2906,7 +2948,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -2969,7 +3011,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,7 +3019,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -3041,7 +3083,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3049,7 +3091,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3136,7 +3178,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3144,7 +3186,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -3184,7 +3226,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3192,7 +3234,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3414,7 +3456,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChangedResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; INVALID_CODE: The code is invalid; PASSKEY_FAILED: The passkey or security key could not be verified */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3422,7 +3464,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CODE" | "PASSKEY_FAILED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "INVALID_CODE" | "PASSKEY_FAILED";
                     };
                 };
             };
@@ -3462,7 +3504,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3470,7 +3512,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3526,7 +3568,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3534,7 +3576,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -3562,7 +3604,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3570,7 +3612,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3627,7 +3669,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3635,7 +3677,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
                     };
                 };
             };
@@ -3663,7 +3705,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3671,7 +3713,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3727,7 +3769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResetLinkResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; RESET_LINK_INVALID: This password reset link is not valid. Ask for a new one; RESET_LINK_USED: This password reset link was already used. Ask for a new one if you need to; RESET_LINK_EXPIRED: This password reset link has expired. Ask for a new one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3735,7 +3777,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "RESET_LINK_INVALID" | "RESET_LINK_USED" | "RESET_LINK_EXPIRED";
                     };
                 };
             };
@@ -3763,7 +3805,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3771,7 +3813,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -3884,7 +3926,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON */
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3892,7 +3934,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON";
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY";
                     };
                 };
             };
@@ -3932,7 +3974,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json) */
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3940,7 +3982,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
                     };
                 };
             };
@@ -4449,6 +4491,74 @@ export interface operations {
             };
         };
     };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description UNAUTHENTICATED: You are not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description NOT_FOUND: Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
     getOpenapiJson: {
         parameters: {
             query?: never;
@@ -4480,6 +4590,50 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    getReadyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "SERVICE_UNAVAILABLE";
                     };
                 };
             };
