@@ -160,7 +160,7 @@ const newCredentialId = () => `c${crypto.randomBytes(12).toString("hex")}`;
 
 /**
  * POST /auth/2fa/totp/remove: removes only the authenticator app, after the password AND a second
- * factor (a code, a backup code; the PASSKEY helper adds a passkey). When TOTP was the last factor
+ * factor (a code, a backup code or a passkey). When TOTP was the last factor
  * this is exactly a disable: backup codes, setups and open login challenges go too, audited
  * TWOFA_DISABLED and emailed as such.
  */
