@@ -31,6 +31,7 @@ import { createMetrics } from "./metrics/metrics";
 import { sessionRoutes } from "./sessions/sessions.routes";
 import { twoFactorRoutes } from "./two-factor/two-factor.routes";
 import { passkeyRoutes } from "./two-factor/passkey/passkey.routes";
+import { passkeyLoginRoutes } from "./two-factor/passkey/passkey-login.routes";
 
 export interface AppDeps {
   config: Config;
@@ -198,6 +199,8 @@ export function createApp(deps: AppDeps) {
   app.get("/auth/csrf", csrf.csrfEndpoint);
   // passkeys live under /auth/2fa too (the twofa_token cookie's path; one flood limit for both)
   app.use("/auth/2fa", limits.twoFactorPerIp, twoFactorRoutes(ctx), passkeyRoutes(ctx));
+  // signing in with a passkey alone: the same per-IP flood limit as the password login (one counter)
+  app.use("/auth/passkey", limits.loginPerIp, passkeyLoginRoutes(ctx));
   app.post("/auth/register", limits.registerPerIp);
   app.use("/auth/password", passwordRoutes(ctx, createPasswordResetLimiters(config, deps.redis, logger)));
   app.use("/auth", authRoutes(ctx, limits));

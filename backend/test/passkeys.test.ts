@@ -69,6 +69,7 @@ describe("adding a passkey", () => {
       deviceType: "multiDevice",
       backedUp: true,
       transports: ["internal", "hybrid"],
+      signInWithoutPassword: false, // the fake browser reported no credProps
     });
     expect((await otherBrowser.get("/auth/me")).status).toBe(401);
     const me = await client.get("/auth/me");
@@ -96,7 +97,7 @@ describe("adding a passkey", () => {
     expect(await env.db.backupCode.count({ where: { userId, usedAt: null } })).toBe(9);
     const list = await client.get("/auth/2fa/passkeys");
     expect(list.body.passkeys.map((p: { name: string }) => p.name)).toEqual(["MacBook Touch ID", "YubiKey"]);
-    expect(Object.keys(list.body.passkeys[0]).sort()).toEqual(["backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "transports"]);
+    expect(Object.keys(list.body.passkeys[0]).sort()).toEqual(["backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "signInWithoutPassword", "transports"]);
   });
 
   test("a TOTP user adding a passkey keeps the backup codes they have", async () => {

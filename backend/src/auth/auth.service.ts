@@ -10,6 +10,7 @@ import { createSession, type SessionState } from "../sessions/sessions";
 import { useTrustedDevice, type DeviceCookie } from "../sessions/trusted-devices";
 import { SESSION_USER_SELECT, toSessionUser, type SessionUser } from "./session";
 import { anyFactor, loginMethods, sqlFactorColumns, type LoginMethod } from "../two-factor/factors";
+import { assertMaySignIn } from "./sign-in-gate";
 
 export async function registerUser(ctx: Context, input: { email: string; password: string }, meta: RequestMeta): Promise<{ user: SessionUser; session: SessionState }> {
   const passwordHash = await hashPassword(input.password);
@@ -49,6 +50,9 @@ export async function loginWithPassword(ctx: Context, input: { email: string; pa
   const sessionUser: SessionUser = { id: user.id, email: user.email, role: user.role, tokenVersion: user.tokenVersion, twoFactorEnabled: anyFactor(factors) };
   const now = ctx.clock.now();
   if (!sessionUser.twoFactorEnabled) {
+    // the gate every sign-in passes (sign-in-gate.ts); with 2FA it is passed at the code step
+    // (or below, for a remembered device), where the session is created
+    assertMaySignIn(user, now);
     const session = await createSession(ctx.db, user.id, { authMethod: "password", nowMs: now, meta });
     // The audit event and, from a browser this account never used, the security email: one statement.
     await ctx.db.$executeRaw`WITH a AS (${sqlAuditInsert(Prisma.sql`${user.id}`, "LOGIN_SUCCESS", meta, { method: "password" })})
@@ -56,6 +60,8 @@ export async function loginWithPassword(ctx: Context, input: { email: string; pa
     return { kind: "session", user: sessionUser, session };
   }
   if (cookies.trustedDevice !== undefined) {
+    // a remembered device skips the code step, never the gate: a locked account gets no session
+    assertMaySignIn(user, now);
     // One transaction (every statement on tx): the device's secret is rotated only together with
     // the session that the new cookie value is sent with.
     const remembered = await ctx.db.$transaction(async (tx) => {
@@ -116,8 +122,8 @@ async function checkPassword(ctx: Context, input: { email: string; password: str
  * instead of 3).
  */
 async function findLoginUser(ctx: Context, email: string) {
-  const [row] = await ctx.db.$queryRaw<{ id: string; email: string; role: string; tokenVersion: number; passwordHash: string; totp: boolean; passkeys: number }[]>`
-    SELECT u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."passwordHash", ${sqlFactorColumns(Prisma.sql`u."id"`)}
+  const [row] = await ctx.db.$queryRaw<{ id: string; email: string; role: string; tokenVersion: number; passwordHash: string; twoFactorLockedUntil: Date | null; totp: boolean; passkeys: number }[]>`
+    SELECT u."id", u."email", u."role"::text AS "role", u."tokenVersion", u."passwordHash", u."twoFactorLockedUntil", ${sqlFactorColumns(Prisma.sql`u."id"`)}
     FROM "User" u WHERE u."email" = ${email}`;
   return row ? { ...row, role: row.role as Role } : null;
 }

@@ -24,6 +24,7 @@ import { clockDriftMessage, refusalBeforeSecondFactor, refusalDetail } from "../
 import { sqlTwoFactorOn } from "./factors";
 import type { Acceptance, LoadedChallenge, Refusal, SecondFactorProof } from "./factor";
 import { factorFor } from "./second-factor";
+import { assertMaySignIn, sqlMaySignIn } from "../auth/sign-in-gate";
 
 /** What the code step takes: exactly one proof. */
 export type LoginProof = SecondFactorProof;
@@ -105,7 +106,7 @@ export async function verifyLoginChallenge(
   ) {
     throw new AppError("SESSION_EXPIRED");
   }
-  assertNotLocked(challenge.lockedUntil, now);
+  assertMaySignIn({ twoFactorLockedUntil: challenge.lockedUntil }, now);
 
   const fail = async (refused: Refusal) => {
     // the audit row keeps the whole refusal; the answer only what rule 19 allows
@@ -168,7 +169,7 @@ async function consumeChallenge(
       RETURNING "userId", "driftSeconds"
     ), u AS (
       UPDATE "User" SET "twoFactorFailedAttempts" = 0, "twoFactorFailureWindowAt" = NULL, "twoFactorLockedUntil" = NULL
-      WHERE "id" = (SELECT "userId" FROM c) AND ${sqlNotLocked(now)}
+      WHERE "id" = (SELECT "userId" FROM c) AND ${sqlMaySignIn(now)}
       RETURNING "id", "email", "role", "tokenVersion"
     ), s AS (${sqlInsertSession(idOfU, session)} WHERE ${succeeded}),
     ${success},

@@ -24,6 +24,11 @@ export interface AuthenticatorOptions {
   synced?: boolean;
   transports?: string[];
   aaguid?: Buffer;
+  /**
+   * what the browser's credProps extension reports at registration (clientExtensionResults.credProps.rk):
+   * true = a discoverable (resident) credential; null = the browser said nothing (the default)
+   */
+  discoverable?: boolean | null;
 }
 
 export interface Bend {
@@ -39,6 +44,8 @@ export interface Bend {
   type?: string;
   /** sign with another key (a forged response) */
   signWith?: crypto.KeyObject;
+  /** response.userHandle (base64url), as a discoverable credential returns it; absent by default */
+  userHandle?: string;
 }
 
 const b64url = (b: Uint8Array | string) => Buffer.from(b).toString("base64url");
@@ -56,7 +63,7 @@ export class FakeAuthenticator {
     this.privateKey = privateKey;
     this.publicKey = publicKey;
     this.counter = opts.counter ?? 0;
-    this.opts = { synced: false, transports: ["usb"], aaguid: Buffer.alloc(16), ...opts };
+    this.opts = { synced: false, transports: ["usb"], aaguid: Buffer.alloc(16), discoverable: null, ...opts };
   }
 
   /** base64url credential id, as the browser reports it */
@@ -118,7 +125,7 @@ export class FakeAuthenticator {
         publicKeyAlgorithm: -7,
         authenticatorData: b64url(authData),
       },
-      clientExtensionResults: {},
+      clientExtensionResults: (this.opts.discoverable === null ? {} : { credProps: { rk: this.opts.discoverable } }) as Record<string, unknown>,
       authenticatorAttachment: "cross-platform" as const,
     };
   }
@@ -138,7 +145,7 @@ export class FakeAuthenticator {
         clientDataJSON: b64url(clientDataJSON),
         authenticatorData: b64url(authData),
         signature: b64url(signature),
-        userHandle: undefined as string | undefined,
+        userHandle: bend.userHandle as string | undefined,
       },
       clientExtensionResults: {},
       authenticatorAttachment: "cross-platform" as const,

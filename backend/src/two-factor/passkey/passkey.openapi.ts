@@ -1,8 +1,8 @@
 // OpenAPI docs of passkey.routes.ts (/auth/2fa/passkeys*, /auth/2fa/passkey-options).
 // Request schemas: passkey.schemas.ts.
 import { z } from "zod";
-import { isoTime, named, type RouteDoc } from "../../http/openapi";
-import { addPasskeySchema, removePasskeySchema, renamePasskeySchema } from "./passkey.schemas";
+import { isoTime, named, UserResponse, type RouteDoc } from "../../http/openapi";
+import { addPasskeySchema, passkeyLoginSchema, removePasskeySchema, renamePasskeySchema } from "./passkey.schemas";
 import { registrationOptionsSchema } from "../step-up.schemas";
 
 const SESSION_COOKIES = ["access_token", "refresh_token", "XSRF-TOKEN"];
@@ -17,6 +17,10 @@ export const PasskeyDoc = named(
     deviceType: z.enum(["singleDevice", "multiDevice"]).meta({ description: "multiDevice: a synced passkey (iCloud Keychain, Google Password Manager...)" }),
     backedUp: z.boolean(),
     transports: z.array(z.string()).meta({ description: "usb, nfc, ble, internal, hybrid..." }),
+    signInWithoutPassword: z.boolean().meta({
+      description:
+        "a discoverable passkey (the browser's credProps said so at registration): it can sign in alone (POST /auth/passkey/login). False when the browser did not say (keys added before this was recorded)",
+    }),
   }),
   "a passkey or security key registered as a second factor (never its key or credential id)",
 );
@@ -57,6 +61,35 @@ const RequestOptions = named(
 const PROOF_ERRORS = ["INVALID_PASSWORD", "INVALID_CODE", "PASSKEY_FAILED", "TWOFA_NOT_ENABLED", "TOO_MANY_ATTEMPTS", "TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"] as const;
 
 export const passkeyDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/auth/passkey/options",
+    tag: "passkeys",
+    summary: "Sign in with a passkey alone: request options",
+    description:
+      "No user is named: `allowCredentials` is empty (the browser offers the discoverable passkeys it holds for this site; pass `mediation: 'conditional'` for autofill), user verification required. " +
+      "The challenge is stored server-side for 5 minutes, single use, and bound to this browser by the HttpOnly `passkey_login` cookie (Path /auth/passkey). " +
+      "Then POST /auth/passkey/login. Counts in the per-IP flood limit of POST /auth/login.",
+    auth: "none",
+    responses: { 200: { description: "request options (empty allowCredentials)", schema: RequestOptions, setsCookies: ["passkey_login"] } },
+    errors: ["TOO_MANY_REQUESTS"],
+  },
+  {
+    method: "post",
+    path: "/auth/passkey/login",
+    tag: "passkeys",
+    summary: "Sign in with a passkey alone: the assertion",
+    description:
+      "Needs the `passkey_login` cookie of POST /auth/passkey/options (always cleared by this answer: single use). The user is the credential's owner (a `userHandle`, if sent, must be that user's). " +
+      "A discoverable passkey with user verification counts as both factors: a session with authMethod `passkey`, like a completed login (device cookie, new-device email). " +
+      "400 PASSKEY_FAILED without `reason` for an unknown credential, a wrong signature, origin or RP ID, or another user's handle (alike, on purpose); " +
+      "`reason: challenge` when the challenge is missing, used, expired, another browser's or of another purpose; `user_verification` (the authenticator did not check a PIN or biometric) and `counter_rollback` only for an assertion whose signature verified. " +
+      "Failures of a known credential count in its account's proof budget (5 per 15 min); a locked account gets 429 TOO_MANY_ATTEMPTS even with a valid assertion. Counts in the per-IP flood limit of POST /auth/login.",
+    auth: "none",
+    body: passkeyLoginSchema,
+    responses: { 200: { description: "signed in", schema: UserResponse, setsCookies: [...SESSION_COOKIES, "device", "passkey_login (cleared)"] } },
+    errors: ["PASSKEY_FAILED", "TOO_MANY_ATTEMPTS", "TOO_MANY_REQUESTS"],
+  },
   {
     method: "post",
     path: "/auth/2fa/passkey-options",

@@ -85,4 +85,9 @@ export interface PublicPasskey {
   deviceType: string;
   backedUp: boolean;
   transports: string[];
+  /** a discoverable credential (credProps at registration): it can sign in without a password */
+  signInWithoutPassword: boolean;
 }
+
+/** POST /auth/passkey/login: the browser's assertion for the challenge of POST /auth/passkey/options. */
+export const passkeyLoginSchema = z.object({ response: authenticationResponseSchema });

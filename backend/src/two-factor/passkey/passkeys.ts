@@ -18,10 +18,18 @@ import type { PublicPasskey } from "./passkey.schemas";
 
 export type { Actor as PasskeyActor } from "../step-up";
 
-export const PUBLIC_PASSKEY_SELECT = { id: true, name: true, createdAt: true, lastUsedAt: true, deviceType: true, backedUp: true, transports: true } as const;
+export const PUBLIC_PASSKEY_SELECT = { id: true, name: true, createdAt: true, lastUsedAt: true, deviceType: true, backedUp: true, transports: true, discoverable: true } as const;
+
+type PasskeyRow = Omit<PublicPasskey, "signInWithoutPassword"> & { discoverable: boolean | null };
+
+/** The API's view of a row: a key whose discoverability is unknown (older rows) cannot sign in alone. */
+export function toPublicPasskey({ discoverable, ...row }: PasskeyRow): PublicPasskey {
+  return { ...row, signInWithoutPassword: discoverable === true };
+}
 
 export async function listPasskeys(db: Pick<Db, "passkey">, userId: string): Promise<PublicPasskey[]> {
-  return db.passkey.findMany({ where: { userId }, select: PUBLIC_PASSKEY_SELECT, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  const rows = await db.passkey.findMany({ where: { userId }, select: PUBLIC_PASSKEY_SELECT, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return rows.map(toPublicPasskey);
 }
 
 /** Credential ids and transports of the user's passkeys (excludeCredentials / allowCredentials). */
@@ -31,18 +39,18 @@ export async function credentialRefs(db: Pick<Db, "passkey">, userId: string) {
 
 /** Renames one of the user's passkeys and audits it, in one statement; another user's id is 404. */
 export async function renamePasskey(ctx: Context, actor: PasskeyActor, passkeyId: string, name: string): Promise<PublicPasskey> {
-  const rows = await ctx.db.$queryRaw<(PublicPasskey & { oldName: string })[]>`
+  const rows = await ctx.db.$queryRaw<(PasskeyRow & { oldName: string })[]>`
     WITH old AS (SELECT "id", "name" FROM "Passkey" WHERE "id" = ${passkeyId} AND "userId" = ${actor.user.id} FOR UPDATE),
     p AS (
       UPDATE "Passkey" SET "name" = ${name} WHERE "id" = (SELECT "id" FROM old)
-      RETURNING "id", "name", "createdAt", "lastUsedAt", "deviceType", "backedUp", "transports"
+      RETURNING "id", "name", "createdAt", "lastUsedAt", "deviceType", "backedUp", "transports", "discoverable"
     ),
     a AS (${sqlAuditInsert(Prisma.sql`${actor.user.id}`, "PASSKEY_RENAMED", actor.meta, { passkeyId, name })} WHERE EXISTS (SELECT 1 FROM p))
     SELECT p.*, old."name" AS "oldName" FROM p, old`;
   const row = rows[0];
   if (!row) throw new AppError("NOT_FOUND");
   const { oldName: _old, ...passkey } = row;
-  return passkey;
+  return toPublicPasskey(passkey);
 }
 
 /**

@@ -19,7 +19,7 @@ import { generateBackupCodes, hashBackupCode } from "../backup-codes/backup-code
 import { anyFactor, lockUserForFactorChange, readFactors } from "../factors";
 import { storeChallenge, takeChallenge } from "./challenges";
 import { requireStepUp, type StepUpInput } from "../step-up";
-import { credentialRefs, PUBLIC_PASSKEY_SELECT, type PasskeyActor } from "./passkeys";
+import { credentialRefs, PUBLIC_PASSKEY_SELECT, toPublicPasskey, type PasskeyActor } from "./passkeys";
 import type { PublicPasskey, RegistrationResponseBody } from "./passkey.schemas";
 import { challengeOf, checkRegistrationShape, registrationOptions, verifyRegistration, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from "./webauthn";
 
@@ -72,9 +72,9 @@ export async function finishPasskeyRegistration(
     const firstFactor = !anyFactor(await readFactors(tx, user.id));
     // a time-ordered id (UUIDv7 layout, security/audit.ts): the list is oldest first even within one millisecond
     const inserted = await tx.$queryRaw<{ id: string }[]>`
-      INSERT INTO "Passkey" ("id", "userId", "credentialId", "publicKey", "counter", "transports", "deviceType", "backedUp", "aaguid", "name", "createdAt")
+      INSERT INTO "Passkey" ("id", "userId", "credentialId", "publicKey", "counter", "transports", "deviceType", "backedUp", "aaguid", "discoverable", "name", "createdAt")
       VALUES (${newAuditId(now)}, ${user.id}, ${credential.credentialId}, ${Buffer.from(credential.publicKey)}, ${credential.counter},
-        ${credential.transports}::text[], ${credential.deviceType}, ${credential.backedUp}, ${credential.aaguid}, ${input.name}, ${new Date(now)})
+        ${credential.transports}::text[], ${credential.deviceType}, ${credential.backedUp}, ${credential.aaguid}, ${credential.discoverable}, ${input.name}, ${new Date(now)})
       ON CONFLICT ("credentialId") DO NOTHING
       RETURNING "id"`;
     // this user's or anyone's: the same authenticator credential cannot be a factor twice (rolls back)
@@ -91,7 +91,7 @@ export async function finishPasskeyRegistration(
       data: { id: newAuditId(), userId: user.id, type: "PASSKEY_ADDED", ip: meta.ip, userAgent: meta.userAgent, detail: { passkeyId, name: input.name, deviceType: credential.deviceType, firstFactor } },
     });
     await enqueueMail(tx, { userId: user.id, to: user.email, template: "passkey_added", data: { ...eventData(meta, now), name: input.name, firstFactor }, nowMs: now });
-    const passkey = await tx.passkey.findUniqueOrThrow({ where: { id: passkeyId }, select: PUBLIC_PASSKEY_SELECT });
+    const passkey = toPublicPasskey(await tx.passkey.findUniqueOrThrow({ where: { id: passkeyId }, select: PUBLIC_PASSKEY_SELECT }));
     return { passkey, firstFactor, user: await loadSessionUser(tx, user.id) };
   });
   return { passkey: outcome.passkey, user: outcome.user, ...(outcome.firstFactor ? { backupCodes: codes } : {}) };

@@ -93,6 +93,8 @@ export interface NewCredential {
   deviceType: "singleDevice" | "multiDevice";
   backedUp: boolean;
   aaguid: string;
+  /** credProps.rk as the browser reported it; null when it did not say */
+  discoverable: boolean | null;
 }
 
 export interface StoredCredential {
@@ -182,6 +184,9 @@ export async function registrationOptions(
     // the same authenticator twice is refused by the browser before the user is even asked
     excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: toTransports(c.transports) })),
     authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
+    // credProps: the browser tells whether it made a discoverable credential (one that can sign
+    // in without a password, issue 20); stored as Passkey.discoverable
+    extensions: { credProps: true },
     supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
   });
 }
@@ -248,6 +253,7 @@ export async function verifyRegistration(
         deviceType: info.credentialDeviceType,
         backedUp: info.credentialBackedUp,
         aaguid: info.aaguid,
+        discoverable: discoverableOf(response),
       },
     };
   } catch {
@@ -268,24 +274,40 @@ export async function verifyAuthentication(
   const clientData = inspectClientData(response.response.clientDataJSON)!;
   if (!timingSafeEqualString(clientData.challenge, expectedChallenge)) return { ok: false, reason: "challenge" };
   const head = inspectAuthData(Buffer.from(response.response.authenticatorData, "base64url"))!;
-  if (!head.uv) return { ok: false, reason: "user_verification" };
   try {
+    // Without the UV flag the signature is still checked first (requireUserVerification off for
+    // this call only) and "user_verification" is said only of a response that verified: a forged
+    // one must not learn anything (at the passwordless sign-in, not even that the credential id
+    // exists — passkey-login.ts). It is refused either way.
     const result = await verifyAuthenticationResponse({
       response,
       expectedChallenge,
       expectedOrigin: cfg.origins,
       expectedRPID: cfg.rpId,
-      requireUserVerification: true,
+      requireUserVerification: head.uv,
       // counter 0: the library's own counter check never fires; ours runs below (see the pitfalls)
       credential: { id: credential.credentialId, publicKey: new Uint8Array(credential.publicKey), counter: 0 },
     });
     if (!result.verified) return { ok: false };
+    if (!head.uv || !result.authenticationInfo.userVerified) return { ok: false, reason: "user_verification" };
     const newCounter = result.authenticationInfo.newCounter;
     if (counterWentBackwards(credential.counter, newCounter)) return { ok: false, reason: "counter_rollback" };
     return { ok: true, newCounter };
   } catch {
     return { ok: false };
   }
+}
+
+/** credProps.rk of a registration response: true/false as the browser said, null when absent. */
+function discoverableOf(response: RegistrationResponseJSON): boolean | null {
+  const credProps = (response.clientExtensionResults as { credProps?: { rk?: unknown } } | undefined)?.credProps;
+  return typeof credProps?.rk === "boolean" ? credProps.rk : null;
+}
+
+/** The user handle of an assertion as our user id (registration's userID is the id's UTF-8 bytes); null when absent. */
+export function userHandleOf(response: AuthenticationResponseJSON): string | null {
+  const handle = response.response.userHandle;
+  return typeof handle === "string" && handle.length > 0 ? Buffer.from(handle, "base64url").toString("utf8") : null;
 }
 
 function timingSafeEqualString(a: string, b: string): boolean {

@@ -446,6 +446,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/passkey/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey alone: the assertion
+         * @description Needs the `passkey_login` cookie of POST /auth/passkey/options (always cleared by this answer: single use). The user is the credential's owner (a `userHandle`, if sent, must be that user's). A discoverable passkey with user verification counts as both factors: a session with authMethod `passkey`, like a completed login (device cookie, new-device email). 400 PASSKEY_FAILED without `reason` for an unknown credential, a wrong signature, origin or RP ID, or another user's handle (alike, on purpose); `reason: challenge` when the challenge is missing, used, expired, another browser's or of another purpose; `user_verification` (the authenticator did not check a PIN or biometric) and `counter_rollback` only for an assertion whose signature verified. Failures of a known credential count in its account's proof budget (5 per 15 min); a locked account gets 429 TOO_MANY_ATTEMPTS even with a valid assertion. Counts in the per-IP flood limit of POST /auth/login.
+         */
+        post: operations["postAuthPasskeyLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey alone: request options
+         * @description No user is named: `allowCredentials` is empty (the browser offers the discoverable passkeys it holds for this site; pass `mediation: 'conditional'` for autofill), user verification required. The challenge is stored server-side for 5 minutes, single use, and bound to this browser by the HttpOnly `passkey_login` cookie (Path /auth/passkey). Then POST /auth/passkey/login. Counts in the per-IP flood limit of POST /auth/login.
+         */
+        post: operations["postAuthPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/password/change": {
         parameters: {
             query?: never;
@@ -898,6 +938,8 @@ export interface components {
             lastUsedAt: string | null;
             /** @description the name the user gave it */
             name: string;
+            /** @description a discoverable passkey (the browser's credProps said so at registration): it can sign in alone (POST /auth/passkey/login). False when the browser did not say (keys added before this was recorded) */
+            signInWithoutPassword: boolean;
             /** @description usb, nfc, ble, internal, hybrid... */
             transports: string[];
         };
@@ -3393,6 +3435,164 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "UNAUTHENTICATED" | "SESSION_REVOKED";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuthPasskeyLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    response: components["schemas"]["AuthenticationResponseJSON"];
+                };
+            };
+        };
+        responses: {
+            /** @description signed in (cookies: access_token, refresh_token, XSRF-TOKEN, device, passkey_login (cleared)) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description VALIDATION_FAILED: The request is invalid; MALFORMED_JSON: The request body is not valid JSON; MALFORMED_BODY: The request body could not be read: it is truncated or not encoded as its headers say; PASSKEY_FAILED: The passkey or security key could not be verified */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PASSKEY_FAILED";
+                    };
+                };
+            };
+            /** @description CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: Send JSON (Content-Type: application/json); UNSUPPORTED_CONTENT_ENCODING: This Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE" | "UNSUPPORTED_CONTENT_ENCODING";
+                    };
+                };
+            };
+            /** @description TOO_MANY_ATTEMPTS: Too many wrong codes. Try again later; TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_ATTEMPTS" | "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Something went wrong */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    postAuthPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description request options (empty allowCredentials) (cookies: passkey_login) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+                };
+            };
+            /** @description CSRF_FAILED: Invalid or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_FAILED";
+                    };
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: Too many requests. Try again later */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "TOO_MANY_REQUESTS";
                     };
                 };
             };
