@@ -14,6 +14,7 @@ const KEY: Passkey = {
   deviceType: 'multiDevice',
   backedUp: true,
   transports: ['internal'],
+  signInWithoutPassword: false,
 };
 const CREATION = { challenge: 'Y2hhbGxlbmdl', rp: { name: 'TwoFA', id: 'localhost' }, user: { id: 'dTE', name: 'ada', displayName: 'ada' }, pubKeyCredParams: [] };
 const ATTESTATION = { id: 'cred-1', rawId: 'cred-1', type: 'public-key', response: {}, clientExtensionResults: {} };
