@@ -4,6 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { firstValueFrom, toArray } from 'rxjs';
 import { errorResponse, provideTestApp, tick } from '../../../testing/test-utils';
 import {
+  AUTOFILL_RENEW_MS,
   PASSKEY_SIGN_IN_CANCELLED,
   PASSKEY_SIGN_IN_UNKNOWN,
   PASSKEY_SIGN_IN_UNVERIFIED,
@@ -75,5 +76,33 @@ describe('PasskeySignIn.autofill', () => {
     expect(signal?.aborted).toBe(false);
     sub.unsubscribe();
     expect(signal?.aborted).toBe(true);
+  });
+  it('renews the challenge before the server forgets it: the waiting request is aborted and a new one starts', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const signals: AbortSignal[] = [];
+      const options: unknown[] = [];
+      webauthn.autofill = (o, s) => {
+        options.push(o);
+        signals.push(s);
+        return new Promise(() => undefined);
+      };
+      const sub = TestBed.inject(PasskeySignIn).autofill().subscribe();
+      await vi.advanceTimersByTimeAsync(0);
+      http.expectOne('/auth/passkey/options').flush({ challenge: 'Zmlyc3Q' });
+      await vi.advanceTimersByTimeAsync(AUTOFILL_RENEW_MS - 1000);
+      http.expectNone('/auth/passkey/options');
+      expect(signals.map((s) => s.aborted)).toEqual([false]);
+
+      await vi.advanceTimersByTimeAsync(1000);
+      http.expectOne('/auth/passkey/options').flush({ challenge: 'c2Vjb25k' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+      expect(options).toEqual([{ challenge: 'Zmlyc3Q' }, { challenge: 'c2Vjb25k' }]);
+      sub.unsubscribe();
+      expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,9 +1,12 @@
 import { Injectable, inject } from '@angular/core';
-import { EMPTY, Observable, catchError, filter, from, switchMap } from 'rxjs';
+import { EMPTY, Observable, catchError, defer, filter, from, repeat, switchMap, take, takeUntil, timer } from 'rxjs';
 import { readApiError, rateLimitText } from '../auth/api-error';
 import { PasskeyAssertion } from '../auth/api.types';
 import { LoginFlow } from '../auth/login-flow';
 import { WebAuthnClient, browserRefusal, browserRefusalText } from './webauthn-client';
+
+/** The server keeps a passkey challenge 5 minutes: a waiting autofill asks for a fresh one before that. */
+export const AUTOFILL_RENEW_MS = 4 * 60 * 1000;
 
 export const PASSKEY_SIGN_IN_CANCELLED = 'Passkey sign-in was cancelled.';
 export const PASSKEY_SIGN_IN_UNVERIFIED = "Your passkey or security key did not confirm it's you. Try again, or sign in with your password.";
@@ -38,12 +41,20 @@ export class PasskeySignIn {
   /**
    * Passkey autofill in the `webauthn` email field: emits the passkey the user picks among its
    * suggestions. Completes empty where the browser cannot, and never errors (nothing changes on the
-   * page). Unsubscribing aborts the browser's pending request.
+   * page). Unsubscribing aborts the browser's pending request; so does the renewal of the challenge
+   * every AUTOFILL_RENEW_MS, which then starts a new request.
    */
   autofill(): Observable<PasskeyAssertion> {
     return from(this.webauthn.autofillAvailable()).pipe(
       filter(Boolean),
-      switchMap(() => this.flow.passkeyLoginOptions()),
+      switchMap(() => defer(() => this.autofillRound()).pipe(repeat(), take(1))),
+      catchError(() => EMPTY),
+    );
+  }
+
+  /** One challenge: fresh options, then the conditional request until a passkey is picked or the challenge is about to expire. */
+  private autofillRound(): Observable<PasskeyAssertion> {
+    return this.flow.passkeyLoginOptions().pipe(
       switchMap(
         (options) =>
           new Observable<PasskeyAssertion>((subscriber) => {
@@ -58,7 +69,7 @@ export class PasskeySignIn {
             return () => abort.abort();
           }),
       ),
-      catchError(() => EMPTY),
+      takeUntil(timer(AUTOFILL_RENEW_MS)),
     );
   }
 }
