@@ -30,4 +30,13 @@ describe('EmailField', () => {
     await fixture.whenStable();
     expect(alerts(el)).toEqual(['Enter a valid email address.']);
   });
+
+  it('lets the login page ask for passkeys among the suggestions', async () => {
+    const fixture = TestBed.createComponent(EmailField);
+    fixture.componentRef.setInput('control', new FormControl('', { nonNullable: true }));
+    fixture.componentRef.setInput('inputId', 'e');
+    fixture.componentRef.setInput('autocomplete', 'username webauthn');
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).querySelector('input')?.getAttribute('autocomplete')).toBe('username webauthn');
+  });
 });

@@ -13,7 +13,7 @@ import { FormControl, ReactiveFormsModule } from '@angular/forms';
       [id]="inputId()"
       type="email"
       [formControl]="control()"
-      autocomplete="username"
+      [attr.autocomplete]="autocomplete()"
       autocapitalize="off"
       spellcheck="false"
       [attr.aria-invalid]="invalid()"
@@ -30,6 +30,8 @@ import { FormControl, ReactiveFormsModule } from '@angular/forms';
 export class EmailField {
   readonly control = input.required<FormControl<string>>();
   readonly inputId = input.required<string>();
+  /** `username webauthn` on the login page: the browser may offer passkeys among the suggestions. */
+  readonly autocomplete = input<'username' | 'username webauthn'>('username');
   /** Whether the error is shown (the parent knows whether its form was submitted). */
   readonly invalid = input(false);
 }

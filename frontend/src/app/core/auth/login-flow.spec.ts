@@ -121,4 +121,31 @@ describe('LoginFlow (password step → code step → done)', () => {
     store.clear();
     expect(flow.twoFactorPending()).toBe(false);
   });
+
+  it('a passkey alone: options with no user named, then the assertion starts the session (no code step)', async () => {
+    const options = firstValueFrom(flow.passkeyLoginOptions());
+    const optionsReq = http.expectOne('/auth/passkey/options');
+    expect([optionsReq.request.method, optionsReq.request.body]).toEqual(['POST', {}]);
+    optionsReq.flush({ challenge: 'Y2g', allowCredentials: [], userVerification: 'required' });
+    expect((await options).allowCredentials).toEqual([]);
+
+    const response = { id: 'c', rawId: 'c', type: 'public-key', response: {}, clientExtensionResults: {} } as never;
+    const result = firstValueFrom(flow.loginWithPasskey(response));
+    const login = http.expectOne('/auth/passkey/login');
+    expect(login.request.body).toEqual({ response });
+    expect(login.request.withCredentials).toBe(true);
+    login.flush({ user: aUser() });
+    await result;
+    expect(store.isLoggedIn()).toBe(true);
+    expect(flow.step()).toBe('done');
+  });
+
+  it('a refused passkey starts no session and asks for no refresh', async () => {
+    const result = firstValueFrom(flow.loginWithPasskey({} as never)).catch((e: unknown) => e);
+    const failed = errorResponse(400, 'PASSKEY_FAILED', { reason: 'user_verification' });
+    http.expectOne('/auth/passkey/login').flush(failed.body, failed.opts);
+    await result;
+    http.expectNone('/auth/refresh');
+    expect(store.isLoggedIn()).toBe(false);
+  });
 });

@@ -5,11 +5,13 @@ import {
   Credentials,
   LoginMethod,
   LoginResult,
+  PasskeyAssertion,
   PasskeyRequestOptions,
   VerifyLoginRequest,
   VerifyLoginResponse,
   VerifyLoginWithPasskey,
 } from './api.types';
+import { PasskeyLoginResponse } from '../passkeys/passkey-login.types';
 import { ClockDriftNotice } from './clock-drift';
 import { SessionStore } from './session.store';
 
@@ -108,6 +110,19 @@ export class LoginFlow {
   /** POST /auth/2fa/passkey-options: a WebAuthn challenge for this login (stored on the login challenge). */
   passkeyOptions(): Observable<PasskeyRequestOptions> {
     return this.http.post<PasskeyRequestOptions>('/auth/2fa/passkey-options', {});
+  }
+
+  /** POST /auth/passkey/options: a challenge for a sign-in with a passkey alone (no user named: an empty allow-list). */
+  passkeyLoginOptions(): Observable<PasskeyRequestOptions> {
+    return this.http.post<PasskeyRequestOptions>('/auth/passkey/options', {});
+  }
+
+  /**
+   * POST /auth/passkey/login: a discoverable passkey that verified the user counts as both factors,
+   * so the session starts like a finished login. 400 PASSKEY_FAILED {reason?}, 429 with the wait.
+   */
+  loginWithPasskey(response: PasskeyAssertion): Observable<PasskeyLoginResponse> {
+    return this.http.post<PasskeyLoginResponse>('/auth/passkey/login', { response }).pipe(tap((r) => this.session.start(r.user)));
   }
 
   /** Leaves the code step: forgets the pending challenge (the server's cookie expires by itself). */

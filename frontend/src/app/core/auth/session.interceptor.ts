@@ -19,6 +19,8 @@ export const SESSION_REFRESH_EXEMPT_PATHS: readonly string[] = [
   '/auth/refresh',
   '/auth/2fa/verify-login',
   '/auth/2fa/passkey-options',
+  '/auth/passkey/options',
+  '/auth/passkey/login',
   '/auth/csrf',
   '/auth/logout',
 ];

@@ -12,13 +12,15 @@ import {
   PasskeyRequestOptions,
   PasswordAndProof,
 } from '../auth/api.types';
+import { ListedPasskey } from './passkey-login.types';
 
 /** The user's passkeys and security keys (notes/ISSUE13.md: /auth/2fa/passkeys*). */
 @Injectable({ providedIn: 'root' })
 export class PasskeysApi {
   private readonly http = inject(HttpClient);
 
-  list(): Observable<Passkey[]> {
+  /** Each with `signInWithoutPassword` when it can sign in alone (issue 20). */
+  list(): Observable<ListedPasskey[]> {
     return this.http.get<PasskeyList>('/auth/2fa/passkeys').pipe(map((r) => r?.passkeys ?? []));
   }
 

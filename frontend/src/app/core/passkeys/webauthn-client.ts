@@ -1,6 +1,13 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { Injectable } from '@angular/core';
-import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import {
+  base64URLStringToBuffer,
+  browserSupportsWebAuthn,
+  browserSupportsWebAuthnAutofill,
+  bufferToBase64URLString,
+  startAuthentication,
+  startRegistration,
+} from '@simplewebauthn/browser';
 import { PasskeyAssertion, PasskeyAttestation, PasskeyCreationOptions, PasskeyRequestOptions } from '../auth/api.types';
 
 /**
@@ -22,6 +29,50 @@ export class WebAuthnClient {
   get(optionsJSON: PasskeyRequestOptions): Promise<PasskeyAssertion> {
     return startAuthentication({ optionsJSON });
   }
+
+  /** Whether the browser offers passkeys among the suggestions of an `autocomplete="… webauthn"` input. */
+  autofillAvailable(): Promise<boolean> {
+    return browserSupportsWebAuthnAutofill().catch(() => false);
+  }
+
+  /**
+   * Passkey autofill (conditional mediation): waits until the user picks a passkey among the email
+   * field's suggestions. Our own navigator.credentials.get, not startAuthentication, so that the
+   * caller's `signal` aborts exactly this request (the library keeps one global controller).
+   */
+  async autofill(optionsJSON: PasskeyRequestOptions, signal: AbortSignal): Promise<PasskeyAssertion> {
+    signal.throwIfAborted();
+    const { challenge, rpId, timeout, userVerification } = optionsJSON;
+    const publicKey: PublicKeyCredentialRequestOptions = {
+      challenge: base64URLStringToBuffer(challenge),
+      allowCredentials: [], // conditional mediation offers every discoverable credential of this site
+      ...(rpId ? { rpId } : {}),
+      ...(timeout ? { timeout } : {}),
+      ...(userVerification ? { userVerification } : {}),
+    };
+    const credential = (await navigator.credentials.get({ mediation: 'conditional', publicKey, signal })) as PublicKeyCredential | null;
+    if (!credential) throw new DOMException('No passkey was chosen', 'NotAllowedError');
+    return assertionJSON(credential);
+  }
+}
+
+/** A PublicKeyCredential from navigator.credentials.get as the JSON the API takes (what startAuthentication returns). */
+function assertionJSON(credential: PublicKeyCredential): PasskeyAssertion {
+  const response = credential.response as AuthenticatorAssertionResponse;
+  const attachment = credential.authenticatorAttachment;
+  return {
+    id: credential.id,
+    rawId: bufferToBase64URLString(credential.rawId),
+    type: 'public-key',
+    response: {
+      authenticatorData: bufferToBase64URLString(response.authenticatorData),
+      clientDataJSON: bufferToBase64URLString(response.clientDataJSON),
+      signature: bufferToBase64URLString(response.signature),
+      userHandle: response.userHandle ? bufferToBase64URLString(response.userHandle) : undefined,
+    },
+    clientExtensionResults: credential.getClientExtensionResults(),
+    authenticatorAttachment: attachment === 'platform' || attachment === 'cross-platform' ? attachment : undefined,
+  };
 }
 
 /** At the code step, after the browser said no. */

@@ -129,7 +129,28 @@ describe('PasskeysCard', () => {
     expect(names()).toEqual([]);
   });
 
-  it('renames one', async () => {
+  it('marks the passkeys that can sign in without a password', async () => {
+    await create([
+      { ...KEY, signInWithoutPassword: true } as Passkey,
+      { ...KEY, id: 'pk2', name: 'Old key', backedUp: false, signInWithoutPassword: false } as Passkey,
+    ]);
+    const items = Array.from(el.querySelectorAll<HTMLElement>('[data-testid="passkey"]'));
+    expect(items.map((i) => i.querySelector('[data-testid="passkey-passwordless"]')?.textContent?.trim() ?? null)).toEqual([
+      'Can sign in without a password',
+      null,
+    ]);
+
+    // a rename answer without the flag keeps the marker
+    buttonByText(items[0], 'Rename').click();
+    await fixture.whenStable();
+    typeInto(inputByLabel(el, 'New name'), 'Home laptop');
+    buttonByText(el, 'Save').click();
+    http.expectOne('/auth/2fa/passkeys/pk1').flush({ passkey: { ...KEY, name: 'Home laptop' } });
+    await fixture.whenStable();
+    expect(el.querySelectorAll('[data-testid="passkey-passwordless"]').length).toBe(1);
+  });
+
+    it('renames one', async () => {
     await create([KEY]);
     buttonByText(el, 'Rename').click();
     await fixture.whenStable();

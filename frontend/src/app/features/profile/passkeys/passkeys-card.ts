@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, Injector, afterNextRender, inject, 
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { readApiError } from '../../../core/auth/api-error';
 import { FactorRemoved, Passkey, PasskeyAdded } from '../../../core/auth/api.types';
+import { ListedPasskey } from '../../../core/passkeys/passkey-login.types';
 import { PasskeysApi } from '../../../core/passkeys/passkeys.api';
 import { relativeTime } from '../../../shared/relative-time';
 import { TwoFactorStatusStore } from '../two-factor-status.store';
@@ -30,7 +31,7 @@ export class PasskeysCard {
   /** A passkey was added or removed: a 2FA change that ended every other session. */
   readonly changed = output<void>();
 
-  protected readonly passkeys = signal<Passkey[] | null>(null);
+  protected readonly passkeys = signal<ListedPasskey[] | null>(null);
   protected readonly loadError = signal<string | null>(null);
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
@@ -83,7 +84,7 @@ export class PasskeysCard {
       next: (updated) => {
         this.busy.set(false);
         this.renamingId.set(null);
-        this.passkeys.update((list) => (list ?? []).map((p) => (p.id === updated.id ? updated : p)));
+        this.passkeys.update((list) => (list ?? []).map((p) => (p.id === updated.id ? { ...p, ...updated } : p)));
         this.statusText.set(`Renamed to “${updated.name}”.`);
       },
       error: (err: unknown) => {
