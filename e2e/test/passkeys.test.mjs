@@ -4,7 +4,8 @@
 // "localhost" with http://localhost:<PORT> among its origins.
 //
 // The journey: add a passkey from the profile (first factor → backup codes), log in with it
-// alone at the code step, a failed user verification says so clearly, add the authenticator app
+// alone at the code step, sign in with it and no password at all (issue 20), a failed user
+// verification says so clearly, add the authenticator app
 // too (password + the passkey: DESIGN §6 rule 7) and log in with either, then remove the passkey
 // (password + a code), and add one again: with 2FA on that asks for the password AND a code.
 import assert from "node:assert/strict";
@@ -102,6 +103,31 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     const session = await page.evaluate(() => fetch("/auth/sessions", { credentials: "include" }).then((r) => r.json()));
     const current = session.sessions.find((s) => s.current);
     assert.equal(current.authMethod, "passkey");
+  });
+
+  step("sign in with a passkey: no password typed, straight to the dashboard (issue 20)", async () => {
+    await logOut();
+    if (pathOf(page) !== "/login") await page.goto("/login");
+    await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor({ state: "visible", timeout: T.ui });
+    await shot(page, "login-with-passkey-button", { docs: "login-passkey" });
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await expectPath(page, "/dashboard");
+    const session = await page.evaluate(() => fetch("/auth/sessions", { credentials: "include" }).then((r) => r.json()));
+    assert.equal(session.sessions.find((s) => s.current).authMethod, "passkey");
+    await shot(page, "passkey-sign-in-dashboard");
+  });
+
+  step("a passkey that does not verify the user cannot sign in without the password, and says so", async () => {
+    await logOut();
+    await authenticator.setUserVerified(false);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.getByRole("alert").filter({ hasText: /did not confirm it.s you/ }).waitFor({ state: "visible", timeout: T.ui });
+    assert.equal(pathOf(page), "/login");
+    await shot(page, "login-passkey-refused");
+    await authenticator.setUserVerified(true);
+    await logIn();
+    await passkeyButton().click();
+    await expectPath(page, "/dashboard");
   });
 
   step("a failed user verification shows a clear message and lets the user try again", async () => {
