@@ -61,6 +61,16 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     db = await createDatabase((m) => console.log(`# ${m}`));
     app = await startServer({ name: "passkeys", databaseUrl: db.url });
     const context = await browser.newContext({ baseURL: `http://localhost:${app.port}`, viewport: { width: 1100, height: 900 } });
+    // Chromium's virtual authenticator answers a conditional (autofill) request by itself, as if the
+    // user had picked the suggestion at once: the steps that sign in with the password keep it off,
+    // the autofill step turns it on (localStorage "e2e-autofill").
+    await context.addInitScript(() => {
+      const credential = window.PublicKeyCredential;
+      const available = credential?.isConditionalMediationAvailable;
+      if (!available) return;
+      credential.isConditionalMediationAvailable = () =>
+        localStorage.getItem("e2e-autofill") === "on" ? available.call(credential) : Promise.resolve(false);
+    });
     page = await context.newPage();
     page.on("pageerror", (err) => pageProblems.push(`uncaught ${err.message}`));
     authenticator = await addVirtualAuthenticator(page);
@@ -115,6 +125,16 @@ describe("browser: a passkey as the second factor (virtual authenticator)", () =
     const session = await page.evaluate(() => fetch("/auth/sessions", { credentials: "include" }).then((r) => r.json()));
     assert.equal(session.sessions.find((s) => s.current).authMethod, "passkey");
     await shot(page, "passkey-sign-in-dashboard");
+  });
+
+  step("passkey autofill: on the login page the browser offers the passkey in the email field, and picking it signs in", async () => {
+    await logOut();
+    await page.evaluate(() => localStorage.setItem("e2e-autofill", "on"));
+    await page.reload();
+    assert.equal(await page.getByLabel("Email", { exact: true }).getAttribute("autocomplete"), "username webauthn");
+    // the virtual authenticator picks the suggestion itself: no click, no password
+    await expectPath(page, "/dashboard");
+    await page.evaluate(() => localStorage.removeItem("e2e-autofill"));
   });
 
   step("a passkey that does not verify the user cannot sign in without the password, and says so", async () => {

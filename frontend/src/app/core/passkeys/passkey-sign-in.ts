@@ -8,7 +8,8 @@ import { WebAuthnClient, browserRefusal, browserRefusalText } from './webauthn-c
 /** The server keeps a passkey challenge 5 minutes: a waiting autofill asks for a fresh one before that. */
 export const AUTOFILL_RENEW_MS = 4 * 60 * 1000;
 
-export const PASSKEY_SIGN_IN_CANCELLED = 'Passkey sign-in was cancelled.';
+/** The browser says the same (NotAllowedError) for a cancelled prompt and a key that could not verify the user. */
+export const PASSKEY_SIGN_IN_CANCELLED = 'Passkey sign-in did not finish: it was cancelled, or your passkey or security key did not confirm it’s you.';
 export const PASSKEY_SIGN_IN_UNVERIFIED = "Your passkey or security key did not confirm it's you. Try again, or sign in with your password.";
 export const PASSKEY_SIGN_IN_UNKNOWN = 'That passkey was not recognised. Sign in with your password, or try another passkey.';
 

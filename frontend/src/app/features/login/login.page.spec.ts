@@ -3,6 +3,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
 import { SessionStore } from '../../core/auth/session.store';
 import { WebAuthnClient } from '../../core/passkeys/webauthn-client';
+import { PASSKEY_SIGN_IN_CANCELLED } from '../../core/passkeys/passkey-sign-in';
 import { aUser, alerts, buttonByText, errorResponse, inputByLabel, provideTestApp, setXsrfCookie, tick, typeInto } from '../../../testing/test-utils';
 import { LoginPage } from './login.page';
 
@@ -217,7 +218,7 @@ describe('LoginPage with a passkey', () => {
     await create();
     await clickPasskeyButton();
     http.expectNone('/auth/passkey/login');
-    expect(alerts(el)).toEqual(['Passkey sign-in was cancelled.']);
+    expect(alerts(el)).toEqual([PASSKEY_SIGN_IN_CANCELLED]);
     expect(passkeyButton().disabled).toBe(false);
   });
 
