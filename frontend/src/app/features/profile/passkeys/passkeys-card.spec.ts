@@ -140,12 +140,12 @@ describe('PasskeysCard', () => {
       null,
     ]);
 
-    // a rename answer without the flag keeps the marker
+    // the rename answer carries the flag like the list (one schema for every passkey answer)
     buttonByText(items[0], 'Rename').click();
     await fixture.whenStable();
     typeInto(inputByLabel(el, 'New name'), 'Home laptop');
     buttonByText(el, 'Save').click();
-    http.expectOne('/auth/2fa/passkeys/pk1').flush({ passkey: { ...KEY, name: 'Home laptop' } });
+    http.expectOne('/auth/2fa/passkeys/pk1').flush({ passkey: { ...KEY, name: 'Home laptop', signInWithoutPassword: true } });
     await fixture.whenStable();
     expect(el.querySelectorAll('[data-testid="passkey-passwordless"]').length).toBe(1);
   });
